@@ -1,0 +1,116 @@
+// A DfuSe session on one DFU interface: alt selection by memory name, upload, download and leave,
+// the way dfu-util 0.11 talks to a Particle Photon/P1/Electron bootloader — except that it never
+// sends an erase command (the Photon's DCT needs none).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "photon_dct/bytes.hpp"
+#include "photon_dct/dfu/descriptor.hpp"
+#include "photon_dct/dfu/memory_layout.hpp"
+#include "photon_dct/dfu/protocol.hpp"
+#include "photon_dct/dfu/transport.hpp"
+
+namespace photon_dct::dfu {
+
+struct SessionOptions {
+    // Timeout of every single control transfer.
+    std::chrono::milliseconds timeout{5000};
+    // Waits bwPollTimeout between a GETSTATUS and the next request. Default:
+    // std::this_thread::sleep_for; tests inject a fake.
+    std::function<void(std::chrono::milliseconds)> sleep;
+    // Optional request log, one line per control transfer ("GETSTATUS -> OK dfuIDLE poll=0ms").
+    std::function<void(std::string_view)> trace;
+    // Bound of every GETSTATUS poll loop (dfu-util gives up after 100): "device stuck" after that.
+    unsigned max_polls{100};
+};
+
+struct TransferCounters {
+    unsigned control_transfers{0};   // every control transfer attempted
+    unsigned data_downloads{0};      // DNLOAD wValue >= 2 carrying data
+    unsigned uploads{0};             // UPLOAD requests (wValue >= 2)
+    unsigned set_address_commands{0};
+    unsigned erase_commands{0};      // always 0: this session never erases
+    unsigned status_polls{0};        // GETSTATUS requests
+};
+
+class DfuseSession {
+public:
+    // Reads the configuration descriptor and the alt names (string descriptors) and claims the DFU
+    // interface. Throws Error(DeviceNotInDfuMode) for a device without a DFU-mode interface and
+    // Error(DfuProtocol) for a DFU device that is not DfuSe (bcdDFUVersion != 0x011A).
+    explicit DfuseSession(ControlTransport& transport, SessionOptions options = {});
+
+    DfuseSession(const DfuseSession&) = delete;
+    DfuseSession& operator=(const DfuseSession&) = delete;
+
+    const DfuInterface& dfu_interface() const { return interface_; }
+    // The iInterface strings of the alt settings in descriptor order, exactly as read
+    // ("@DCT Flash   /0x00000000/01*016Kg").
+    std::vector<std::string> alt_names() const;
+
+    // Selects the alt whose memory-layout name (trailing spaces trimmed) equals `name`, e.g.
+    // "DCT Flash". Throws Error(DfuProtocol) listing the names found when none matches.
+    void select_alt(std::string_view name);
+    // The selected alt setting number and its layout; nullopt/throws before select_alt.
+    std::optional<std::uint8_t> selected_alt() const { return selected_alt_; }
+    const MemoryLayout& layout() const;
+
+    // wTransferSize, capped at 4096 (the Linux/libusb limit for a control transfer).
+    std::uint16_t transfer_size() const { return transfer_size_; }
+
+    // Reads `length` bytes at `address` of the selected alt. Stops early (returning fewer bytes)
+    // if the device answers a short block. The range must be readable in the layout.
+    Bytes upload(std::uint32_t address, std::size_t length);
+    // Writes `data` at `address` in chunks of at most transfer_size(): SET_ADDRESS per chunk,
+    // DNLOAD block 2, poll until dfuDNLOAD_IDLE. Never erases. The range must be writable.
+    void download(std::uint32_t address, ByteView data);
+    // SET_ADDRESS(address), zero-length DNLOAD (the DfuSe leave request), one GETSTATUS. The
+    // device resets afterwards, so a vanished device, stall or timeout after the leave request is
+    // success. The session is unusable afterwards.
+    void leave(std::uint32_t address);
+
+    const TransferCounters& counters() const { return counters_; }
+
+private:
+    struct AltInfo {
+        std::uint8_t alternate_setting;
+        std::string raw_name;
+        std::optional<MemoryLayout> layout;
+    };
+
+    void require_usable(const char* what) const;
+    std::size_t control(std::uint8_t request_type, Request request, std::uint16_t value,
+                        std::span<std::uint8_t> data, const std::string& what);
+    StatusReply get_status(const std::string& what);
+    void clear_status(const std::string& what);
+    void abort(const std::string& what);
+    void bring_to_idle(const std::string& what);
+    void abort_to_idle(const std::string& what);
+    void set_address(std::uint32_t address, const std::string& what);
+    void poll_until_idle_after_download(const std::string& what, std::uint32_t address,
+                                        bool first_must_be_busy);
+    void recover_after_error() noexcept;
+    void trace(const std::string& line) const;
+    [[noreturn]] void fail_status(const StatusReply& st, const std::string& what,
+                                  std::uint32_t address) const;
+
+    ControlTransport& transport_;
+    SessionOptions options_;
+    DfuInterface interface_;
+    std::vector<AltInfo> alts_;
+    std::optional<std::uint8_t> selected_alt_;
+    std::size_t selected_index_{0};
+    std::uint16_t transfer_size_{0};
+    std::chrono::milliseconds pending_wait_{0};
+    bool left_{false};
+    TransferCounters counters_;
+};
+
+} // namespace photon_dct::dfu

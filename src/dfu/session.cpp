@@ -1,0 +1,430 @@
+#include "photon_dct/dfu/session.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <thread>
+
+#include "photon_dct/error.hpp"
+
+namespace photon_dct::dfu {
+
+namespace {
+
+constexpr std::uint16_t kMaxTransferSize = 4096; // libusb's limit for one control transfer on Linux
+constexpr unsigned kMaxIdleAttempts = 8;         // GETSTATUS rounds when bringing the device to dfuIDLE
+
+std::string hex32(std::uint64_t value) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "0x%08llx", static_cast<unsigned long long>(value));
+    return buf;
+}
+
+std::string hex16(std::uint16_t value) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "0x%04x", value);
+    return buf;
+}
+
+std::string request_name(Request r) {
+    switch (r) {
+    case Request::Detach: return "DETACH";
+    case Request::Dnload: return "DNLOAD";
+    case Request::Upload: return "UPLOAD";
+    case Request::GetStatus: return "GETSTATUS";
+    case Request::ClrStatus: return "CLRSTATUS";
+    case Request::GetState: return "GETSTATE";
+    case Request::Abort: return "ABORT";
+    }
+    return "request " + std::to_string(static_cast<int>(r));
+}
+
+std::string trim_both(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return std::string(s);
+}
+
+} // namespace
+
+DfuseSession::DfuseSession(ControlTransport& transport, SessionOptions options)
+    : transport_(transport), options_(std::move(options)) {
+    if (!options_.sleep) {
+        options_.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+    }
+    if (options_.max_polls == 0) options_.max_polls = 1;
+
+    const Bytes config = transport_.configuration_descriptor();
+    interface_ = parse_dfu_interface(config);
+    if (!interface_.is_dfuse()) {
+        throw Error(ErrorKind::DfuProtocol,
+                    "the DFU interface speaks DFU version " +
+                        hex16(interface_.functional.dfu_version) +
+                        ", not DfuSe (0x011a); this is not a Particle/STM32 bootloader");
+    }
+    if (interface_.functional.transfer_size == 0) {
+        throw Error(ErrorKind::DfuProtocol, "the DFU functional descriptor gives wTransferSize 0");
+    }
+    transfer_size_ = std::min(interface_.functional.transfer_size, kMaxTransferSize);
+
+    for (const auto& alt : interface_.alts) {
+        AltInfo info{alt.alternate_setting, {}, std::nullopt};
+        if (alt.string_index != 0) info.raw_name = transport_.string_descriptor(alt.string_index);
+        try {
+            info.layout = parse_memory_layout(info.raw_name);
+        } catch (const Error&) {
+            // Not a DfuSe layout; select_alt reports it if someone asks for this alt.
+        }
+        alts_.push_back(std::move(info));
+    }
+    transport_.claim_interface(interface_.interface_number);
+}
+
+std::vector<std::string> DfuseSession::alt_names() const {
+    std::vector<std::string> names;
+    names.reserve(alts_.size());
+    for (const auto& alt : alts_) names.push_back(alt.raw_name);
+    return names;
+}
+
+void DfuseSession::select_alt(std::string_view wanted) {
+    const std::string name = trim_both(wanted);
+    for (std::size_t i = 0; i < alts_.size(); ++i) {
+        const auto& alt = alts_[i];
+        const auto alt_name = memory_layout_name(alt.raw_name);
+        if (!alt_name || *alt_name != name) continue;
+        if (!alt.layout) parse_memory_layout(alt.raw_name); // throws the precise complaint
+        transport_.set_alt_setting(interface_.interface_number, alt.alternate_setting);
+        selected_alt_ = alt.alternate_setting;
+        selected_index_ = i;
+        trace("selected alt " + std::to_string(alt.alternate_setting) + " \"" + alt.raw_name + "\"");
+        return;
+    }
+    std::string found;
+    for (const auto& alt : alts_) {
+        if (!found.empty()) found += ", ";
+        const auto alt_name = memory_layout_name(alt.raw_name);
+        found += "\"" + (alt_name ? *alt_name : alt.raw_name) + "\" (alt " +
+                 std::to_string(alt.alternate_setting) + ")";
+    }
+    if (found.empty()) found = "none";
+    throw Error(ErrorKind::DfuProtocol,
+                "the device has no DFU memory named \"" + name + "\"; it offers: " + found);
+}
+
+const MemoryLayout& DfuseSession::layout() const {
+    if (!selected_alt_) {
+        throw Error(ErrorKind::Internal, "DfuseSession: no alt setting selected (call select_alt)");
+    }
+    return *alts_[selected_index_].layout;
+}
+
+void DfuseSession::require_usable(const char* what) const {
+    if (left_) {
+        throw Error(ErrorKind::Internal,
+                    std::string("DfuseSession: ") + what + " after the device left DFU mode");
+    }
+    if (!selected_alt_) {
+        throw Error(ErrorKind::Internal,
+                    std::string("DfuseSession: ") + what + " before select_alt");
+    }
+}
+
+void DfuseSession::trace(const std::string& line) const {
+    if (options_.trace) options_.trace(line);
+}
+
+std::size_t DfuseSession::control(std::uint8_t request_type, Request request,
+                                  std::uint16_t value, std::span<std::uint8_t> data,
+                                  const std::string& what) {
+    if (pending_wait_.count() > 0) {
+        options_.sleep(pending_wait_);
+        pending_wait_ = std::chrono::milliseconds{0};
+    }
+    ++counters_.control_transfers;
+    switch (request) {
+    case Request::GetStatus: ++counters_.status_polls; break;
+    case Request::Upload: ++counters_.uploads; break;
+    case Request::Dnload:
+        if (value >= kDfuseFirstDataBlock && !data.empty()) ++counters_.data_downloads;
+        if (value == 0 && !data.empty() && data[0] == kDfuseSetAddress) ++counters_.set_address_commands;
+        if (value == 0 && !data.empty() && data[0] == kDfuseErase) ++counters_.erase_commands;
+        break;
+    default: break;
+    }
+    const ControlSetup setup{request_type, static_cast<std::uint8_t>(request), value,
+                             interface_.interface_number};
+    std::string line;
+    if (options_.trace) {
+        line = request_name(request) + " wValue=" + std::to_string(value) +
+               " wLength=" + std::to_string(data.size());
+        if (request_type == kRequestTypeClassOut && !data.empty() && data.size() <= 8) {
+            line += " [" + to_hex(ByteView(data.data(), data.size())) + "]";
+        }
+    }
+    std::size_t got = 0;
+    try {
+        got = transport_.control(setup, data, options_.timeout);
+    } catch (const Error& e) {
+        trace(line + " -> " + e.what());
+        throw Error(e.kind(), request_name(request) + " during " + what + ": " + e.what(), e.hint());
+    }
+    if (options_.trace && request_type == kRequestTypeClassIn && request != Request::GetStatus) {
+        trace(line + " -> " + std::to_string(got) + " bytes");
+    } else if (options_.trace && request != Request::GetStatus) {
+        trace(line);
+    }
+    return got;
+}
+
+StatusReply DfuseSession::get_status(const std::string& what) {
+    std::array<std::uint8_t, 6> buf{};
+    const std::size_t got = control(kRequestTypeClassIn, Request::GetStatus, 0, buf, what);
+    const StatusReply st = parse_status_reply(ByteView(buf.data(), got));
+    pending_wait_ = std::chrono::milliseconds{st.poll_timeout_ms};
+    trace("GETSTATUS -> " + status_name(st.status) + " " + state_name(st.state) +
+          " poll=" + std::to_string(st.poll_timeout_ms) + "ms");
+    return st;
+}
+
+void DfuseSession::clear_status(const std::string& what) {
+    control(kRequestTypeClassOut, Request::ClrStatus, 0, {}, what);
+}
+
+void DfuseSession::abort(const std::string& what) {
+    control(kRequestTypeClassOut, Request::Abort, 0, {}, what);
+}
+
+void DfuseSession::fail_status(const StatusReply& st, const std::string& what,
+                               std::uint32_t address) const {
+    throw Error(ErrorKind::DfuProtocol, "DFU status " + describe_status(st.status) + " in state " +
+                                            state_name(st.state) + " during " + what + " at " +
+                                            hex32(address));
+}
+
+void DfuseSession::bring_to_idle(const std::string& what) {
+    StatusReply st;
+    for (unsigned attempt = 0; attempt < kMaxIdleAttempts; ++attempt) {
+        st = get_status(what);
+        switch (st.state) {
+        case State::dfuIDLE:
+            if (st.status == Status::OK) return;
+            clear_status(what);
+            break;
+        case State::dfuERROR:
+            clear_status(what);
+            break;
+        case State::dfuDNLOAD_IDLE:
+        case State::dfuUPLOAD_IDLE:
+        case State::dfuDNLOAD_SYNC:
+            abort(what);
+            break;
+        case State::dfuDNBUSY:
+        case State::dfuMANIFEST_SYNC:
+            break; // still busy: poll again after bwPollTimeout
+        case State::appIDLE:
+        case State::appDETACH:
+            throw Error(ErrorKind::DeviceNotInDfuMode,
+                        "the device reports " + state_name(st.state) +
+                            ": it is in its normal (run-time) mode, not DFU mode",
+                        "put it into DFU mode (hold SETUP, tap RESET, release SETUP when the LED blinks yellow)");
+        case State::dfuMANIFEST:
+        case State::dfuMANIFEST_WAIT_RESET:
+            throw Error(ErrorKind::DfuProtocol,
+                        "the device is leaving DFU mode (state " + state_name(st.state) +
+                            ") during " + what,
+                        "wait for it to reset, then put it back into DFU mode");
+        default:
+            throw Error(ErrorKind::DfuProtocol, "the device reports " + state_name(st.state) +
+                                                    " (status " + describe_status(st.status) +
+                                                    ") during " + what);
+        }
+    }
+    throw Error(ErrorKind::DfuProtocol,
+                "could not bring the device to dfuIDLE during " + what + " after " +
+                    std::to_string(kMaxIdleAttempts) + " attempts; last state " +
+                    state_name(st.state) + ", status " + describe_status(st.status),
+                "reset the unit and put it back into DFU mode");
+}
+
+void DfuseSession::abort_to_idle(const std::string& what) {
+    abort(what);
+    const StatusReply st = get_status(what);
+    if (st.state != State::dfuIDLE) {
+        throw Error(ErrorKind::DfuProtocol, "expected dfuIDLE after ABORT during " + what +
+                                                ", the device reports " + state_name(st.state) +
+                                                " with status " + describe_status(st.status));
+    }
+    if (st.status != Status::OK) {
+        throw Error(ErrorKind::DfuProtocol, "DFU status " + describe_status(st.status) +
+                                                " in state " + state_name(st.state) +
+                                                " after ABORT during " + what);
+    }
+}
+
+void DfuseSession::poll_until_idle_after_download(const std::string& what, std::uint32_t address,
+                                                  bool first_must_be_busy) {
+    StatusReply st = get_status(what);
+    if (st.status != Status::OK) fail_status(st, what, address);
+    if (first_must_be_busy && st.state != State::dfuDNBUSY) {
+        throw Error(ErrorKind::DfuProtocol, "wrong state after " + what + " at " + hex32(address) +
+                                                ": expected dfuDNBUSY, the device reports " +
+                                                state_name(st.state));
+    }
+    unsigned polls = 1;
+    while (st.state == State::dfuDNBUSY || st.state == State::dfuDNLOAD_SYNC) {
+        if (polls >= options_.max_polls) {
+            throw Error(ErrorKind::DfuProtocol,
+                        "device stuck: still in " + state_name(st.state) + " after " +
+                            std::to_string(polls) + " status polls during " + what + " at " +
+                            hex32(address),
+                        "reset the unit and put it back into DFU mode");
+        }
+        st = get_status(what);
+        ++polls;
+        if (st.status != Status::OK) fail_status(st, what, address);
+    }
+    if (st.state != State::dfuDNLOAD_IDLE) {
+        throw Error(ErrorKind::DfuProtocol, "unexpected state " + state_name(st.state) +
+                                                " after " + what + " at " + hex32(address) +
+                                                " (expected dfuDNLOAD_IDLE)");
+    }
+}
+
+void DfuseSession::set_address(std::uint32_t address, const std::string& what) {
+    std::array<std::uint8_t, 5> cmd{kDfuseSetAddress,
+                                    static_cast<std::uint8_t>(address & 0xff),
+                                    static_cast<std::uint8_t>((address >> 8) & 0xff),
+                                    static_cast<std::uint8_t>((address >> 16) & 0xff),
+                                    static_cast<std::uint8_t>((address >> 24) & 0xff)};
+    const std::string command = "set address for " + what;
+    control(kRequestTypeClassOut, Request::Dnload, 0, cmd, command);
+    poll_until_idle_after_download(command, address, /*first_must_be_busy=*/true);
+}
+
+void DfuseSession::recover_after_error() noexcept {
+    try {
+        bring_to_idle("recovery after an error");
+    } catch (...) {
+        // Best effort: the next operation starts with bring_to_idle again.
+    }
+}
+
+namespace {
+// Runs `op`; on a DFU protocol error (stall, error status, wrong state) tries to bring the device
+// back to dfuIDLE before rethrowing. USB I/O errors (timeout, device gone) are rethrown at once:
+// more transfers would only time out again; the next operation recovers first anyway.
+template <typename Op, typename Recover>
+auto with_recovery(Op&& op, Recover&& recover) {
+    try {
+        return op();
+    } catch (const Error& e) {
+        if (e.kind() == ErrorKind::DfuProtocol) recover();
+        throw;
+    }
+}
+} // namespace
+
+Bytes DfuseSession::upload(std::uint32_t address, std::size_t length) {
+    require_usable("upload");
+    if (length == 0) return {};
+    const MemoryLayout& mem = layout();
+    if (!mem.covers(address, length, kMemReadable)) {
+        throw Error(ErrorKind::Refused, "reading " + std::to_string(length) + " bytes at " +
+                                            hex32(address) + " is outside the readable memory of \"" +
+                                            mem.name + "\"");
+    }
+    const std::size_t blocks = (length + transfer_size_ - 1) / transfer_size_;
+    if (blocks > 0xFFFFu - kDfuseFirstDataBlock + 1) {
+        throw Error(ErrorKind::Internal, "upload of " + std::to_string(length) +
+                                             " bytes needs more than 65534 DFU blocks");
+    }
+    return with_recovery(
+        [&] {
+            bring_to_idle("upload");
+            set_address(address, "upload");
+            abort_to_idle("upload");
+            Bytes out(length);
+            std::size_t done = 0;
+            std::uint16_t block = kDfuseFirstDataBlock;
+            while (done < length) {
+                const std::size_t want = std::min<std::size_t>(transfer_size_, length - done);
+                const std::size_t got =
+                    control(kRequestTypeClassIn, Request::Upload, block,
+                            std::span<std::uint8_t>(out.data() + done, want),
+                            "upload at " + hex32(std::uint64_t{address} + done));
+                done += std::min(got, want);
+                if (got < want) break; // short block: the device has no more
+                ++block;
+            }
+            out.resize(done);
+            abort_to_idle("upload");
+            return out;
+        },
+        [this] { recover_after_error(); });
+}
+
+void DfuseSession::download(std::uint32_t address, ByteView data) {
+    require_usable("download");
+    if (data.empty()) return;
+    const MemoryLayout& mem = layout();
+    if (!mem.covers(address, data.size(), kMemWritable)) {
+        throw Error(ErrorKind::Refused, "writing " + std::to_string(data.size()) + " bytes at " +
+                                            hex32(address) + " is outside the writable memory of \"" +
+                                            mem.name + "\"");
+    }
+    with_recovery(
+        [&] {
+            bring_to_idle("download");
+            Bytes chunk;
+            for (std::size_t offset = 0; offset < data.size(); offset += transfer_size_) {
+                const std::size_t n = std::min<std::size_t>(transfer_size_, data.size() - offset);
+                const auto chunk_address = static_cast<std::uint32_t>(address + offset);
+                set_address(chunk_address, "download");
+                chunk.assign(data.begin() + static_cast<std::ptrdiff_t>(offset),
+                             data.begin() + static_cast<std::ptrdiff_t>(offset + n));
+                control(kRequestTypeClassOut, Request::Dnload, kDfuseFirstDataBlock, chunk,
+                        "download at " + hex32(chunk_address));
+                poll_until_idle_after_download("download", chunk_address,
+                                               /*first_must_be_busy=*/false);
+            }
+            abort_to_idle("download");
+        },
+        [this] { recover_after_error(); });
+}
+
+void DfuseSession::leave(std::uint32_t address) {
+    if (left_) throw Error(ErrorKind::Internal, "DfuseSession: leave after the device left DFU mode");
+    with_recovery(
+        [&] {
+            bring_to_idle("leave");
+            set_address(address, "leave");
+            control(kRequestTypeClassOut, Request::Dnload, kDfuseFirstDataBlock, {},
+                    "leave request");
+        },
+        [this] { recover_after_error(); });
+    left_ = true;
+    StatusReply st;
+    try {
+        st = get_status("status after the leave request");
+    } catch (const Error& e) {
+        // The bootloader resets right after the leave request: a vanished device, a stall or a
+        // timeout here means it left.
+        trace(std::string("device reset after the leave request (") + e.what() + ")");
+        return;
+    }
+    pending_wait_ = std::chrono::milliseconds{0};
+    if (st.status != Status::OK) fail_status(st, "leave request", address);
+    switch (st.state) {
+    case State::dfuDNLOAD_IDLE: // the Photon's answer: it manifests and resets
+    case State::dfuMANIFEST_SYNC:
+    case State::dfuMANIFEST:
+    case State::dfuMANIFEST_WAIT_RESET:
+        return;
+    default:
+        throw Error(ErrorKind::DfuProtocol, "the device did not leave DFU mode: it reports " +
+                                                state_name(st.state) + " after the leave request");
+    }
+}
+
+} // namespace photon_dct::dfu
