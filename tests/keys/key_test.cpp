@@ -1,0 +1,2 @@
+#include <gtest/gtest.h>
+TEST(Dummy, X) { EXPECT_TRUE(true); }
