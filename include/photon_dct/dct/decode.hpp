@@ -1,0 +1,118 @@
+// Decoding a DCT image into plain structs, and the diagnosis: what the firmware will do with it.
+// Pure functions of the bytes; no I/O, no printing.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "photon_dct/bytes.hpp"
+#include "photon_dct/dct/platform.hpp"
+#include "photon_dct/dct/server_block.hpp"
+
+namespace photon_dct::dct {
+
+// The three Device OS ranges whose cloud-connection behaviour differs (dct-format.md 3.5, 4.2).
+enum class OsRange { UpTo06x, From070To10x, From110 };
+std::string_view os_range_name(OsRange r); // "0.6.x and earlier", "0.7.0 to 1.0.x", "1.1.0 and later"
+// "0.6.3" -> UpTo06x; Error(InvalidInput) for text that is not a version.
+OsRange parse_os_version(std::string_view version);
+
+enum class KeyState { Absent, Blank, Zero, Valid, Garbage };
+std::string_view key_state_name(KeyState s); // "absent", "blank", "zero", "valid", "garbage"
+
+struct ServerKeyInfo {
+    KeyState state = KeyState::Absent;
+    std::string algorithm;    // "RSA-2048", "EC P-256"
+    std::size_t der_length = 0;
+    std::string fingerprint;  // SHA-256 of the DER, hex
+    bool firmware_usable = false;
+    std::string firmware_problem; // why the firmware cannot use it, when it cannot
+    bool particle_production = false;
+};
+
+struct ConnectionTarget {
+    OsRange os_range = OsRange::From110;
+    bool connects = false;   // false: the firmware will not attempt a cloud connection
+    std::string host;        // after fallbacks and $id expansion
+    std::uint16_t port = 0;
+    bool particle_cloud = false;
+    std::string reason;      // how the firmware got there, one sentence
+};
+
+enum class PublicKeyState { Absent, Blank, Matches, Mismatch, Garbage, NoPrivateKey };
+std::string_view public_key_state_name(PublicKeyState s);
+
+struct DeviceKeyInfo {
+    KeyState state = KeyState::Absent;
+    std::string algorithm;
+    std::size_t der_length = 0;
+    bool firmware_parser_ok = false; // Device OS's fixed-position RSA parser (TCP) can read it
+    std::string problem;             // why not, or what the garbage looks like
+    std::string public_fingerprint;  // SHA-256 of the derived public key's SPKI DER
+    PublicKeyState public_key = PublicKeyState::Absent;
+    std::string public_key_alignment; // UDP: "left" or "right" (firmware 0.8.0+ right-aligns)
+};
+
+struct SlotInfo {
+    Transport transport = Transport::Tcp;
+    bool used = false;            // the firmware reads this slot (TCP on Photon/P1; per cloud_transport on Electron)
+    bool address_present = false;
+    ServerKeyInfo server_key;
+    DecodedAddress address;
+    std::vector<ConnectionTarget> targets; // one per Device OS range (or just the one asked for)
+    DeviceKeyInfo device_key;
+};
+
+struct OtherFields {
+    std::optional<std::string> device_id;     // 24 lower-case hex; nullopt when blank/absent
+    std::optional<std::string> claim_code;    // nullopt when blank (0xFF) or cleared
+    bool claimed = false;
+    std::optional<std::uint16_t> product_id;  // nullopt when 0xFFFF / absent
+    std::optional<std::uint16_t> product_version;
+    std::optional<std::uint8_t> cloud_transport_byte;
+    std::optional<std::uint8_t> ota_update_flag;
+    std::optional<std::uint8_t> antenna_selection;
+    std::optional<std::string> ssid_prefix;
+    std::optional<std::string> device_code;
+};
+
+enum class Severity { Error, Warning, Info };
+std::string_view severity_name(Severity s);
+
+struct Finding {
+    Severity severity;
+    std::string code;        // stable identifier, e.g. "server-address-blank"
+    std::string message;     // what is wrong, for a technician
+    std::string consequence; // what the device will do because of it
+    std::string fix;         // the photon-dct command that fixes it (empty when nothing to do)
+};
+
+struct DecodeOptions {
+    std::optional<OsRange> os_range;   // only this range's connection targets; all when nullopt
+    std::string fix_target_args;       // appended to fix commands, e.g. "--file unit.dct"
+};
+
+struct DctReport {
+    const Platform* platform = nullptr;
+    std::size_t image_size = 0;
+    bool all_zero = false;   // the bootloader could not read the DCT (dct-format.md 7.5)
+    bool all_erased = false; // every byte 0xFF
+    Transport active_transport = Transport::Tcp;
+    SlotInfo tcp;
+    std::optional<SlotInfo> udp; // Electron only
+    OtherFields fields;
+    std::vector<Finding> findings;
+
+    bool has_errors() const;
+};
+
+// Accepts 4258..16384 bytes (a 0.6.x application DCT up to the whole DFU window); fields past
+// the end are reported absent. Error(InvalidInput) for any other length.
+DctReport decode_dct(const Platform& platform, ByteView image, const DecodeOptions& options = {});
+
+// The raw bytes of one field (or nullopt if the image is too short to hold it).
+std::optional<ByteView> field_bytes(const Platform& platform, ByteView image, std::string_view field_name);
+
+} // namespace photon_dct::dct
