@@ -1,0 +1,142 @@
+#include "photon_dct/ops/device.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include <fmt/format.h>
+
+#include "photon_dct/error.hpp"
+
+namespace photon_dct::ops {
+namespace {
+
+constexpr std::string_view kDctAltName = "DCT Flash";
+constexpr std::string_view kEnterDfuHint =
+    "put the unit in DFU mode: hold SETUP, tap RESET, and release SETUP when the LED blinks yellow";
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+std::string entry_line(const DeviceEntry& d) {
+    return fmt::format("{} {} at usb {} ({})", d.platform->display_name, d.device_id.value_or(d.usb.serial),
+                       d.usb.port_path, d.dfu_mode ? "DFU mode" : "normal mode");
+}
+
+std::string entry_list(const std::vector<const DeviceEntry*>& entries) {
+    std::string out;
+    for (const auto* d : entries) out += "\n  " + entry_line(*d);
+    return out;
+}
+
+} // namespace
+
+std::optional<std::string> device_id_from_serial(std::string_view serial) {
+    std::size_t run = 0;
+    for (std::size_t i = 0; i < serial.size(); ++i) {
+        run = std::isxdigit(static_cast<unsigned char>(serial[i])) ? run + 1 : 0;
+        if (run == 24) return lower(std::string(serial.substr(i + 1 - 24, 24)));
+    }
+    return std::nullopt;
+}
+
+std::vector<DeviceEntry> list_devices(usb::UsbContext& context) {
+    std::vector<DeviceEntry> out;
+    for (auto& info : context.enumerate()) {
+        const auto* p = dct::find_platform_by_usb(info.vendor_id, info.product_id);
+        if (!p) continue;
+        DeviceEntry e;
+        e.platform = p;
+        e.dfu_mode = info.product_id == p->dfu_product_id;
+        e.device_id = device_id_from_serial(info.serial);
+        e.usb = std::move(info);
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+const DeviceEntry& select_device(const std::vector<DeviceEntry>& devices, const DeviceSelector& selector) {
+    std::vector<const DeviceEntry*> matching;
+    for (const auto& d : devices) {
+        if (selector.device_id && d.device_id != lower(*selector.device_id)) continue;
+        if (selector.path && d.usb.port_path != *selector.path) continue;
+        matching.push_back(&d);
+    }
+    std::vector<const DeviceEntry*> dfu;
+    std::copy_if(matching.begin(), matching.end(), std::back_inserter(dfu), [](auto* d) { return d->dfu_mode; });
+
+    const bool selected = selector.device_id || selector.path;
+    if (dfu.empty()) {
+        if (!matching.empty())
+            throw Error(ErrorKind::DeviceNotInDfuMode,
+                        fmt::format("found {} but not in DFU mode:{}", matching.size() == 1 ? "a unit" : "units",
+                                    entry_list(matching)),
+                        std::string(kEnterDfuHint));
+        if (selected && !devices.empty())
+            throw Error(ErrorKind::NoDevice,
+                        fmt::format("no unit matches {}{}; attached:{}",
+                                    selector.device_id ? "--device " + *selector.device_id : "",
+                                    selector.path ? " --path " + *selector.path : "",
+                                    entry_list([&] {
+                                        std::vector<const DeviceEntry*> all;
+                                        for (const auto& d : devices) all.push_back(&d);
+                                        return all;
+                                    }())),
+                        "check the device ID with `photon-dct list`");
+        throw Error(ErrorKind::NoDevice, "no Particle Photon, P1 or Electron found on USB",
+                    fmt::format("connect the unit and {}", kEnterDfuHint));
+    }
+    if (dfu.size() > 1) {
+        const bool same_serial = std::all_of(dfu.begin(), dfu.end(), [&](auto* d) { return d->usb.serial == dfu.front()->usb.serial; });
+        throw Error(ErrorKind::AmbiguousDevice,
+                    fmt::format("{} units in DFU mode; choose one:{}", dfu.size(), entry_list(dfu)),
+                    same_serial ? "these bootloaders all report the same serial: select with --path BUS-PORT"
+                                : "select one with --device ID or --path BUS-PORT");
+    }
+    if (!dfu.front()->usb.access_problem.empty())
+        throw Error(ErrorKind::UsbAccess, fmt::format("cannot open {}: {}", entry_line(*dfu.front()), dfu.front()->usb.access_problem),
+                    "install the udev rules (60-photon-dct.rules, see README) and replug the unit, or run with sudo");
+    return *dfu.front();
+}
+
+DeviceStore::DeviceStore(usb::UsbContext& context, DeviceEntry device, std::filesystem::path backup_dir,
+                         dfu::SessionOptions options)
+    : device_(std::move(device)), backup_dir_(std::move(backup_dir)) {
+    transport_ = context.open(device_.usb);
+    session_ = std::make_unique<dfu::DfuseSession>(*transport_, std::move(options));
+    session_->select_alt(kDctAltName);
+}
+
+DeviceStore::~DeviceStore() = default;
+
+std::string DeviceStore::description() const { return entry_line(device_); }
+
+std::string DeviceStore::selector_args() const {
+    // An ID shared by every old bootloader selects nothing: use the bus path then.
+    if (device_.device_id) return "--device " + *device_.device_id;
+    return "--path " + device_.usb.port_path;
+}
+
+Bytes DeviceStore::read_window() { return session_->upload(0, dct::kDfuWindowSize); }
+
+void DeviceStore::write(std::uint32_t offset, ByteView bytes) { session_->download(offset, bytes); }
+
+void DeviceStore::leave() { session_->leave(0); }
+
+std::filesystem::path DeviceStore::default_backup_path(const Bytes& window) const {
+    std::string id = device_.device_id.value_or("");
+    // Bootloaders before 0.6.0 have no ID in the serial: take it from the DCT when it holds one.
+    const auto& f = device_.platform->field("device_id");
+    if (id.empty() && window.size() >= f.offset + f.size && window[f.offset] != 0xFF)
+        id = to_hex(ByteView(window).subspan(f.offset, f.size));
+    if (id.empty()) id = "unknown-" + device_.usb.port_path;
+    return unique_timestamped_path(backup_dir_, fmt::format("{}-{}", device_.platform->name, id), ".dct");
+}
+
+UsbStats DeviceStore::stats() const {
+    const auto& c = session_->counters();
+    return {c.control_transfers, c.data_downloads, c.uploads};
+}
+
+} // namespace photon_dct::ops

@@ -1,0 +1,92 @@
+#include "photon_dct/ops/write.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "photon_dct/error.hpp"
+
+namespace photon_dct::ops {
+namespace {
+
+std::vector<ChangedRange> diff_ranges(const Bytes& a, const Bytes& b) {
+    std::vector<ChangedRange> out;
+    const std::size_t n = std::min(a.size(), b.size());
+    for (std::size_t i = 0; i < n;) {
+        if (a[i] == b[i]) {
+            ++i;
+            continue;
+        }
+        std::size_t j = i;
+        while (j < n && a[j] != b[j]) ++j;
+        out.push_back({static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j - i)});
+        i = j;
+    }
+    return out;
+}
+
+} // namespace
+
+WriteOutcome write_regions(DctStore& store, const Bytes& window, const std::vector<Region>& regions,
+                           const WriteOptions& options) {
+    if (regions.empty()) throw Error(ErrorKind::Internal, "write_regions called with nothing to write");
+    std::uint32_t begin = UINT32_MAX;
+    std::uint32_t end = 0;
+    for (const auto& r : regions) {
+        begin = std::min(begin, r.offset);
+        end = std::max(end, static_cast<std::uint32_t>(r.offset + r.bytes.size()));
+    }
+    if (end > dct::kAppDctSize)
+        throw Error(ErrorKind::Refused,
+                    fmt::format("refusing to write DCT bytes {}..{}: nothing at or past {} belongs to the application "
+                                "DCT (on a Photon it is Wi-Fi system data)",
+                                begin, end - 1, dct::kAppDctSize));
+    if (end > window.size())
+        throw Error(ErrorKind::InvalidInput,
+                    fmt::format("{} is {} bytes, too short for a write at {}..{}", store.description(), window.size(),
+                                begin, end - 1),
+                    "use a full dump of the DCT (photon-dct backup, or dfu-util -a 1 -s 0:16384 -U FILE)");
+
+    WriteOutcome out;
+    out.before = window;
+    out.after = window;
+    for (const auto& r : regions) std::copy(r.bytes.begin(), r.bytes.end(), out.after.begin() + r.offset);
+    out.write_offset = begin;
+    out.write_length = end - begin;
+    out.changed = diff_ranges(out.before, out.after);
+    out.dry_run = options.dry_run;
+
+    if (out.changed.empty()) {
+        out.already_current = true;
+        out.verified = true;
+    } else if (!options.dry_run) {
+        const auto backup = options.backup_path.value_or(store.default_backup_path(window));
+        write_new_file(backup, window, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+        out.backup = backup;
+        const ByteView patch(out.after.data() + begin, end - begin);
+        try {
+            store.write(begin, patch);
+            out.written = true;
+            const Bytes readback = store.read_window();
+            const auto bad = diff_ranges(readback, out.after);
+            if (readback.size() != out.after.size() || !bad.empty())
+                throw Error(ErrorKind::VerifyMismatch,
+                            fmt::format("read-back after the write differs from what was written ({} bytes differ{})",
+                                        bad.empty() ? readback.size() : bad.front().length,
+                                        bad.empty() ? "" : fmt::format(", first at DCT offset {}", bad.front().offset)),
+                            "the DCT may be damaged: run the command again, or restore the backup with "
+                            "`photon-dct restore --from BACKUP`");
+            out.verified = true;
+        } catch (const Error& e) {
+            throw Error(e.kind(), fmt::format("{} (the DCT as it was before is saved in {})", e.what(), backup.string()),
+                        e.hint());
+        }
+    }
+    if (options.leave && out.verified && !options.dry_run) {
+        store.leave();
+        out.left = true;
+    }
+    return out;
+}
+
+} // namespace photon_dct::ops
