@@ -119,8 +119,9 @@ Key load_der(ByteView content, std::string_view what) {
     if (!rest.empty() && !all_equal(rest, 0xFF) && !all_equal(rest, 0x00))
         not_a_key(what, "a " + plural_bytes(*len) + " DER SEQUENCE followed by " + plural_bytes(rest.size())
                             + " that are not 0xFF or 0x00 padding");
-    if (auto k = decode_any_der(der)) return *k;
+    // Checked first so that no OpenSSL decoder ever tries to decrypt (and ask for a passphrase).
     if (is_encrypted_pkcs8(der)) encrypted(what);
+    if (auto k = decode_any_der(der)) return *k;
     if (is_certificate(der))
         throw Error(ErrorKind::InvalidInput, std::string(what) + ": a DER certificate, not a key",
                     "Extract its public key first (e.g. `openssl x509 -in cert.der -inform DER -pubkey -noout`).");

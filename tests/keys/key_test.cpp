@@ -393,6 +393,35 @@ TEST(PrivateFormats, FirmwareShapedPkcs1IsAccepted) {
     EXPECT_TRUE(load_key(slot, "device.der").same_public_key(rsa1024()));
 }
 
+TEST(PrivateFormats, NonMinimalIntegersAreAccepted) {
+    // Firmware-written keys can pad short values with zeros (BER-ish); OpenSSL reads them. Force
+    // one: QP (the last INTEGER, 64/65 bytes) re-encoded with two extra leading zeros.
+    const Bytes der = rsa1024().pkcs1_private_der();
+    std::size_t pos = 4, last = 0;
+    while (pos < der.size()) {
+        last = pos;
+        std::size_t len = der[pos + 1], hdr = 2;
+        if (len == 0x81) { len = der[pos + 2]; hdr = 3; }
+        pos += hdr + len;
+    }
+    ASSERT_EQ(der[last], 0x02);
+    const std::size_t qp_len = der[last + 1];
+    ASSERT_LT(qp_len, 0x7eu);
+    Bytes body(der.begin() + 4, der.begin() + static_cast<long>(last));
+    body.push_back(0x02);
+    body.push_back(static_cast<std::uint8_t>(qp_len + 2));
+    body.push_back(0x00);
+    body.push_back(0x00);
+    body.insert(body.end(), der.begin() + static_cast<long>(last + 2), der.end());
+    Bytes padded = {0x30, 0x82, static_cast<std::uint8_t>(body.size() >> 8), static_cast<std::uint8_t>(body.size())};
+    padded = concat(padded, body);
+    ASSERT_EQ(der_sequence_length(padded), padded.size());
+    const auto k = parse_rsa_private_pkcs1_der(padded);
+    ASSERT_TRUE(k);
+    EXPECT_EQ(k->pkcs1_private_der(), der);  // re-encoded canonically
+    EXPECT_TRUE(firmware_rsa_layout_problem(padded).has_value());
+}
+
 TEST(PrivateFormats, InconsistentRsaKeyRefused) {
     Bytes der = rsa1024().pkcs1_private_der();
     der[20] ^= 0x01;  // inside N
@@ -488,6 +517,59 @@ TEST(LoadKey, RsaPublicPkcs1) {
     const Key k = load_key(view(pem), "rsapub.pem");
     EXPECT_FALSE(k.is_private());
     EXPECT_TRUE(k.same_public_key(rsa2048()));
+}
+
+TEST(LoadKey, RsaPublicPkcs1Der) {
+    PkeyPtr raw = raw_private(rsa1024());
+    EncPtr ctx(OSSL_ENCODER_CTX_new_for_pkey(raw.get(), EVP_PKEY_PUBLIC_KEY, "DER", "type-specific", nullptr));
+    ASSERT_TRUE(ctx);
+    unsigned char* data = nullptr;
+    size_t len = 0;
+    ASSERT_EQ(OSSL_ENCODER_to_data(ctx.get(), &data, &len), 1);
+    const Bytes der(data, data + len);
+    OPENSSL_free(data);
+    ASSERT_EQ(hex(ByteView(der).first(4)), "30818902");  // RSAPublicKey, no AlgorithmIdentifier
+    const Key k = load_key(der, "rsapub.der");
+    EXPECT_FALSE(k.is_private());
+    EXPECT_TRUE(k.same_public_key(rsa1024()));
+    EXPECT_FALSE(parse_spki_der(der));  // the DCT parser wants SPKI only
+}
+
+TEST(LoadKey, Ed25519IsOther) {
+    PkeyPtr raw(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
+    ASSERT_TRUE(raw);
+    const Bytes pem = encode(raw.get(), "PEM", "PrivateKeyInfo");
+    const Key k = load_key(pem, "ed.pem");
+    EXPECT_EQ(k.type(), KeyType::Other);
+    EXPECT_EQ(k.algorithm_name(), "Ed25519");
+    EXPECT_TRUE(k.is_private());
+    EXPECT_EQ(k.curve(), "");
+    EXPECT_EQ(k.rsa_public_exponent(), std::nullopt);
+    EXPECT_EQ(k.spki_der().size(), 44u);
+    EXPECT_EQ(k.private_pem().rfind("-----BEGIN PRIVATE KEY-----", 0), 0u);
+    EXPECT_THROW((void)k.pkcs1_private_der(), Error);
+    EXPECT_THROW((void)k.sec1_private_der(), Error);
+    EXPECT_FALSE(k.public_only().is_private());
+    EXPECT_TRUE(parse_spki_der(k.spki_der()));
+}
+
+TEST(LoadKey, HugeRsaExponentIsNullopt) {
+    // RSA SPKI with a 9-byte public exponent: rsa_public_exponent() cannot represent it.
+    const Bytes n = concat({0x00}, rsa1024().rsa_modulus());  // 129 bytes
+    Bytes rsapub = {0x02, 0x81, 0x81};
+    rsapub = concat(rsapub, n);
+    rsapub = concat(rsapub, {0x02, 0x09, 0x01, 0, 0, 0, 0, 0, 0, 0, 0x01});
+    Bytes seq = concat({0x30, 0x81, static_cast<std::uint8_t>(rsapub.size())}, rsapub);
+    Bytes bits = concat({0x03, 0x81, static_cast<std::uint8_t>(seq.size() + 1), 0x00}, seq);
+    Bytes alg = {0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00};
+    Bytes body = concat(alg, bits);
+    Bytes spki = concat({0x30, 0x81, static_cast<std::uint8_t>(body.size())}, body);
+    const auto k = parse_spki_der(spki);
+    ASSERT_TRUE(k);
+    EXPECT_EQ(k->type(), KeyType::Rsa);
+    EXPECT_EQ(k->rsa_public_exponent(), std::nullopt);
+    EXPECT_EQ(k->rsa_modulus(), rsa1024().rsa_modulus());
+    EXPECT_EQ(k->spki_der(), spki);
 }
 
 TEST(LoadKey, EcParametersBlockBeforeKey) {
