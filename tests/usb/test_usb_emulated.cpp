@@ -1,0 +1,262 @@
+// photon_dct_usb + photon_dct_dfu through the real libusb, talking to the umockdev-emulated
+// Particle bootloader (tests/emu). The emulator must exist before libusb is initialised, so each
+// test creates the Emulator first and the UsbContext second.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "photon_dct/dfu/session.hpp"
+#include "photon_dct/error.hpp"
+#include "photon_dct/usb/usb.hpp"
+#include "photon_emu.hpp"
+
+using namespace photon_dct;
+using photon_dct::dfu::DfuseSession;
+using photon_dct::dfu::SessionOptions;
+using photon_dct::usb::UsbContext;
+using photon_dct::usb::UsbDeviceInfo;
+
+namespace {
+
+const std::string kAlt0 = "@Internal Flash   /0x08000000/03*016Ka,01*016Kg,01*064Kg,07*128Kg";
+const std::string kAlt1 = "@DCT Flash   /0x00000000/01*016Kg";
+const std::string kAlt1Gen3 = "@DCT Flash   /0x00000000/1*016Ke";
+const std::string kAlt2P1 = "@Serial Flash   /0x00000000/256*004Kg";
+
+std::vector<std::uint8_t> sample_dct() {
+    std::vector<std::uint8_t> d(16384);
+    for (std::size_t i = 0; i < d.size(); ++i) d[i] = static_cast<std::uint8_t>((i * 31 + 7) ^ (i >> 8));
+    return d;
+}
+
+photon_emu::DeviceConfig photon(std::string serial = "3a0036000247363333343435") {
+    photon_emu::DeviceConfig c;
+    c.platform = photon_emu::Platform::Photon;
+    c.serial = std::move(serial);
+    c.dct = sample_dct();
+    c.poll_timeout_ms = 20; // keep the write waits short
+    return c;
+}
+
+unsigned count_data_downloads(const std::vector<photon_emu::TranscriptEntry>& t) {
+    return static_cast<unsigned>(std::count_if(t.begin(), t.end(), [](const auto& e) {
+        return e.request_type == 0x21 && e.request == 1 && e.value >= 2 && e.length > 0;
+    }));
+}
+
+unsigned count_erases(const std::vector<photon_emu::TranscriptEntry>& t) {
+    return static_cast<unsigned>(std::count_if(t.begin(), t.end(), [](const auto& e) {
+        return e.request_type == 0x21 && e.request == 1 && e.value == 0 && !e.data.empty() &&
+               e.data[0] == 0x41;
+    }));
+}
+
+template <typename F>
+Error catch_error(F&& f) {
+    try {
+        f();
+    } catch (const Error& e) {
+        return e;
+    }
+    ADD_FAILURE() << "no photon_dct::Error thrown";
+    return Error(ErrorKind::Internal, "none");
+}
+
+SessionOptions quick_options() {
+    SessionOptions o;
+    o.timeout = std::chrono::milliseconds(2000);
+    return o;
+}
+
+} // namespace
+
+TEST(UsbEnumerate, PhotonInDfuMode) {
+    photon_emu::Emulator emu({photon()});
+    UsbContext usb;
+    const auto devices = usb.enumerate(0x2b04);
+    ASSERT_EQ(devices.size(), 1u);
+    const UsbDeviceInfo& d = devices[0];
+    EXPECT_EQ(d.vendor_id, 0x2b04);
+    EXPECT_EQ(d.product_id, 0xd006);
+    EXPECT_EQ(d.bus, 1);
+    EXPECT_EQ(d.port_path, "1-1");
+    EXPECT_EQ(d.serial, "3a0036000247363333343435");
+    EXPECT_TRUE(d.has_dfu_interface);
+    EXPECT_EQ(d.alt_names, (std::vector<std::string>{kAlt0, kAlt1}));
+    EXPECT_TRUE(d.access_problem.empty()) << d.access_problem;
+    EXPECT_FALSE(d.product.empty());
+    EXPECT_FALSE(d.manufacturer.empty());
+    // Another vendor id finds nothing.
+    EXPECT_TRUE(usb.enumerate(0x1d50).empty());
+}
+
+TEST(UsbEnumerate, SeveralDevicesIncludingANormalModeUnit) {
+    photon_emu::DeviceConfig p1 = photon("3B0021001747353236343033");
+    p1.platform = photon_emu::Platform::P1;
+    photon_emu::DeviceConfig electron_app = photon("00000000010C");
+    electron_app.platform = photon_emu::Platform::Electron;
+    electron_app.dfu_mode = false;
+    photon_emu::DeviceConfig gen3 = photon("e00fce68aabbccddeeff0011");
+    gen3.gen3_dct_string = true;
+    photon_emu::Emulator emu({photon(), p1, electron_app, gen3});
+    UsbContext usb;
+    const auto devices = usb.enumerate(0x2b04);
+    ASSERT_EQ(devices.size(), 4u);
+
+    EXPECT_EQ(devices[0].port_path, "1-1");
+    EXPECT_EQ(devices[0].product_id, 0xd006);
+    EXPECT_EQ(devices[0].alt_names.size(), 2u);
+
+    EXPECT_EQ(devices[1].port_path, "1-2");
+    EXPECT_EQ(devices[1].product_id, 0xd008);
+    EXPECT_EQ(devices[1].serial, "3B0021001747353236343033");
+    EXPECT_EQ(devices[1].alt_names, (std::vector<std::string>{kAlt0, kAlt1, kAlt2P1}));
+
+    EXPECT_EQ(devices[2].port_path, "1-3");
+    EXPECT_EQ(devices[2].product_id, 0xc00a);
+    EXPECT_FALSE(devices[2].has_dfu_interface);
+    EXPECT_TRUE(devices[2].alt_names.empty());
+
+    EXPECT_EQ(devices[3].port_path, "1-4");
+    EXPECT_EQ(devices[3].alt_names, (std::vector<std::string>{kAlt0, kAlt1Gen3}));
+    EXPECT_NE(devices[0].address, devices[1].address);
+}
+
+TEST(UsbSession, Upload16KiBEqualsTheEmulatedDct) {
+    photon_emu::Emulator emu({photon()});
+    UsbContext usb;
+    const auto devices = usb.enumerate(0x2b04);
+    ASSERT_EQ(devices.size(), 1u);
+    auto transport = usb.open(devices[0]);
+    DfuseSession s(*transport, quick_options());
+    EXPECT_EQ(s.alt_names(), (std::vector<std::string>{kAlt0, kAlt1}));
+    EXPECT_EQ(s.transfer_size(), 4096);
+    s.select_alt("DCT Flash");
+    const Bytes got = s.upload(0, 16384);
+    EXPECT_EQ(got, emu.dct(0));
+    EXPECT_EQ(s.counters().uploads, 4u);
+    EXPECT_EQ(count_erases(emu.transcript(0)), 0u);
+}
+
+TEST(UsbSession, Download512BytesAt2082ChangesExactlyThoseBytes) {
+    photon_emu::Emulator emu({photon()});
+    UsbContext usb;
+    const auto devices = usb.enumerate(0x2b04);
+    ASSERT_EQ(devices.size(), 1u);
+    auto transport = usb.open(devices[0]);
+    DfuseSession s(*transport, quick_options());
+    s.select_alt("DCT Flash");
+
+    const std::vector<std::uint8_t> before = emu.dct(0);
+    Bytes block(512);
+    for (std::size_t i = 0; i < block.size(); ++i) block[i] = static_cast<std::uint8_t>(0xA5 ^ i);
+    s.download(2082, block);
+
+    std::vector<std::uint8_t> expected = before;
+    std::copy(block.begin(), block.end(), expected.begin() + 2082);
+    const std::vector<std::uint8_t> after = emu.dct(0);
+    EXPECT_EQ(after, expected);
+    const auto transcript = emu.transcript(0);
+    EXPECT_EQ(count_data_downloads(transcript), 1u);
+    EXPECT_EQ(count_erases(transcript), 0u);
+    EXPECT_EQ(s.counters().data_downloads, 1u);
+    EXPECT_EQ(s.counters().erase_commands, 0u);
+    // Read back through the same session.
+    EXPECT_EQ(s.upload(2082, 512), block);
+}
+
+TEST(UsbSession, LeaveMakesTheDeviceVanishWithoutAnError) {
+    photon_emu::Emulator emu({photon()});
+    UsbContext usb;
+    const auto devices = usb.enumerate(0x2b04);
+    ASSERT_EQ(devices.size(), 1u);
+    auto transport = usb.open(devices[0]);
+    DfuseSession s(*transport, quick_options());
+    s.select_alt("DCT Flash");
+    EXPECT_NO_THROW(s.leave(0x08020000));
+    EXPECT_TRUE(emu.disconnected(0));
+}
+
+TEST(UsbSession, Gen3DctStringIsSelectedByName) {
+    photon_emu::DeviceConfig c = photon();
+    c.gen3_dct_string = true;
+    photon_emu::Emulator emu({c});
+    UsbContext usb;
+    const auto devices = usb.enumerate(0x2b04);
+    ASSERT_EQ(devices.size(), 1u);
+    auto transport = usb.open(devices[0]);
+    DfuseSession s(*transport, quick_options());
+    s.select_alt("DCT Flash");
+    EXPECT_FALSE(s.layout().segments.at(0).erasable());
+    EXPECT_EQ(s.upload(0, 16384), emu.dct(0));
+}
+
+TEST(UsbSession, StallIsMappedToDfuProtocolAndTheSessionRecovers) {
+    photon_emu::DeviceConfig c = photon();
+    c.faults = photon_emu::parse_faults("stall:dnload-data:1");
+    photon_emu::Emulator emu({c});
+    UsbContext usb;
+    auto transport = usb.open(usb.enumerate(0x2b04).at(0));
+    DfuseSession s(*transport, quick_options());
+    s.select_alt("DCT Flash");
+    const Bytes block(64, 0x42);
+    const Error e = catch_error([&] { s.download(2082, block); });
+    EXPECT_EQ(e.kind(), ErrorKind::DfuProtocol);
+    EXPECT_NE(std::string(e.what()).find("stall"), std::string::npos) << e.what();
+    EXPECT_NO_THROW(s.download(2082, block));
+    const auto dct = emu.dct(0);
+    EXPECT_TRUE(std::equal(block.begin(), block.end(), dct.begin() + 2082));
+}
+
+TEST(UsbSession, TimeoutIsUsbIo) {
+    photon_emu::DeviceConfig c = photon();
+    c.faults = photon_emu::parse_faults("timeout:upload:1");
+    photon_emu::Emulator emu({c});
+    UsbContext usb;
+    auto transport = usb.open(usb.enumerate(0x2b04).at(0));
+    SessionOptions o;
+    o.timeout = std::chrono::milliseconds(200);
+    DfuseSession s(*transport, o);
+    s.select_alt("DCT Flash");
+    const Error e = catch_error([&] { s.upload(0, 4096); });
+    EXPECT_EQ(e.kind(), ErrorKind::UsbIo);
+    EXPECT_NE(std::string(e.what()).find("timed out"), std::string::npos) << e.what();
+    // The next operation recovers and reads correctly.
+    EXPECT_EQ(s.upload(0, 4096), Bytes(emu.dct(0).begin(), emu.dct(0).begin() + 4096));
+}
+
+TEST(UsbSession, DisconnectIsUsbIo) {
+    photon_emu::DeviceConfig c = photon();
+    c.faults = photon_emu::parse_faults("disconnect:upload:1");
+    photon_emu::Emulator emu({c});
+    UsbContext usb;
+    auto transport = usb.open(usb.enumerate(0x2b04).at(0));
+    DfuseSession s(*transport, quick_options());
+    s.select_alt("DCT Flash");
+    const Error e = catch_error([&] { s.upload(0, 4096); });
+    EXPECT_EQ(e.kind(), ErrorKind::UsbIo);
+}
+
+TEST(UsbSession, NormalModeDeviceIsNotInDfuMode) {
+    photon_emu::DeviceConfig c = photon();
+    c.dfu_mode = false;
+    photon_emu::Emulator emu({c});
+    UsbContext usb;
+    auto devices = usb.enumerate(0x2b04);
+    ASSERT_EQ(devices.size(), 1u);
+    EXPECT_EQ(devices[0].product_id, 0xc006);
+    auto transport = usb.open(devices[0]);
+    const Error e = catch_error([&] { DfuseSession s(*transport, quick_options()); });
+    EXPECT_EQ(e.kind(), ErrorKind::DeviceNotInDfuMode);
+}
+
+TEST(UsbSession, OpenAfterTheDeviceVanishedIsNoDevice) {
+    photon_emu::Emulator emu({photon()});
+    UsbContext usb;
+    const auto devices = usb.enumerate(0x2b04);
+    ASSERT_EQ(devices.size(), 1u);
+    UsbDeviceInfo ghost = devices[0];
+    ghost.address = 99;
+    EXPECT_EQ(catch_error([&] { usb.open(ghost); }).kind(), ErrorKind::NoDevice);
+}
