@@ -222,7 +222,7 @@ Bytes Key::spki_der() const {
 Bytes Key::pkcs1_private_der() const {
     if (type() != KeyType::Rsa || !is_private())
         throw Error(ErrorKind::Internal,
-                    "pkcs1_private_der needs an RSA private key, not a " + std::string(is_private() ? "" : "public ")
+                    "pkcs1_private_der needs an RSA private key, got a " + std::string(is_private() ? "private " : "public ")
                         + algorithm_name() + " key");
     Bytes der = encode(impl().pkey.get(), EVP_PKEY_KEYPAIR, "DER", "type-specific",
                        "cannot encode the RSA private key as PKCS#1");
@@ -236,7 +236,7 @@ Bytes Key::pkcs1_private_der() const {
 Bytes Key::sec1_private_der() const {
     if (type() != KeyType::Ec || !is_private())
         throw Error(ErrorKind::Internal,
-                    "sec1_private_der needs an EC private key, not a " + std::string(is_private() ? "" : "public ")
+                    "sec1_private_der needs an EC private key, got a " + std::string(is_private() ? "private " : "public ")
                         + algorithm_name() + " key");
     return encode(impl().pkey.get(), EVP_PKEY_KEYPAIR, "DER", "type-specific",
                   "cannot encode the EC private key as SEC1");
@@ -252,7 +252,7 @@ std::string Key::public_pem() const {
 
 std::string Key::private_pem() const {
     if (!is_private())
-        throw Error(ErrorKind::Internal, "private_pem needs a private key, not a public " + algorithm_name() + " key");
+        throw Error(ErrorKind::Internal, "private_pem needs a private key, got a public " + algorithm_name() + " key");
     const KeyType t = type();
     const char* structure = (t == KeyType::Rsa || t == KeyType::Ec) ? "type-specific" : "PrivateKeyInfo";
     Bytes pem = encode(impl().pkey.get(), EVP_PKEY_KEYPAIR, "PEM", structure,
