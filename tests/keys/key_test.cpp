@@ -338,6 +338,19 @@ TEST(PrivateFormats, Sec1P256Is121BytesAndRoundTrips) {
     EXPECT_FALSE(parse_ec_private_sec1_der(pkcs8_der(ec256())));
 }
 
+TEST(PrivateFormats, Sec1WithoutPublicKeyGetsItBack) {
+    // Some writers omit the optional [1] publicKey; our output must still carry it (121 bytes).
+    PkeyPtr raw = raw_private(ec256());
+    ASSERT_EQ(EVP_PKEY_set_int_param(raw.get(), OSSL_PKEY_PARAM_EC_INCLUDE_PUBLIC, 0), 1);
+    const Bytes short_der = encode(raw.get(), "DER", "type-specific");
+    ASSERT_EQ(short_der.size(), 121u - 70u);  // minus a1 44 03 42 00 04 X Y
+    const auto k = parse_ec_private_sec1_der(short_der);
+    ASSERT_TRUE(k);
+    EXPECT_TRUE(k->same_public_key(ec256()));
+    EXPECT_EQ(k->sec1_private_der(), ec256().sec1_private_der());
+    EXPECT_EQ(load_key(short_der, "short.der").sec1_private_der().size(), 121u);
+}
+
 TEST(PrivateFormats, WrongTypeThrowsInternal) {
     const Key pub = load_key(view(kTcpServerPem), "tcp");
     for (auto fn : {+[](const Key& k) { (void)k.pkcs1_private_der(); },
