@@ -137,6 +137,20 @@ TEST(UsbSession, Upload16KiBEqualsTheEmulatedDct) {
     EXPECT_EQ(got, emu.dct(0));
     EXPECT_EQ(s.counters().uploads, 4u);
     EXPECT_EQ(count_erases(emu.transcript(0)), 0u);
+
+    // The DFU class requests on the wire are exactly dfu-util's for -a 1 -s 0:16384 -U.
+    std::vector<std::string> wire;
+    for (const auto& e : emu.transcript(0)) {
+        if (e.request_type != 0x21 && e.request_type != 0xA1) continue;
+        std::string line = e.name + " " + std::to_string(e.value) + " " + std::to_string(e.length);
+        if (e.request_type == 0x21 && !e.data.empty()) line += " " + photon_emu::to_hex(e.data);
+        wire.push_back(line);
+    }
+    const std::vector<std::string> expected = {
+        "GETSTATUS 0 6", "DNLOAD 0 5 2100000000", "GETSTATUS 0 6", "GETSTATUS 0 6",
+        "ABORT 0 0",     "GETSTATUS 0 6",         "UPLOAD 2 4096", "UPLOAD 3 4096",
+        "UPLOAD 4 4096", "UPLOAD 5 4096",         "ABORT 0 0",     "GETSTATUS 0 6"};
+    EXPECT_EQ(wire, expected);
 }
 
 TEST(UsbSession, Download512BytesAt2082ChangesExactlyThoseBytes) {
@@ -223,7 +237,8 @@ TEST(UsbSession, TimeoutIsUsbIo) {
     EXPECT_EQ(e.kind(), ErrorKind::UsbIo);
     EXPECT_NE(std::string(e.what()).find("timed out"), std::string::npos) << e.what();
     // The next operation recovers and reads correctly.
-    EXPECT_EQ(s.upload(0, 4096), Bytes(emu.dct(0).begin(), emu.dct(0).begin() + 4096));
+    const std::vector<std::uint8_t> dct = emu.dct(0);
+    EXPECT_EQ(s.upload(0, 4096), Bytes(dct.begin(), dct.begin() + 4096));
 }
 
 TEST(UsbSession, DisconnectIsUsbIo) {
@@ -249,6 +264,21 @@ TEST(UsbSession, NormalModeDeviceIsNotInDfuMode) {
     auto transport = usb.open(devices[0]);
     const Error e = catch_error([&] { DfuseSession s(*transport, quick_options()); });
     EXPECT_EQ(e.kind(), ErrorKind::DeviceNotInDfuMode);
+}
+
+TEST(UsbSession, UnreadableDctReadsZerosAndRefusesWrites) {
+    photon_emu::DeviceConfig c = photon();
+    c.unreadable_dct = true;
+    photon_emu::Emulator emu({c});
+    UsbContext usb;
+    auto transport = usb.open(usb.enumerate(0x2b04).at(0));
+    DfuseSession s(*transport, quick_options());
+    s.select_alt("DCT Flash");
+    EXPECT_EQ(s.upload(0, 16384), Bytes(16384, 0));
+    const Error e = catch_error([&] { s.download(2082, Bytes(16, 1)); });
+    EXPECT_EQ(e.kind(), ErrorKind::DfuProtocol);
+    EXPECT_NE(std::string(e.what()).find("stall"), std::string::npos) << e.what();
+    EXPECT_EQ(count_erases(emu.transcript(0)), 0u);
 }
 
 TEST(UsbSession, OpenAfterTheDeviceVanishedIsNoDevice) {
