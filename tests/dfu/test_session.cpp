@@ -24,7 +24,7 @@ Bytes slice(const Bytes& b, std::size_t from, std::size_t n) {
                  b.begin() + static_cast<std::ptrdiff_t>(from + n));
 }
 
-struct Fixture : ::testing::Test {
+struct DfuseSessionTest : ::testing::Test {
     ScriptedTransport t{photon_config(), photon_strings()};
     std::vector<milliseconds> sleeps;
     std::vector<std::string> trace;
@@ -59,7 +59,7 @@ Error catch_error(F&& f) {
 
 } // namespace
 
-TEST_F(Fixture, ConstructionReadsAltNamesAndClaimsTheInterface) {
+TEST_F(DfuseSessionTest, ConstructionReadsAltNamesAndClaimsTheInterface) {
     DfuseSession s(t, options());
     EXPECT_EQ(s.alt_names(), (std::vector<std::string>{kPhotonAlt0, kPhotonAlt1}));
     EXPECT_EQ(t.claimed(), (std::vector<std::uint8_t>{0}));
@@ -69,7 +69,7 @@ TEST_F(Fixture, ConstructionReadsAltNamesAndClaimsTheInterface) {
     EXPECT_FALSE(s.selected_alt().has_value());
 }
 
-TEST_F(Fixture, TransferSizeIsCappedAt4096) {
+TEST_F(DfuseSessionTest, TransferSizeIsCappedAt4096) {
     Bytes c = photon_config();
     c[33] = 0x20; // wTransferSize 8192
     ScriptedTransport big(c, photon_strings());
@@ -78,7 +78,7 @@ TEST_F(Fixture, TransferSizeIsCappedAt4096) {
     EXPECT_EQ(s.transfer_size(), 4096);
 }
 
-TEST_F(Fixture, PlainDfuDeviceIsRejected) {
+TEST_F(DfuseSessionTest, PlainDfuDeviceIsRejected) {
     Bytes c = photon_config();
     c[34] = 0x10; // bcdDFUVersion 0x0110
     ScriptedTransport plain(c, photon_strings());
@@ -114,14 +114,14 @@ TEST(DfuseSessionAlt, SelectByNameOnP1WithThreeAlts) {
     EXPECT_EQ(t.calls(), 0u);
 }
 
-TEST_F(Fixture, OperationsNeedASelectedAlt) {
+TEST_F(DfuseSessionTest, OperationsNeedASelectedAlt) {
     DfuseSession s(t, options());
     EXPECT_EQ(catch_error([&] { s.upload(0, 16); }).kind(), ErrorKind::Internal);
     EXPECT_EQ(catch_error([&] { s.download(0, pattern(16)); }).kind(), ErrorKind::Internal);
     EXPECT_EQ(t.calls(), 0u);
 }
 
-TEST_F(Fixture, Upload16KiBExactlyAsDfuUtil) {
+TEST_F(DfuseSessionTest, Upload16KiBExactlyAsDfuUtil) {
     const Bytes dct = pattern(16384);
     t.expect(Idle())
         .expect(SetAddressCmd(0))
@@ -148,7 +148,7 @@ TEST_F(Fixture, Upload16KiBExactlyAsDfuUtil) {
     EXPECT_FALSE(trace.empty());
 }
 
-TEST_F(Fixture, UploadStopsAtAShortBlock) {
+TEST_F(DfuseSessionTest, UploadStopsAtAShortBlock) {
     const Bytes data = pattern(4096 + 100, 3);
     t.expect(Idle()).expect_set_address(0x1000).expect_abort_to_idle();
     t.expect(Upload(2, 4096, slice(data, 0, 4096)));
@@ -161,7 +161,7 @@ TEST_F(Fixture, UploadStopsAtAShortBlock) {
     EXPECT_EQ(s->counters().uploads, 2u);
 }
 
-TEST_F(Fixture, UploadOfAnOddLengthAsksForTheRemainderLast) {
+TEST_F(DfuseSessionTest, UploadOfAnOddLengthAsksForTheRemainderLast) {
     const Bytes data = pattern(5000, 9);
     t.expect(Idle()).expect_set_address(2082).expect_abort_to_idle();
     t.expect(Upload(2, 4096, slice(data, 0, 4096)));
@@ -172,7 +172,7 @@ TEST_F(Fixture, UploadOfAnOddLengthAsksForTheRemainderLast) {
     expect_script_done();
 }
 
-TEST_F(Fixture, UploadOutsideTheLayoutIsRefusedWithoutTraffic) {
+TEST_F(DfuseSessionTest, UploadOutsideTheLayoutIsRefusedWithoutTraffic) {
     auto s = dct_session();
     const Error e = catch_error([&] { s->upload(0x3F00, 512); });
     EXPECT_EQ(e.kind(), ErrorKind::Refused);
@@ -181,7 +181,7 @@ TEST_F(Fixture, UploadOutsideTheLayoutIsRefusedWithoutTraffic) {
     EXPECT_EQ(t.calls(), 0u);
 }
 
-TEST_F(Fixture, Download5000BytesIsTwoChunksWithASetAddressEachAndNoErase) {
+TEST_F(DfuseSessionTest, Download5000BytesIsTwoChunksWithASetAddressEachAndNoErase) {
     const Bytes data = pattern(5000, 1);
     t.expect(Idle());
     t.expect_set_address(0x100).expect(Dnload(2, slice(data, 0, 4096))).expect(Busy()).expect(DnloadIdle());
@@ -199,7 +199,7 @@ TEST_F(Fixture, Download5000BytesIsTwoChunksWithASetAddressEachAndNoErase) {
     EXPECT_EQ(c.control_transfers, 15u);
 }
 
-TEST_F(Fixture, Download512BytesAt2082) {
+TEST_F(DfuseSessionTest, Download512BytesAt2082) {
     const Bytes block = pattern(512, 5);
     t.expect(Idle()).expect_set_address(2082).expect(Dnload(2, block)).expect(Busy()).expect(DnloadIdle());
     t.expect_abort_to_idle();
@@ -210,7 +210,7 @@ TEST_F(Fixture, Download512BytesAt2082) {
     EXPECT_EQ(s->counters().erase_commands, 0u);
 }
 
-TEST_F(Fixture, DownloadIntoReadOnlyMemoryIsRefused) {
+TEST_F(DfuseSessionTest, DownloadIntoReadOnlyMemoryIsRefused) {
     auto s = std::make_unique<DfuseSession>(t, options());
     s->select_alt("Internal Flash");
     EXPECT_EQ(catch_error([&] { s->download(0x08000000, pattern(16)); }).kind(), ErrorKind::Refused);
@@ -220,7 +220,7 @@ TEST_F(Fixture, DownloadIntoReadOnlyMemoryIsRefused) {
     EXPECT_EQ(t.calls(), 0u);
 }
 
-TEST_F(Fixture, PollTimeoutsAreHonouredBeforeTheNextRequest) {
+TEST_F(DfuseSessionTest, PollTimeoutsAreHonouredBeforeTheNextRequest) {
     const Bytes block = pattern(100);
     t.expect(GetStatus(Status::OK, State::dfuIDLE, 7));
     t.expect(SetAddressCmd(2082)).expect(Busy(1)).expect(Busy(30)).expect(DnloadIdle(2));
@@ -239,7 +239,7 @@ TEST_F(Fixture, PollTimeoutsAreHonouredBeforeTheNextRequest) {
     expect_script_done();
 }
 
-TEST_F(Fixture, StartInDfuErrorClearsStatus) {
+TEST_F(DfuseSessionTest, StartInDfuErrorClearsStatus) {
     t.expect(GetStatus(Status::errSTALLEDPKT, State::dfuERROR)).expect(ClrStatus()).expect(Idle());
     t.expect_set_address(0).expect_abort_to_idle().expect(Upload(2, 8, pattern(8))).expect_abort_to_idle();
     auto s = dct_session();
@@ -247,7 +247,7 @@ TEST_F(Fixture, StartInDfuErrorClearsStatus) {
     expect_script_done();
 }
 
-TEST_F(Fixture, StartInUploadIdleOrDownloadIdleOrSyncAborts) {
+TEST_F(DfuseSessionTest, StartInUploadIdleOrDownloadIdleOrSyncAborts) {
     for (State start : {State::dfuUPLOAD_IDLE, State::dfuDNLOAD_IDLE, State::dfuDNLOAD_SYNC}) {
         ScriptedTransport t2{photon_config(), photon_strings()};
         t2.expect(GetStatus(Status::OK, start)).expect(Abort()).expect(Idle());
@@ -259,7 +259,7 @@ TEST_F(Fixture, StartInUploadIdleOrDownloadIdleOrSyncAborts) {
     }
 }
 
-TEST_F(Fixture, StartInIdleWithAnErrorStatusClearsIt) {
+TEST_F(DfuseSessionTest, StartInIdleWithAnErrorStatusClearsIt) {
     t.expect(GetStatus(Status::errUNKNOWN, State::dfuIDLE)).expect(ClrStatus()).expect(Idle());
     t.expect_set_address(0).expect_abort_to_idle().expect(Upload(2, 8, pattern(8))).expect_abort_to_idle();
     auto s = dct_session();
@@ -267,7 +267,7 @@ TEST_F(Fixture, StartInIdleWithAnErrorStatusClearsIt) {
     expect_script_done();
 }
 
-TEST_F(Fixture, StartInAppIdleIsNotInDfuMode) {
+TEST_F(DfuseSessionTest, StartInAppIdleIsNotInDfuMode) {
     for (State start : {State::appIDLE, State::appDETACH}) {
         ScriptedTransport t2{photon_config(), photon_strings()};
         t2.expect(GetStatus(Status::OK, start));
@@ -281,7 +281,7 @@ TEST_F(Fixture, StartInAppIdleIsNotInDfuMode) {
     }
 }
 
-TEST_F(Fixture, BringToIdleIsBounded) {
+TEST_F(DfuseSessionTest, BringToIdleIsBounded) {
     t.expect_n(8, GetStatus(Status::OK, State::dfuDNBUSY));
     t.expect_n(8, GetStatus(Status::OK, State::dfuDNBUSY)); // the recovery attempt, also bounded
     auto s = dct_session();
@@ -291,7 +291,7 @@ TEST_F(Fixture, BringToIdleIsBounded) {
     expect_script_done();
 }
 
-TEST_F(Fixture, ErrorStatusIsReportedInWords) {
+TEST_F(DfuseSessionTest, ErrorStatusIsReportedInWords) {
     const Bytes block = pattern(512);
     t.expect(Idle()).expect_set_address(2082).expect(Dnload(2, block));
     t.expect(GetStatus(Status::errWRITE, State::dfuERROR));
@@ -305,7 +305,7 @@ TEST_F(Fixture, ErrorStatusIsReportedInWords) {
     expect_script_done();
 }
 
-TEST_F(Fixture, ErrorStatusDuringSetAddress) {
+TEST_F(DfuseSessionTest, ErrorStatusDuringSetAddress) {
     t.expect(Idle()).expect(SetAddressCmd(0x08005000));
     t.expect(GetStatus(Status::errADDRESS, State::dfuERROR));
     t.expect(GetStatus(Status::errADDRESS, State::dfuERROR)).expect(ClrStatus()).expect(Idle());
@@ -321,7 +321,7 @@ TEST_F(Fixture, ErrorStatusDuringSetAddress) {
     expect_script_done();
 }
 
-TEST_F(Fixture, WrongStateAfterSetAddress) {
+TEST_F(DfuseSessionTest, WrongStateAfterSetAddress) {
     t.expect(Idle()).expect(SetAddressCmd(0)).expect(DnloadIdle()); // no dfuDNBUSY first
     t.expect(DnloadIdle()).expect(Abort()).expect(Idle());          // recovery
     auto s = dct_session();
@@ -331,7 +331,7 @@ TEST_F(Fixture, WrongStateAfterSetAddress) {
     expect_script_done();
 }
 
-TEST_F(Fixture, StallDuringDownloadThenRecoveryToIdle) {
+TEST_F(DfuseSessionTest, StallDuringDownloadThenRecoveryToIdle) {
     const Bytes block = pattern(512);
     t.expect(Idle()).expect_set_address(2082).expect(Dnload(2, block).stall());
     t.expect(GetStatus(Status::errSTALLEDPKT, State::dfuERROR)).expect(ClrStatus()).expect(Idle());
@@ -351,7 +351,7 @@ TEST_F(Fixture, StallDuringDownloadThenRecoveryToIdle) {
     EXPECT_EQ(s->counters().erase_commands, 0u);
 }
 
-TEST_F(Fixture, TimeoutIsUsbIoAndTheNextOperationRecovers) {
+TEST_F(DfuseSessionTest, TimeoutIsUsbIoAndTheNextOperationRecovers) {
     t.expect(Idle()).expect_set_address(0).expect_abort_to_idle();
     t.expect(Upload(2, 4096, {}).timeout());
     auto s = dct_session();
@@ -366,7 +366,7 @@ TEST_F(Fixture, TimeoutIsUsbIoAndTheNextOperationRecovers) {
     expect_script_done();
 }
 
-TEST_F(Fixture, CustomTimeoutIsPassedToEveryTransfer) {
+TEST_F(DfuseSessionTest, CustomTimeoutIsPassedToEveryTransfer) {
     SessionOptions o = options();
     o.timeout = milliseconds(250);
     DfuseSession s(t, o);
@@ -377,7 +377,7 @@ TEST_F(Fixture, CustomTimeoutIsPassedToEveryTransfer) {
     for (const auto& timeout : t.timeouts()) EXPECT_EQ(timeout, milliseconds(250));
 }
 
-TEST_F(Fixture, DeviceStuckInDnbusyIsBounded) {
+TEST_F(DfuseSessionTest, DeviceStuckInDnbusyIsBounded) {
     SessionOptions o = options();
     o.max_polls = 5;
     DfuseSession s(t, o);
@@ -393,7 +393,7 @@ TEST_F(Fixture, DeviceStuckInDnbusyIsBounded) {
     EXPECT_EQ(sleeps.size(), 12u); // each poll waited its bwPollTimeout of 1 ms
 }
 
-TEST_F(Fixture, ShortGetStatusReplyIsAProtocolError) {
+TEST_F(DfuseSessionTest, ShortGetStatusReplyIsAProtocolError) {
     Step short_status = Idle();
     short_status.reply.resize(3);
     t.expect(short_status);
@@ -403,7 +403,7 @@ TEST_F(Fixture, ShortGetStatusReplyIsAProtocolError) {
     expect_script_done();
 }
 
-TEST_F(Fixture, LeaveWhereTheDeviceVanishesIsSuccess) {
+TEST_F(DfuseSessionTest, LeaveWhereTheDeviceVanishesIsSuccess) {
     t.expect(Idle()).expect_set_address(0x08020000).expect(Dnload(2, {}));
     t.expect(Idle().vanish());
     auto s = dct_session();
@@ -415,7 +415,7 @@ TEST_F(Fixture, LeaveWhereTheDeviceVanishesIsSuccess) {
     EXPECT_EQ(t.remaining(), 0u);
 }
 
-TEST_F(Fixture, LeaveWhereTheDeviceAnswersDnloadIdleIsSuccess) {
+TEST_F(DfuseSessionTest, LeaveWhereTheDeviceAnswersDnloadIdleIsSuccess) {
     t.expect(Idle()).expect_set_address(0x08020000).expect(Dnload(2, {}));
     t.expect(DnloadIdle(500));
     auto s = dct_session();
@@ -424,7 +424,7 @@ TEST_F(Fixture, LeaveWhereTheDeviceAnswersDnloadIdleIsSuccess) {
     EXPECT_TRUE(sleeps.empty()); // nothing more is sent, so nothing to wait for
 }
 
-TEST_F(Fixture, LeaveWithAStallOrTimeoutAfterTheRequestIsSuccess) {
+TEST_F(DfuseSessionTest, LeaveWithAStallOrTimeoutAfterTheRequestIsSuccess) {
     for (Outcome outcome : {Outcome::Stall, Outcome::Timeout}) {
         ScriptedTransport t2{photon_config(), photon_strings()};
         Step after = Idle();
@@ -436,7 +436,7 @@ TEST_F(Fixture, LeaveWithAStallOrTimeoutAfterTheRequestIsSuccess) {
     }
 }
 
-TEST_F(Fixture, LeaveThatTheDeviceIgnoresIsAnError) {
+TEST_F(DfuseSessionTest, LeaveThatTheDeviceIgnoresIsAnError) {
     t.expect(Idle()).expect_set_address(0).expect(Dnload(2, {})).expect(Idle());
     auto s = dct_session();
     const Error e = catch_error([&] { s->leave(0); });
