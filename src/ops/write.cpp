@@ -47,6 +47,15 @@ WriteOutcome write_regions(DctStore& store, const Bytes& window, const std::vect
                                 begin, end - 1),
                     "use a full dump of the DCT (photon-dct backup, or dfu-util -a 1 -s 0:16384 -U FILE)");
 
+    if (std::all_of(window.begin(), window.end(), [](auto b) { return b == 0x00; }))
+        throw Error(ErrorKind::DeviceDataInvalid,
+                    fmt::format("{}: the DCT reads as all zeros, so the bootloader cannot reach it and a write would fail",
+                                store.description()),
+                    "flash Device OS 0.7.0 or later system firmware (e.g. `particle update`), then try again");
+    const auto progress = [&](const std::string& line) {
+        if (options.progress) options.progress(line);
+    };
+
     WriteOutcome out;
     out.before = window;
     out.after = window;
@@ -63,10 +72,13 @@ WriteOutcome write_regions(DctStore& store, const Bytes& window, const std::vect
         const auto backup = options.backup_path.value_or(store.default_backup_path(window));
         write_new_file(backup, window, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
         out.backup = backup;
+        progress(fmt::format("backup of the whole DCT saved to {}", backup.string()));
         const ByteView patch(out.after.data() + begin, end - begin);
         try {
+            progress(fmt::format("writing {} bytes at DCT offset {} (one write)", patch.size(), begin));
             store.write(begin, patch);
             out.written = true;
+            progress("reading back to verify");
             const Bytes readback = store.read_window();
             const auto bad = diff_ranges(readback, out.after);
             if (readback.size() != out.after.size() || !bad.empty())
@@ -83,6 +95,7 @@ WriteOutcome write_regions(DctStore& store, const Bytes& window, const std::vect
         }
     }
     if (options.leave && out.verified && !options.dry_run) {
+        progress("leaving DFU mode: the unit resets into its firmware");
         store.leave();
         out.left = true;
     }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +24,7 @@ struct WriteOptions {
     bool dry_run = false;
     bool leave = false;                              // reset a device into its firmware after a verified write
     std::optional<std::filesystem::path> backup_path; // default: the store's default_backup_path
+    std::function<void(std::string_view)> progress;    // one line per step, for stderr
 };
 
 struct ChangedRange {
@@ -47,7 +49,9 @@ struct WriteOutcome {
 // Applies `regions` to `store`, whose current window is `window` (already read by the caller).
 // All regions go out in ONE write: the span from the first to the last region, with the current
 // bytes in between. Refuses (Error(Refused)) anything at or past the end of application_dct_t
-// (8391): on a Photon that is Wi-Fi system data. On a failed write the error names the backup.
+// (8391): on a Photon that is Wi-Fi system data. Refuses (Error(DeviceDataInvalid)) a window that
+// reads as all zeros (the bootloader cannot reach the DCT). On a failed write the error names the
+// backup.
 WriteOutcome write_regions(DctStore& store, const Bytes& window, const std::vector<Region>& regions,
                            const WriteOptions& options);
 

@@ -1,0 +1,44 @@
+#include <fmt/format.h>
+
+#include "context.hpp"
+#include "exit_codes.hpp"
+#include "photon_dct/ops/usecases.hpp"
+
+namespace photon_dct::cli {
+namespace {
+
+struct BackupOptions {
+    TargetOptions target;
+    std::string output;
+};
+
+int run_backup(const BackupOptions& o, Context& context) {
+    auto store = ops::open_target(target_request(o.target, context));
+    context.progress(fmt::format("reading the DCT of {}", store->description()));
+    std::optional<std::filesystem::path> out;
+    if (!o.output.empty()) out = o.output;
+    const auto r = ops::backup(*store, out);
+    if (context.json) {
+        context.print_json_result({{"source", r.source}, {"path", r.path.string()}, {"size", r.size}, {"sha256", r.sha256}},
+                                  kExitOk);
+    } else {
+        fmt::print("Saved {} bytes of {} to {} (mode 0600), SHA-256 {}\n", r.size, r.source, r.path.string(), r.sha256);
+    }
+    return kExitOk;
+}
+
+} // namespace
+
+void register_backup(CLI::App& app, Context& context) {
+    auto options = std::make_shared<BackupOptions>();
+    auto* cmd = app.add_subcommand("backup", "save the whole 16 KiB DCT window of a unit (or a copy of an image) to a file");
+    add_target_options(*cmd, options->target, true);
+    cmd->add_option("-o,--output", options->output,
+                    "file to create (never overwritten); default: PLATFORM-DEVICEID-UTCTIME.dct in --backup-dir");
+    cmd->callback([options, &context] {
+        context.command = "backup";
+        context.run = [options, &context] { return run_backup(*options, context); };
+    });
+}
+
+} // namespace photon_dct::cli

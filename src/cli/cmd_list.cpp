@@ -1,0 +1,55 @@
+#include <fmt/format.h>
+
+#include "context.hpp"
+#include "exit_codes.hpp"
+#include "photon_dct/ops/device.hpp"
+
+namespace photon_dct::cli {
+namespace {
+
+int run_list(Context& context) {
+    usb::UsbContext usb;
+    const auto devices = ops::list_devices(usb);
+    if (context.json) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& d : devices)
+            list.push_back({{"platform", d.platform->name},
+                            {"mode", d.dfu_mode ? "dfu" : "normal"},
+                            {"device_id", d.device_id ? nlohmann::json(*d.device_id) : nlohmann::json(nullptr)},
+                            {"serial", d.usb.serial},
+                            {"usb_id", fmt::format("{:04x}:{:04x}", d.usb.vendor_id, d.usb.product_id)},
+                            {"path", d.usb.port_path},
+                            {"alt_names", d.usb.alt_names},
+                            {"access_problem", d.usb.access_problem}});
+        context.print_json_result({{"devices", list}}, kExitOk);
+        return kExitOk;
+    }
+    if (devices.empty()) {
+        fmt::print(stderr, "no Particle Photon, P1 or Electron found on USB\n");
+        return kExitOk;
+    }
+    fmt::print("{:<9} {:<7} {:<25} {:<10} {}\n", "PLATFORM", "MODE", "DEVICE ID", "PATH", "USB");
+    for (const auto& d : devices) {
+        fmt::print("{:<9} {:<7} {:<25} {:<10} {:04x}:{:04x}\n", d.platform->display_name, d.dfu_mode ? "DFU" : "normal",
+                   d.device_id.value_or(d.usb.serial.empty() ? "?" : d.usb.serial + " (no ID)"), d.usb.port_path,
+                   d.usb.vendor_id, d.usb.product_id);
+        for (std::size_t i = 0; i < d.usb.alt_names.size(); ++i)
+            fmt::print("          alt {}: {}\n", i, d.usb.alt_names[i]);
+        if (!d.usb.access_problem.empty()) fmt::print("          cannot open: {}\n", d.usb.access_problem);
+        if (!d.dfu_mode)
+            fmt::print("          not in DFU mode: hold SETUP, tap RESET, release SETUP when the LED blinks yellow\n");
+    }
+    return kExitOk;
+}
+
+} // namespace
+
+void register_list(CLI::App& app, Context& context) {
+    auto* cmd = app.add_subcommand("list", "list Particle Photon, P1 and Electron units on USB (DFU and normal mode)");
+    cmd->callback([&context] {
+        context.command = "list";
+        context.run = [&context] { return run_list(context); };
+    });
+}
+
+} // namespace photon_dct::cli

@@ -1,0 +1,93 @@
+#include <fmt/format.h>
+
+#include "context.hpp"
+#include "exit_codes.hpp"
+#include "photon_dct/ops/usecases.hpp"
+#include "report.hpp"
+
+namespace photon_dct::cli {
+namespace {
+
+struct RestoreServerOptions {
+    TargetOptions target;
+    std::string pem;
+    std::string host;
+    std::string port;
+    std::string protocol;
+    bool dry_run = false;
+    bool leave = false;
+};
+
+std::string summary(const dct::SlotInfo& s) {
+    std::string connects;
+    for (const auto& t : s.targets) {
+        const auto one = t.connects ? fmt::format("{}:{}", t.host, t.port) : "no connection";
+        if (connects.find(one) == std::string::npos) connects += (connects.empty() ? "" : " / ") + one;
+    }
+    return fmt::format("key {}\n           address {}\n           connects to {}", server_key_text(s.server_key),
+                       address_text(s), connects);
+}
+
+int run_restore_server(const RestoreServerOptions& o, Context& context) {
+    ops::RestoreServerRequest request;
+    request.key_path = o.pem;
+    request.host = o.host;
+    if (!o.port.empty()) request.port = o.port;
+    if (o.protocol == "tcp") request.protocol = dct::Transport::Tcp;
+    if (o.protocol == "udp") request.protocol = dct::Transport::Udp;
+    request.write.dry_run = o.dry_run;
+    request.write.leave = o.leave;
+    request.write.progress = [&context](std::string_view line) { context.progress(line); };
+
+    // Everything the user typed is checked before the unit or the image is touched.
+    const auto input = ops::check_server_block_input(request);
+    for (const auto& w : input.warnings) context.warn(w);
+
+    auto store = ops::open_target(target_request(o.target, context));
+    context.progress(fmt::format("reading the DCT of {}", store->description()));
+    const auto r = ops::restore_server(*store, request, input);
+    const auto& slot = store->platform().slot(r.transport);
+
+    if (context.json) {
+        context.print_json_result({{"source", r.source},
+                                   {"transport", dct::transport_name(r.transport)},
+                                   {"block_offset", slot.server_block_offset},
+                                   {"block_size", slot.server_block_size},
+                                   {"key_sha256", r.key_fingerprint},
+                                   {"host", r.host},
+                                   {"port", r.port ? nlohmann::json(*r.port) : nlohmann::json(nullptr)},
+                                   {"before", slot_json(r.before)},
+                                   {"after", slot_json(r.after)},
+                                   {"write", write_json(r.write)}},
+                                  kExitOk);
+        return kExitOk;
+    }
+    const std::string what = fmt::format("{} server block (DCT {}..{})", r.transport == dct::Transport::Tcp ? "TCP" : "UDP",
+                                         slot.server_block_offset, slot.server_block_offset + slot.server_block_size - 1);
+    fmt::print("{}\n{}\n  before:  {}\n  after:   {}\n{}", r.source, what, summary(r.before), summary(r.after),
+               write_text(r.write, "The " + what));
+    return kExitOk;
+}
+
+} // namespace
+
+void register_restore_server(CLI::App& app, Context& context) {
+    auto o = std::make_shared<RestoreServerOptions>();
+    auto* cmd = app.add_subcommand("restore-server",
+                                   "write the server public key and address block (backup first, one write, read-back verify)");
+    add_target_options(*cmd, o->target, true);
+    cmd->add_option("--pem", o->pem, "the server's public key (PEM or DER; a private key is accepted, its public half is used)")
+        ->required();
+    cmd->add_option("--host", o->host, "server DNS name (at most 63 characters) or IPv4 address")->required();
+    cmd->add_option("--port", o->port, "server port, 1-65534 (default: the firmware's, 5683 TCP / 5684 UDP)");
+    cmd->add_option("--protocol", o->protocol, "slot to write: tcp or udp (default: the one the unit uses)")
+        ->check(CLI::IsMember({"tcp", "udp"}));
+    cmd->add_flag("--dry-run", o->dry_run, "show what would change and write nothing");
+    cmd->add_flag("--leave", o->leave, "after a verified write, reset the unit into its firmware");
+    cmd->callback([o, &context] {
+        context.command = "restore-server";
+        context.run = [o, &context] { return run_restore_server(*o, context); };
+    });
+}
+
+} // namespace photon_dct::cli

@@ -1,0 +1,43 @@
+#include "context.hpp"
+
+#include <fmt/format.h>
+
+namespace photon_dct::cli {
+
+void Context::progress(std::string_view line) const {
+    if (!json && !quiet) fmt::print(stderr, "{}\n", line);
+}
+
+void Context::warn(std::string line) {
+    if (!json) fmt::print(stderr, "warning: {}\n", line);
+    warnings.push_back(std::move(line));
+}
+
+void Context::print_json_result(const nlohmann::json& result, int exit_code) const {
+    nlohmann::json doc{{"schema_version", kJsonSchemaVersion}, {"tool", "photon-dct"}, {"version", PHOTON_DCT_VERSION},
+                       {"command", command}, {"ok", true}, {"exit_code", exit_code}, {"warnings", warnings},
+                       {"result", result}};
+    fmt::print("{}\n", doc.dump(2));
+}
+
+void add_target_options(CLI::App& cmd, TargetOptions& options, bool with_backup_dir) {
+    cmd.add_option("--file", options.file, "work on this DCT image instead of a unit on USB");
+    cmd.add_option("--platform", options.platform, "platform of the --file image: photon (default), p1, electron");
+    cmd.add_option("--device", options.device, "select the unit with this device ID (24 hex digits)");
+    cmd.add_option("--path", options.path, "select the unit at this USB path, BUS-PORT[.PORT...] (e.g. 1-1.4)");
+    if (with_backup_dir)
+        cmd.add_option("--backup-dir", options.backup_dir, "where backups of a unit's DCT go (default: .)");
+}
+
+ops::TargetRequest target_request(const TargetOptions& o, const Context& context) {
+    ops::TargetRequest r;
+    if (!o.file.empty()) r.file = o.file;
+    if (!o.platform.empty()) r.platform = o.platform;
+    if (!o.device.empty()) r.selector.device_id = o.device;
+    if (!o.path.empty()) r.selector.path = o.path;
+    r.backup_dir = o.backup_dir;
+    if (context.trace_usb) r.session.trace = [](std::string_view line) { fmt::print(stderr, "usb: {}\n", line); };
+    return r;
+}
+
+} // namespace photon_dct::cli

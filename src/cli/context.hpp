@@ -1,0 +1,50 @@
+// What every subcommand shares: the global flags, the output channels and the target options.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "photon_dct/ops/target.hpp"
+
+namespace photon_dct::cli {
+
+inline constexpr int kJsonSchemaVersion = 1;
+
+struct Context {
+    bool json = false;
+    bool quiet = false;
+    bool trace_usb = false;
+    std::string command;                // the subcommand that ran
+    std::function<int()> run;           // set by the chosen subcommand's callback
+    std::vector<std::string> warnings;  // collected for --json, printed to stderr otherwise
+
+    // Progress and diagnostics: stderr, human mode only, silenced by --quiet.
+    void progress(std::string_view line) const;
+    void warn(std::string line);
+    // Prints the one JSON document of a successful run.
+    void print_json_result(const nlohmann::json& result, int exit_code) const;
+};
+
+// --file/--platform/--device/--path/--backup-dir on a subcommand.
+struct TargetOptions {
+    std::string file;
+    std::string platform;
+    std::string device;
+    std::string path;
+    std::string backup_dir = ".";
+};
+void add_target_options(CLI::App& cmd, TargetOptions& options, bool with_backup_dir);
+ops::TargetRequest target_request(const TargetOptions& options, const Context& context);
+
+// Each subcommand registers itself (one file per subcommand).
+void register_list(CLI::App& app, Context& context);
+void register_inspect(CLI::App& app, Context& context);
+void register_backup(CLI::App& app, Context& context);
+void register_restore_server(CLI::App& app, Context& context);
+
+} // namespace photon_dct::cli

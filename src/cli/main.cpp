@@ -1,0 +1,71 @@
+// photon-dct: CLI11 wiring. Errors from the library are typed; they become exit codes here and
+// nowhere else, and in --json mode they are the one JSON document on stdout.
+#include <fmt/format.h>
+
+#include "context.hpp"
+#include "exit_codes.hpp"
+
+using photon_dct::Error;
+using photon_dct::ErrorKind;
+namespace cli = photon_dct::cli;
+
+namespace {
+
+int report_error(const cli::Context& context, ErrorKind kind, const std::string& message, const std::string& hint) {
+    const int code = cli::exit_code(kind);
+    if (context.json) {
+        nlohmann::json error{{"kind", cli::error_kind_name(kind)}, {"message", message}};
+        if (!hint.empty()) error["hint"] = hint;
+        nlohmann::json doc{{"schema_version", cli::kJsonSchemaVersion}, {"tool", "photon-dct"},
+                           {"version", PHOTON_DCT_VERSION}, {"command", context.command}, {"ok", false},
+                           {"exit_code", code}, {"warnings", context.warnings}, {"error", error}};
+        fmt::print("{}\n", doc.dump(2));
+    } else {
+        fmt::print(stderr, "error: {}\n", message);
+        if (!hint.empty()) fmt::print(stderr, "hint: {}\n", hint);
+    }
+    return code;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    cli::Context context;
+    CLI::App app{"photon-dct: inspect and repair the cloud settings (DCT) of Particle Photon, P1 and Electron units",
+                 "photon-dct"};
+    app.set_version_flag("--version", PHOTON_DCT_VERSION);
+    app.require_subcommand(1);
+    app.fallthrough();
+    app.add_flag("--json", context.json, "print exactly one JSON document on stdout (results and errors)");
+    app.add_flag("-q,--quiet", context.quiet, "no progress messages on stderr");
+    app.add_flag("--trace-usb", context.trace_usb, "log every DFU request on stderr");
+
+    cli::register_list(app, context);
+    cli::register_inspect(app, context);
+    cli::register_backup(app, context);
+    cli::register_restore_server(app, context);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp&) {
+        fmt::print("{}", app.help());
+        return 0;
+    } catch (const CLI::CallForAllHelp&) {
+        fmt::print("{}", app.help("", CLI::AppFormatMode::All));
+        return 0;
+    } catch (const CLI::CallForVersion&) {
+        fmt::print("photon-dct {}\n", PHOTON_DCT_VERSION);
+        return 0;
+    } catch (const CLI::ParseError& e) {
+        for (const auto* sub : app.get_subcommands()) context.command = sub->get_name();
+        return report_error(context, ErrorKind::Usage, e.what(), "see `photon-dct --help` or `photon-dct COMMAND --help`");
+    }
+    try {
+        return context.run();
+    } catch (const Error& e) {
+        return report_error(context, e.kind(), e.what(), e.hint());
+    } catch (const std::exception& e) {
+        return report_error(context, ErrorKind::Internal, fmt::format("unexpected failure: {}", e.what()),
+                            "this is a bug in photon-dct; please report it with the command line you ran");
+    }
+}

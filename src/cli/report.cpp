@@ -1,0 +1,206 @@
+#include "report.hpp"
+
+#include <fmt/format.h>
+
+namespace photon_dct::cli {
+namespace {
+
+using nlohmann::json;
+
+template <typename T>
+json optional_json(const std::optional<T>& v) {
+    return v ? json(*v) : json(nullptr);
+}
+
+std::string port_text(const dct::DecodedAddress& a) {
+    if (a.type == dct::AddressType::Invalid) return "not read (address invalid)";
+    if (a.port_is_default) return fmt::format("default (stored 0x{:04x})", a.raw_port);
+    return std::to_string(a.raw_port);
+}
+
+std::string target_line(const dct::ConnectionTarget& t) {
+    const std::string where =
+        t.connects ? fmt::format("{}:{}{}", t.host, t.port, t.particle_cloud ? " (Particle's cloud)" : "") : "no connection";
+    return fmt::format("{:<20} {}  [{}]", dct::os_range_name(t.os_range), where, t.reason);
+}
+
+} // namespace
+
+json slot_json(const dct::SlotInfo& s) {
+    const auto& k = s.server_key;
+    const auto& a = s.address;
+    const auto& d = s.device_key;
+    json targets = json::array();
+    for (const auto& t : s.targets)
+        targets.push_back({{"device_os", dct::os_range_name(t.os_range)}, {"connects", t.connects}, {"host", t.host},
+                           {"port", t.port}, {"particle_cloud", t.particle_cloud}, {"reason", t.reason}});
+    json address = nullptr;
+    if (s.address_present)
+        address = {{"type", a.type == dct::AddressType::Ipv4 ? "ipv4" : a.type == dct::AddressType::Domain ? "domain" : "invalid"},
+                   {"type_byte", a.type_byte},
+                   {"length_byte", a.length_byte},
+                   {"blank", a.blank},
+                   {"host", a.host},
+                   {"raw_port", a.raw_port},
+                   {"port_is_default", a.port_is_default},
+                   {"domain_overlaps_port", a.domain_overlaps_port},
+                   {"strict_rule_broken", a.strict_rule_broken}};
+    return {{"transport", dct::transport_name(s.transport)},
+            {"used", s.used},
+            {"server_key",
+             {{"state", dct::key_state_name(k.state)},
+              {"algorithm", k.algorithm},
+              {"der_length", k.der_length},
+              {"sha256", k.fingerprint},
+              {"firmware_usable", k.firmware_usable},
+              {"firmware_problem", k.firmware_problem},
+              {"particle_production", k.particle_production}}},
+            {"server_address", address},
+            {"connects_to", targets},
+            {"device_key",
+             {{"state", dct::key_state_name(d.state)},
+              {"algorithm", d.algorithm},
+              {"der_length", d.der_length},
+              {"firmware_parser_ok", d.firmware_parser_ok},
+              {"problem", d.problem},
+              {"public_key_sha256", d.public_fingerprint},
+              {"stored_public_key", dct::public_key_state_name(d.public_key)},
+              {"stored_public_key_alignment", d.public_key_alignment}}}};
+}
+
+json report_json(const dct::DctReport& r) {
+    json findings = json::array();
+    for (const auto& f : r.findings)
+        findings.push_back({{"severity", dct::severity_name(f.severity)}, {"code", f.code}, {"message", f.message},
+                            {"consequence", f.consequence}, {"fix", f.fix}});
+    const auto& f = r.fields;
+    return {{"platform", r.platform->name},
+            {"image_size", r.image_size},
+            {"all_zero", r.all_zero},
+            {"all_erased", r.all_erased},
+            {"active_transport", dct::transport_name(r.active_transport)},
+            {"device_id", optional_json(f.device_id)},
+            {"claim_code", optional_json(f.claim_code)},
+            {"claimed", f.claimed},
+            {"product_id", optional_json(f.product_id)},
+            {"product_version", optional_json(f.product_version)},
+            {"cloud_transport_byte", optional_json(f.cloud_transport_byte)},
+            {"ota_update_flag", optional_json(f.ota_update_flag)},
+            {"antenna_selection", optional_json(f.antenna_selection)},
+            {"ssid_prefix", optional_json(f.ssid_prefix)},
+            {"device_code", optional_json(f.device_code)},
+            {"tcp", slot_json(r.tcp)},
+            {"udp", r.udp ? slot_json(*r.udp) : json(nullptr)},
+            {"findings", findings},
+            {"has_errors", r.has_errors()}};
+}
+
+json write_json(const ops::WriteOutcome& w) {
+    json changed = json::array();
+    for (const auto& c : w.changed) changed.push_back({{"offset", c.offset}, {"length", c.length}});
+    return {{"already_current", w.already_current},
+            {"dry_run", w.dry_run},
+            {"written", w.written},
+            {"verified", w.verified},
+            {"left_dfu_mode", w.left},
+            {"backup", w.backup ? json(w.backup->string()) : json(nullptr)},
+            {"write_offset", w.write_offset},
+            {"write_length", w.write_length},
+            {"changed", changed}};
+}
+
+std::string server_key_text(const dct::ServerKeyInfo& k) {
+    switch (k.state) {
+    case dct::KeyState::Absent: return "absent (image too short)";
+    case dct::KeyState::Blank: return "blank (first byte 0xFF)";
+    case dct::KeyState::Zero: return "all zero";
+    case dct::KeyState::Garbage: return fmt::format("garbage ({})", k.firmware_problem);
+    case dct::KeyState::Valid: break;
+    }
+    return fmt::format("{}, {} bytes, SHA-256 {}, {}{}", k.algorithm, k.der_length, k.fingerprint,
+                       k.particle_production ? "Particle's production key" : "not Particle's",
+                       k.firmware_usable ? "" : fmt::format("; NOT usable by the firmware: {}", k.firmware_problem));
+}
+
+std::string address_text(const dct::SlotInfo& s) {
+    if (!s.address_present) return "absent (image too short)";
+    const auto& a = s.address;
+    std::string text;
+    switch (a.type) {
+    case dct::AddressType::Invalid:
+        text = a.blank ? "blank (all 0xFF)" : fmt::format("invalid (type 0x{:02x})", a.type_byte);
+        break;
+    case dct::AddressType::Ipv4: text = fmt::format("IPv4 {} (length byte {})", a.host, a.length_byte); break;
+    case dct::AddressType::Domain: text = fmt::format("domain \"{}\" ({} bytes)", a.host, a.length_byte); break;
+    }
+    return text + ", port " + port_text(a);
+}
+
+std::string slot_text(const dct::SlotInfo& s, bool udp_slot_platform) {
+    const auto& d = s.device_key;
+    std::string out = fmt::format("{} slot{}\n", s.transport == dct::Transport::Tcp ? "TCP" : "UDP",
+                                  s.used ? " (used by the firmware)" : udp_slot_platform ? " (not in use)" : "");
+    out += fmt::format("  server key       {}\n", server_key_text(s.server_key));
+    out += fmt::format("  server address   {}\n", address_text(s));
+    for (std::size_t i = 0; i < s.targets.size(); ++i)
+        out += fmt::format("  {}     {}\n", i == 0 ? "connects to" : "           ", target_line(s.targets[i]));
+    std::string key;
+    switch (d.state) {
+    case dct::KeyState::Absent: key = "absent"; break;
+    case dct::KeyState::Blank: key = "blank (first byte 0xFF)"; break;
+    case dct::KeyState::Zero: key = "all zero"; break;
+    case dct::KeyState::Garbage: key = fmt::format("garbage ({})", d.problem); break;
+    case dct::KeyState::Valid:
+        key = fmt::format("{}, {} bytes, {}, public key SHA-256 {}", d.algorithm, d.der_length,
+                          d.firmware_parser_ok ? "readable by Device OS" : "NOT readable by Device OS: " + d.problem,
+                          d.public_fingerprint);
+        break;
+    }
+    out += fmt::format("  device key       {}\n", key);
+    out += fmt::format("  device pub key   {}{}\n", dct::public_key_state_name(d.public_key),
+                       d.public_key_alignment.empty() ? "" : " (" + d.public_key_alignment + "-aligned)");
+    return out;
+}
+
+std::string findings_text(const dct::DctReport& r) {
+    if (r.findings.empty()) return "Findings\n  none: the firmware will use this configuration as it is\n";
+    std::string out = "Findings\n";
+    for (const auto& f : r.findings) {
+        std::string sev(dct::severity_name(f.severity));
+        for (auto& c : sev) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        out += fmt::format("  {:<7} {} [{}]\n", sev, f.message, f.code);
+        if (!f.consequence.empty()) out += fmt::format("          means: {}\n", f.consequence);
+        if (!f.fix.empty()) out += fmt::format("          fix:   {}\n", f.fix);
+    }
+    return out;
+}
+
+std::string write_text(const ops::WriteOutcome& w, std::string_view what) {
+    if (w.already_current) return fmt::format("{} already holds exactly these bytes: nothing written.\n", what);
+    std::size_t changed = 0;
+    for (const auto& c : w.changed) changed += c.length;
+    if (w.dry_run)
+        return fmt::format("Dry run: would write {} bytes at DCT offset {} in one write ({} bytes change); nothing written.\n",
+                           w.write_length, w.write_offset, changed);
+    std::string out = fmt::format("Wrote {} bytes at DCT offset {} in one write ({} bytes changed); read-back {}.\n",
+                                  w.write_length, w.write_offset, changed, w.verified ? "verified" : "NOT verified");
+    if (w.backup) out += fmt::format("Backup of the DCT before the write: {}\n", w.backup->string());
+    if (w.left) out += "The unit left DFU mode and is restarting into its firmware.\n";
+    return out;
+}
+
+std::string hex_dump(ByteView bytes, std::uint32_t base) {
+    std::string out;
+    for (std::size_t i = 0; i < bytes.size(); i += 16) {
+        out += fmt::format("  {:5d} 0x{:04x}:", base + i, base + i);
+        std::string ascii;
+        for (std::size_t j = i; j < std::min(bytes.size(), i + 16); ++j) {
+            out += fmt::format(" {:02x}", bytes[j]);
+            ascii.push_back(bytes[j] >= 0x20 && bytes[j] < 0x7f ? static_cast<char>(bytes[j]) : '.');
+        }
+        out += std::string(3 * (16 - std::min<std::size_t>(16, bytes.size() - i)), ' ') + "  " + ascii + "\n";
+    }
+    return out;
+}
+
+} // namespace photon_dct::cli

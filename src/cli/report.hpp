@@ -1,0 +1,26 @@
+// Renderers for decoded DCT data, shared by the subcommands that show a DCT (text and JSON).
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "photon_dct/dct/decode.hpp"
+#include "photon_dct/ops/write.hpp"
+
+namespace photon_dct::cli {
+
+nlohmann::json slot_json(const dct::SlotInfo& slot);
+nlohmann::json report_json(const dct::DctReport& report);
+nlohmann::json write_json(const ops::WriteOutcome& write);
+
+std::string server_key_text(const dct::ServerKeyInfo& key);
+std::string address_text(const dct::SlotInfo& slot);
+std::string slot_text(const dct::SlotInfo& slot, bool udp_slot_platform);
+std::string findings_text(const dct::DctReport& report);
+// What happened to a write, in one or two lines.
+std::string write_text(const ops::WriteOutcome& write, std::string_view what);
+// Classic 16-bytes-a-line hex dump, offsets relative to `base`.
+std::string hex_dump(ByteView bytes, std::uint32_t base);
+
+} // namespace photon_dct::cli
