@@ -1,0 +1,232 @@
+// Helpers for the dct tests. Every expected byte in these tests is typed from
+// /work/shared/reference/dct-format.md (section numbers in comments), never produced by the encoder
+// under test.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "photon_dct/bytes.hpp"
+#include "photon_dct/error.hpp"
+#include "photon_dct/keys/key.hpp"
+
+namespace dcttest {
+
+using photon_dct::Bytes;
+using photon_dct::ByteView;
+
+// "30 82 01 22" -> {0x30, 0x82, 0x01, 0x22}; whitespace is ignored.
+inline Bytes hex(std::string_view text) {
+    auto nibble = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        throw std::invalid_argument("bad hex digit in test data");
+    };
+    Bytes out;
+    int high = -1;
+    for (char c : text) {
+        if (c == ' ' || c == '\n' || c == '\t') continue;
+        const int v = nibble(c);
+        if (high < 0) {
+            high = v;
+        } else {
+            out.push_back(static_cast<std::uint8_t>(high * 16 + v));
+            high = -1;
+        }
+    }
+    if (high >= 0) throw std::invalid_argument("odd number of hex digits in test data");
+    return out;
+}
+
+inline Bytes ascii(std::string_view text) { return Bytes(text.begin(), text.end()); }
+
+inline Bytes fill(std::size_t n, std::uint8_t value) { return Bytes(n, value); }
+
+inline Bytes cat(std::initializer_list<Bytes> parts) {
+    Bytes out;
+    for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+    return out;
+}
+
+inline ByteView view(const Bytes& b) { return ByteView(b.data(), b.size()); }
+inline ByteView view(std::string_view s) { return ByteView(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()); }
+
+// Standard base64 (RFC 4648) of a PEM body; header/footer lines are skipped.
+inline Bytes pem_to_der(std::string_view pem) {
+    std::string body;
+    std::size_t pos = 0;
+    while (pos < pem.size()) {
+        std::size_t nl = pem.find('\n', pos);
+        if (nl == std::string_view::npos) nl = pem.size();
+        const std::string_view line = pem.substr(pos, nl - pos);
+        if (!line.empty() && line.substr(0, 5) != "-----") body += std::string(line);
+        pos = nl + 1;
+    }
+    auto value = [](char c) -> int {
+        if (c >= 'A' && c <= 'Z') return c - 'A';
+        if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+        if (c >= '0' && c <= '9') return c - '0' + 52;
+        if (c == '+') return 62;
+        if (c == '/') return 63;
+        return -1;
+    };
+    Bytes out;
+    unsigned acc = 0;
+    int bits = 0;
+    for (char c : body) {
+        if (c == '=') break;
+        const int v = value(c);
+        if (v < 0) continue;
+        acc = (acc << 6) | static_cast<unsigned>(v);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(static_cast<std::uint8_t>((acc >> bits) & 0xFFu));
+        }
+    }
+    return out;
+}
+
+// A DFU-window-sized image of erased flash (dct-format.md 1.3).
+inline Bytes erased_image(std::size_t size = 16384) { return Bytes(size, 0xFF); }
+
+inline void put(Bytes& image, std::size_t offset, const Bytes& bytes) {
+    ASSERT_LE(offset + bytes.size(), image.size());
+    std::copy(bytes.begin(), bytes.end(), image.begin() + static_cast<std::ptrdiff_t>(offset));
+}
+
+inline Bytes slice(const Bytes& b, std::size_t offset, std::size_t size) {
+    return Bytes(b.begin() + static_cast<std::ptrdiff_t>(offset),
+                 b.begin() + static_cast<std::ptrdiff_t>(offset + size));
+}
+
+// Runs f, expecting photon_dct::Error with kind InvalidInput whose message contains every needle.
+template <typename F>
+void expect_invalid_input(F&& f, std::initializer_list<std::string_view> needles) {
+    try {
+        f();
+        ADD_FAILURE() << "expected photon_dct::Error(InvalidInput), nothing was thrown";
+    } catch (const photon_dct::Error& e) {
+        EXPECT_EQ(e.kind(), photon_dct::ErrorKind::InvalidInput) << e.what();
+        const std::string msg = e.what();
+        for (auto n : needles) EXPECT_NE(msg.find(n), std::string::npos) << "message '" << msg << "' lacks '" << n << "'";
+    } catch (const std::exception& e) {
+        ADD_FAILURE() << "expected photon_dct::Error, got std::exception: " << e.what();
+    }
+}
+
+// ---- Reference data typed from dct-format.md --------------------------------------------
+
+// §4.1: the only TCP server key layout the handshake reads (first 33 bytes, N follows at 33).
+inline Bytes rsa2048_spki_prefix() {
+    return hex("30 82 01 22 30 0d 06 09 2a 86 48 86 f7 0d 01 01 01 05 00 03 82 01 0f 00 30 82 01 0a 02 82 01 01 00");
+}
+inline Bytes rsa_e65537_suffix() { return hex("02 03 01 00 01"); }
+// §4.1: EC P-256 SPKI header before X||Y.
+inline Bytes p256_spki_prefix() {
+    return hex("30 59 30 13 06 07 2a 86 48 ce 3d 02 01 06 08 2a 86 48 ce 3d 03 01 07 03 42 00 04");
+}
+// §5.2: fixed 29-byte header of the 162-byte RSA-1024 SPKI the firmware derives.
+inline Bytes rsa1024_spki_header() {
+    return hex("30 81 9f 30 0d 06 09 2a 86 48 86 f7 0d 01 01 01 05 00 03 81 8d 00 30 81 89 02 81 81 00");
+}
+
+// §4.3 Particle production server keys.
+inline constexpr std::string_view kParticleTcpPem = R"(-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAvsy+Q9uO6hUnprtSbeFR
+K6CrzKFkd0itfGb8gH/2maUl8vLa4EPPOiakm6GHAw6ajSOavOqZ6mjTWhSxJg+9
+qm1vDKzEdyzRxcix0Xto4CVze1KJaCC9Bsbw5gAwwODP9hs6RenEW1UXBqPTSsbV
+uNIXArUnfY3k1H3T7cAdinwlHiFKUa5XBt1gvKE0kKrMCZ47OkFMPJ3z/f23J8FZ
+gZhUYEpieqSav9+SGz78p+SkszqaX1eTjusZZJUiSizVYPX50ANQg2nAa1Pw8Nr4
+E4IfzLtf4sHfOul/XeJ9uVCAPFgz74zzgD8RAdJohl88XubBjjIrKMu1zBuoUF6n
+DQIDAQAB
+-----END PUBLIC KEY-----
+)";
+inline constexpr std::string_view kParticleTcpSha256 = "aa8aba3c973ed4b668999047a09597948f36eefde525352e705fe8ef98c1677e";
+inline constexpr std::string_view kParticleTcpModulusHex =
+    "beccbe43db8eea1527a6bb526de1512ba0abcca1647748ad7c66fc807ff699a525f2f2dae043cf3a26a49ba187030e9a8d239abcea99ea68d35a"
+    "14b1260fbdaa6d6f0cacc4772cd1c5c8b1d17b68e025737b52896820bd06c6f0e60030c0e0cff61b3a45e9c45b551706a3d34ac6d5b8d21702b"
+    "5277d8de4d47dd3edc01d8a7c251e214a51ae5706dd60bca13490aacc099e3b3a414c3c9df3fdfdb727c159819854604a627aa49abfdf921b3e"
+    "fca7e4a4b33a9a5f57938eeb196495224a2cd560f5f9d003508369c06b53f0f0daf813821fccbb5fe2c1df3ae97f5de27db950803c5833ef8cf"
+    "3803f1101d268865f3c5ee6c18e322b28cbb5cc1ba8505ea70d";
+
+inline constexpr std::string_view kParticleUdpPem = R"(-----BEGIN PUBLIC KEY-----
+MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEUJv8GFZIwz+AkHrhMmDfMyghFSCe
+VKIvKxBZhKRjYsB8Jnn25M52ygAtPeS/Lp46YhUcSBeb2Andzpxdww9UuA==
+-----END PUBLIC KEY-----
+)";
+inline constexpr std::string_view kParticleUdpSha256 = "a22c78edbbefc04dec7333da227fc6f6904754d17d042099c765a02864555183";
+inline constexpr std::string_view kParticleUdpPointHex =
+    "509bfc185648c33f80907ae13260df33282115209e54a22f2b105984a46362c07c2679f6e4ce76ca002d3de4bf2e9e3a62151c48179bd809ddce"
+    "9c5dc30f54b8";
+
+// §7.1 real DFU serial of a Photon, used as a device_id (3618, 12 bytes).
+inline Bytes sample_device_id() { return hex("3b 00 21 00 17 47 35 32 36 34 30 33"); }
+inline constexpr std::string_view kSampleDeviceIdHex = "3b0021001747353236343033";
+
+// ---- Keys (generated once per process) ----------------------------------------------------
+
+inline const photon_dct::keys::Key& server_rsa2048() {
+    static const photon_dct::keys::Key k = photon_dct::keys::generate_rsa(2048);
+    return k;
+}
+inline const photon_dct::keys::Key& server_ec() {
+    static const photon_dct::keys::Key k = photon_dct::keys::generate_ec_p256();
+    return k;
+}
+inline const photon_dct::keys::Key& device_rsa() {
+    static const photon_dct::keys::Key k = photon_dct::keys::generate_device_rsa_key();
+    return k;
+}
+inline const photon_dct::keys::Key& device_ec() {
+    static const photon_dct::keys::Key k = photon_dct::keys::generate_ec_p256();
+    return k;
+}
+
+// Independent (test-side) reading of §5.1: lengths of the INTEGERs of a PKCS#1 RSAPrivateKey in
+// order version, N, E, D, P, Q, DP, DQ, QP, with a flag for each saying whether the first content
+// byte is 0x00.
+struct DerInteger {
+    std::size_t length;
+    bool leading_zero;
+};
+inline std::vector<DerInteger> pkcs1_integers(const Bytes& der) {
+    std::vector<DerInteger> out;
+    auto read_len = [&](std::size_t& pos) -> std::size_t {
+        const std::uint8_t first = der.at(pos++);
+        if (first < 0x80) return first;
+        std::size_t n = first & 0x7f, len = 0;
+        while (n-- > 0) len = (len << 8) | der.at(pos++);
+        return len;
+    };
+    std::size_t pos = 0;
+    if (der.at(pos++) != 0x30) return out;
+    (void)read_len(pos);
+    while (pos < der.size() && der[pos] == 0x02) {
+        ++pos;
+        const std::size_t len = read_len(pos);
+        out.push_back({len, len > 0 && der.at(pos) == 0x00});
+        pos += len;
+    }
+    return out;
+}
+// The firmware's fixed-position parser works iff N and D are 128 bytes (or 129 with a leading
+// zero), E is 3 bytes (65537) and P, Q, DP, DQ, QP are 64 (or 65 with a leading zero).
+inline bool firmware_layout_ok_by_reference(const Bytes& pkcs1) {
+    const auto ints = pkcs1_integers(pkcs1);
+    if (ints.size() != 9) return false;
+    auto fits = [](const DerInteger& i, std::size_t w) { return i.length == w || (i.length == w + 1 && i.leading_zero); };
+    return fits(ints[1], 128) && ints[2].length == 3 && fits(ints[3], 128) && fits(ints[4], 64) && fits(ints[5], 64) &&
+           fits(ints[6], 64) && fits(ints[7], 64) && fits(ints[8], 64);
+}
+
+} // namespace dcttest
