@@ -69,7 +69,14 @@ DfuseSession::DfuseSession(ControlTransport& transport, SessionOptions options)
 
     for (const auto& alt : interface_.alts) {
         AltInfo info{alt.alternate_setting, {}, std::nullopt};
-        if (alt.string_index != 0) info.raw_name = transport_.string_descriptor(alt.string_index);
+        if (alt.string_index != 0) {
+            try {
+                info.raw_name = transport_.string_descriptor(alt.string_index);
+            } catch (const Error& e) {
+                if (e.kind() != ErrorKind::DfuProtocol) throw; // I/O trouble is fatal
+                // A stalled string request leaves the alt unnamed (and unselectable).
+            }
+        }
         try {
             info.layout = parse_memory_layout(info.raw_name);
         } catch (const Error&) {
@@ -181,7 +188,7 @@ StatusReply DfuseSession::get_status(const std::string& what) {
     std::array<std::uint8_t, 6> buf{};
     const std::size_t got = control(kRequestTypeClassIn, Request::GetStatus, 0, buf, what);
     const StatusReply st = parse_status_reply(ByteView(buf.data(), got));
-    pending_wait_ = std::chrono::milliseconds{st.poll_timeout_ms};
+    pending_wait_ = std::min(std::chrono::milliseconds{st.poll_timeout_ms}, options_.max_poll_wait);
     trace("GETSTATUS -> " + status_name(st.status) + " " + state_name(st.state) +
           " poll=" + std::to_string(st.poll_timeout_ms) + "ms");
     return st;

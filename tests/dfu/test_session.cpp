@@ -239,6 +239,27 @@ TEST_F(DfuseSessionTest, PollTimeoutsAreHonouredBeforeTheNextRequest) {
     expect_script_done();
 }
 
+TEST_F(DfuseSessionTest, HugePollTimeoutIsClamped) {
+    SessionOptions o = options();
+    o.max_poll_wait = milliseconds(2000);
+    DfuseSession s(t, o);
+    s.select_alt("DCT Flash");
+    t.expect(GetStatus(Status::OK, State::dfuIDLE, 0xFFFFFF));
+    t.expect_set_address(0).expect_abort_to_idle().expect(Upload(2, 8, pattern(8))).expect_abort_to_idle();
+    s.upload(0, 8);
+    EXPECT_EQ(sleeps, (std::vector<milliseconds>{milliseconds(2000)}));
+    expect_script_done();
+}
+
+TEST_F(DfuseSessionTest, AltWhoseNameStallsIsUnnamed) {
+    ScriptedTransport t2{photon_config(), {{7, kPhotonAlt1}}}; // string 6 stalls
+    DfuseSession s(t2, options());
+    EXPECT_EQ(s.alt_names(), (std::vector<std::string>{"", kPhotonAlt1}));
+    s.select_alt("DCT Flash");
+    EXPECT_EQ(s.selected_alt(), 1);
+    EXPECT_EQ(catch_error([&] { s.select_alt("Internal Flash"); }).kind(), ErrorKind::DfuProtocol);
+}
+
 TEST_F(DfuseSessionTest, StartInDfuErrorClearsStatus) {
     t.expect(GetStatus(Status::errSTALLEDPKT, State::dfuERROR)).expect(ClrStatus()).expect(Idle());
     t.expect_set_address(0).expect_abort_to_idle().expect(Upload(2, 8, pattern(8))).expect_abort_to_idle();

@@ -29,6 +29,8 @@ struct SessionOptions {
     std::function<void(std::string_view)> trace;
     // Bound of every GETSTATUS poll loop (dfu-util gives up after 100): "device stuck" after that.
     unsigned max_polls{100};
+    // A single bwPollTimeout wait is clamped to this (bwPollTimeout is 24 bits: up to 4.6 hours).
+    std::chrono::milliseconds max_poll_wait{10000};
 };
 
 struct TransferCounters {
