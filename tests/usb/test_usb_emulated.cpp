@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 
 #include "photon_dct/dfu/session.hpp"
 #include "photon_dct/error.hpp"
@@ -178,6 +179,27 @@ TEST(UsbSession, Download512BytesAt2082ChangesExactlyThoseBytes) {
     EXPECT_EQ(s.counters().erase_commands, 0u);
     // Read back through the same session.
     EXPECT_EQ(s.upload(2082, 512), block);
+}
+
+TEST(UsbSession, TheWritePollTimeoutIsReallyWaitedFor) {
+    photon_emu::DeviceConfig c = photon();
+    c.poll_timeout_ms = 100;
+    photon_emu::Emulator emu({c});
+    UsbContext usb;
+    auto transport = usb.open(usb.enumerate(0x2b04).at(0));
+    std::vector<std::chrono::milliseconds> waits;
+    SessionOptions o = quick_options();
+    o.sleep = [&](std::chrono::milliseconds d) {
+        waits.push_back(d);
+        std::this_thread::sleep_for(d);
+    };
+    DfuseSession s(*transport, o);
+    s.select_alt("DCT Flash");
+    const auto start = std::chrono::steady_clock::now();
+    s.download(100, Bytes(32, 0x11));
+    const auto elapsed = std::chrono::steady_clock::now() - start;
+    EXPECT_GE(elapsed, std::chrono::milliseconds(100));
+    EXPECT_NE(std::find(waits.begin(), waits.end(), std::chrono::milliseconds(100)), waits.end());
 }
 
 TEST(UsbSession, LeaveMakesTheDeviceVanishWithoutAnError) {
