@@ -449,6 +449,59 @@ TEST(ConnectionTarget, UdpBlankAddressOnDeviceOs2ExpandsIdWithMajorVersion) {
     EXPECT_EQ(t.port, 5684);
 }
 
+TEST(ConnectionTarget, TcpInvalidTypeGoesToDeviceSparkIoOnEveryVersion) {
+    Bytes img = base_image();
+    put(img, 2082, tcp_server_der());
+    Bytes b = domain_block("cloud.example.com", hex("17 70"));
+    b[0] = 0x07;
+    put(img, 2466, b);
+    const DctReport r = decode_dct(photon(), img);
+    ASSERT_EQ(r.tcp.targets.size(), 3u);
+    for (const auto& t : r.tcp.targets) {
+        EXPECT_TRUE(t.connects);
+        EXPECT_EQ(t.host, "device.spark.io");
+        EXPECT_EQ(t.port, 5683); // the port is read only for a valid type (§3.3)
+    }
+    const Finding* f = find(r, "server-address-invalid");
+    ASSERT_NE(f, nullptr) << codes(r);
+    EXPECT_EQ(f->severity, Severity::Error);
+}
+
+TEST(ConnectionTarget, UdpInvalidNonBlankTypeFrom110IsRestoredInRam) {
+    // §3.5, 1.1.0+: the test is "!= IP_ADDRESS && != DOMAIN_NAME", so 0x07 is replaced by the backup.
+    Bytes img = base_image();
+    put(img, 3298, server_key_der_for_slot(Transport::Udp, server_ec()));
+    Bytes b = domain_block("cloud.example.com");
+    b[0] = 0x07;
+    put(img, 3490, b);
+    DecodeOptions o;
+    o.os_range = parse_os_version("1.1.0");
+    const DctReport r = decode_dct(electron(), img, o);
+    ASSERT_EQ(r.udp->targets.size(), 1u);
+    EXPECT_TRUE(r.udp->targets[0].connects);
+    EXPECT_EQ(r.udp->targets[0].host, std::string(kSampleDeviceIdHex) + ".udp.particle.io");
+    EXPECT_EQ(r.udp->targets[0].port, 5684);
+}
+
+TEST(ConnectionTarget, UdpInvalidNonBlankTypeOn070To10xDoesNotConnect) {
+    // §3.5: 0.7.0 - 1.0.1 restore the backup address only "if addr_type == 0xFF" (1.1.0 widened the
+    // test to "!= IP_ADDRESS && != DOMAIN_NAME"). Any other invalid type reaches the old switch, whose
+    // default case sets ip_address_error for UDP (the ≤0.6.x row) => no cloud connection.
+    Bytes img = base_image();
+    put(img, 3298, server_key_der_for_slot(Transport::Udp, server_ec()));
+    Bytes b = domain_block("cloud.example.com");
+    b[0] = 0x07;
+    put(img, 3490, b);
+    for (const char* v : {"0.7.0", "1.0.1"}) {
+        SCOPED_TRACE(v);
+        DecodeOptions o;
+        o.os_range = parse_os_version(v);
+        const DctReport r = decode_dct(electron(), img, o);
+        ASSERT_EQ(r.udp->targets.size(), 1u);
+        EXPECT_FALSE(r.udp->targets[0].connects) << r.udp->targets[0].host << ": " << r.udp->targets[0].reason;
+    }
+}
+
 TEST(ConnectionTarget, DeviceIdIsExpandedLowerCase) {
     Bytes img = base_image();
     put(img, 3618, hex("AB CD EF 00 11 22 33 44 55 66 77 88"));
