@@ -46,5 +46,10 @@ void register_list(CLI::App& app, Context& context);
 void register_inspect(CLI::App& app, Context& context);
 void register_backup(CLI::App& app, Context& context);
 void register_restore_server(CLI::App& app, Context& context);
+void register_restore_device_key(CLI::App& app, Context& context);
+void register_new_device_key(CLI::App& app, Context& context);
+void register_export_public_key(CLI::App& app, Context& context);
+void register_restore(CLI::App& app, Context& context);
+void register_protocol(CLI::App& app, Context& context);
 
 } // namespace photon_dct::cli

@@ -44,6 +44,11 @@ int main(int argc, char** argv) {
     cli::register_inspect(app, context);
     cli::register_backup(app, context);
     cli::register_restore_server(app, context);
+    cli::register_restore_device_key(app, context);
+    cli::register_new_device_key(app, context);
+    cli::register_export_public_key(app, context);
+    cli::register_restore(app, context);
+    cli::register_protocol(app, context);
 
     try {
         app.parse(argc, argv);

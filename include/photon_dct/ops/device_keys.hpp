@@ -1,0 +1,110 @@
+// The device's own key pair: restore-device-key, new-device-key and export-public-key
+// (dct-format.md 5). Every write goes through write_regions (write.hpp) as ONE write covering the
+// slot's private and public key fields. Private key material never leaves these functions except
+// into the DCT and into the 0600 key file new-device-key saves: no result struct holds it.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "photon_dct/dct/decode.hpp"
+#include "photon_dct/dct/platform.hpp"
+#include "photon_dct/keys/key.hpp"
+#include "photon_dct/ops/store.hpp"
+#include "photon_dct/ops/target.hpp"
+#include "photon_dct/ops/write.hpp"
+
+namespace photon_dct::ops {
+
+// The platform of a --file target, known before anything is opened; nullptr for a unit on USB
+// (it reports its own once selected). Lets a command refuse e.g. "--protocol udp" on a Photon
+// image before touching it.
+const dct::Platform* platform_if_known(const TargetRequest& target);
+
+// The slot a key file belongs in by its type: RSA -> TCP, EC -> UDP; nullopt for anything else.
+std::optional<dct::Transport> transport_for_key(const keys::Key& key);
+
+// The regions write_regions gets for a device key: the slot's private key field (DER then 0xFF)
+// and its public key field (as the firmware stores it). Validates the key (encode_device_key_slots:
+// Error(InvalidInput) naming the rule).
+std::vector<Region> device_key_regions(const dct::SlotLayout& slot, const keys::Key& private_key);
+
+// The device ID a unit is known by: the DCT's device_id field (offset 3618, 12 bytes) when it is
+// set, else the one in the USB serial; nullopt when neither is there.
+std::optional<std::string> dct_device_id(const dct::Platform& platform, const Bytes& window);
+std::optional<std::string> unit_device_id(const DctStore& store, const Bytes& window);
+
+// ---- restore-device-key -----------------------------------------------------------------
+
+struct RestoreDeviceKeyRequest {
+    std::filesystem::path key_path;
+    std::optional<dct::Transport> protocol; // default: the transport the unit uses (choose_transport)
+    WriteOptions write;
+};
+
+// What was checked before the target is opened. Holds the key (the caller must not print it).
+struct DeviceKeyInput {
+    keys::Key key;
+    dct::Transport key_transport;   // the slot the key type fits
+    std::string algorithm;          // "RSA-1024", "EC P-256"
+    std::string public_fingerprint; // SHA-256 of the public key's SPKI DER
+};
+
+// Loads and validates the key file: private, RSA-1024/e=65537/firmware layout or EC P-256, and
+// fitting --protocol when given; with a known platform also refuses --protocol udp on Photon/P1.
+DeviceKeyInput check_device_key_input(const RestoreDeviceKeyRequest& request, const dct::Platform* platform);
+
+struct DeviceKeyResult {
+    std::string source;
+    dct::Transport transport = dct::Transport::Tcp;
+    std::string algorithm;
+    std::string public_fingerprint;
+    std::string public_pem;         // the public half (safe to show)
+    dct::DeviceKeyInfo before;
+    dct::DeviceKeyInfo after;
+    WriteOutcome write;
+};
+
+DeviceKeyResult restore_device_key(DctStore& store, const RestoreDeviceKeyRequest& request, const DeviceKeyInput& input);
+
+// ---- new-device-key ---------------------------------------------------------------------
+
+struct NewDeviceKeyRequest {
+    std::optional<dct::Transport> protocol;
+    std::filesystem::path out_dir = ".";
+    WriteOptions write;
+};
+
+// The out dir exists and is a directory; with a known platform, --protocol fits it.
+void check_new_device_key_input(const NewDeviceKeyRequest& request, const dct::Platform* platform);
+
+struct NewDeviceKeyResult {
+    DeviceKeyResult key;                  // as restore-device-key
+    std::string device_id;
+    std::filesystem::path private_key_path; // <device id>.pem, mode 0600
+    std::filesystem::path public_key_path;  // <device id>.pub.pem
+    bool files_saved = false;               // false on --dry-run
+};
+
+// Generates a key the firmware reads (TCP: generate_device_rsa_key, UDP: P-256), saves both key
+// files (never overwriting) BEFORE the DCT is written, then writes the slot like restore-device-key.
+NewDeviceKeyResult new_device_key(DctStore& store, const NewDeviceKeyRequest& request);
+
+// ---- export-public-key ------------------------------------------------------------------
+
+struct ExportPublicKeyResult {
+    std::string source;
+    dct::Transport transport = dct::Transport::Tcp;
+    std::string algorithm;
+    std::string public_pem;
+    std::string fingerprint;
+    std::optional<std::string> device_id;
+};
+
+// The public key derived from the private key in the slot. Error(DeviceDataInvalid) when the
+// slot is blank or holds no parseable key.
+ExportPublicKeyResult export_public_key(DctStore& store, std::optional<dct::Transport> protocol);
+
+} // namespace photon_dct::ops

@@ -1,0 +1,30 @@
+// protocol [tcp|udp]: the Electron's cloud_transport byte (DCT 2977; 0xFF = UDP, anything else =
+// TCP; written as 0xFF / 0x00). Photon and P1 are TCP only: refused there.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "photon_dct/dct/platform.hpp"
+#include "photon_dct/ops/store.hpp"
+#include "photon_dct/ops/write.hpp"
+
+namespace photon_dct::ops {
+
+// Error(Refused) unless `platform` has a UDP slot (Electron).
+void check_protocol_platform(const dct::Platform& platform);
+
+struct ProtocolResult {
+    std::string source;
+    std::uint8_t byte_before = 0xFF;
+    dct::Transport before = dct::Transport::Udp;
+    std::optional<WriteOutcome> write; // set when a protocol was written
+    std::uint8_t byte_after = 0xFF;
+    dct::Transport after = dct::Transport::Udp;
+};
+
+ProtocolResult show_protocol(DctStore& store);
+ProtocolResult set_protocol(DctStore& store, dct::Transport transport, const WriteOptions& options);
+
+} // namespace photon_dct::ops

@@ -1,0 +1,83 @@
+#include <fmt/format.h>
+
+#include "context.hpp"
+#include "exit_codes.hpp"
+#include "photon_dct/ops/device_keys.hpp"
+#include "report.hpp"
+
+namespace photon_dct::cli {
+
+// Defined in cmd_restore_device_key.cpp.
+nlohmann::json device_key_result_json(const ops::DeviceKeyResult& r, const dct::Platform& platform);
+std::string device_key_result_text(const ops::DeviceKeyResult& r, const dct::Platform& platform);
+
+namespace {
+
+struct NewDeviceKeyOptions {
+    TargetOptions target;
+    std::string protocol;
+    std::string out_dir = ".";
+    bool dry_run = false;
+    bool leave = false;
+};
+
+int run_new_device_key(const NewDeviceKeyOptions& o, Context& context) {
+    ops::NewDeviceKeyRequest request;
+    if (o.protocol == "tcp") request.protocol = dct::Transport::Tcp;
+    if (o.protocol == "udp") request.protocol = dct::Transport::Udp;
+    request.out_dir = o.out_dir;
+    request.write.dry_run = o.dry_run;
+    request.write.leave = o.leave;
+    request.write.progress = [&context](std::string_view line) { context.progress(line); };
+
+    const auto target = target_request(o.target, context);
+    ops::check_new_device_key_input(request, ops::platform_if_known(target));
+
+    auto store = ops::open_target(target);
+    context.progress(fmt::format("reading the DCT of {}", store->description()));
+    const auto r = ops::new_device_key(*store, request);
+
+    if (context.json) {
+        auto result = device_key_result_json(r.key, store->platform());
+        result["device_id"] = r.device_id;
+        result["private_key_file"] = r.private_key_path.string();
+        result["public_key_file"] = r.public_key_path.string();
+        result["files_saved"] = r.files_saved;
+        result["public_key_pem"] = r.key.public_pem;
+        context.print_json_result(result, kExitOk);
+        return kExitOk;
+    }
+    fmt::print("{}", device_key_result_text(r.key, store->platform()));
+    if (r.files_saved)
+        fmt::print("New key for device {}: private key {} (mode 0600, keep it safe), public key {}\n", r.device_id,
+                   r.private_key_path.string(), r.public_key_path.string());
+    else
+        fmt::print("Dry run: the key files {} and {} were not saved (the key was thrown away).\n",
+                   r.private_key_path.string(), r.public_key_path.string());
+    fmt::print("Public key fingerprint (SHA-256 of the SPKI DER): {}\n", r.key.public_fingerprint);
+    if (r.files_saved)
+        fmt::print("Register {} with the cloud for device {} before the unit connects.\n", r.public_key_path.string(),
+                   r.device_id);
+    return kExitOk;
+}
+
+} // namespace
+
+void register_new_device_key(CLI::App& app, Context& context) {
+    auto o = std::make_shared<NewDeviceKeyOptions>();
+    auto* cmd = app.add_subcommand(
+        "new-device-key",
+        "give the unit a new device key the firmware can read; saves DEVICEID.pem and DEVICEID.pub.pem before writing");
+    add_target_options(*cmd, o->target, true);
+    cmd->add_option("--protocol", o->protocol, "slot to write: tcp (RSA-1024) or udp (EC P-256) (default: the one the unit uses)")
+        ->check(CLI::IsMember({"tcp", "udp"}));
+    cmd->add_option("--out-dir", o->out_dir, "where to save the key files (default: .; never overwritten)");
+    cmd->add_flag("--dry-run", o->dry_run, "generate a key, show what would change, save and write nothing");
+    cmd->add_flag("--leave", o->leave, "after a verified write, reset the unit into its firmware");
+    cmd->callback([o, &context] {
+        context.command = "new-device-key";
+        context.run = [o, &context] { return run_new_device_key(*o, context); };
+    });
+}
+
+} // namespace photon_dct::cli

@@ -1,0 +1,96 @@
+#include <fmt/format.h>
+
+#include "context.hpp"
+#include "exit_codes.hpp"
+#include "photon_dct/ops/restore.hpp"
+#include "report.hpp"
+
+namespace photon_dct::cli {
+namespace {
+
+struct RestoreOptions {
+    TargetOptions target;
+    std::string from;
+    std::string only = "all";
+    bool force = false;
+    bool dry_run = false;
+    bool leave = false;
+};
+
+nlohmann::json ranges_json(const std::vector<ops::NamedRange>& ranges) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& r : ranges) out.push_back({{"offset", r.offset}, {"length", r.length}, {"field", r.field}});
+    return out;
+}
+
+int run_restore(const RestoreOptions& o, Context& context) {
+    ops::RestoreRequest request;
+    request.from = o.from;
+    request.scope = ops::parse_restore_scope(o.only);
+    request.force = o.force;
+    request.write.dry_run = o.dry_run;
+    request.write.leave = o.leave;
+    request.write.progress = [&context](std::string_view line) { context.progress(line); };
+
+    // The backup is read and checked before the target is opened.
+    const Bytes backup = ops::read_restore_backup(request);
+    auto store = ops::open_target(target_request(o.target, context));
+    context.progress(fmt::format("reading the DCT of {}", store->description()));
+    const auto r = ops::restore(*store, request, backup);
+    for (const auto& w : r.warnings) context.warn(w);
+
+    if (context.json) {
+        context.print_json_result(
+            {{"source", r.source},
+             {"from", r.from.string()},
+             {"backup_sha256", r.backup_sha256},
+             {"only", ops::restore_scope_name(r.scope)},
+             {"backup_device_id", r.backup_device_id ? nlohmann::json(*r.backup_device_id) : nlohmann::json(nullptr)},
+             {"unit_device_id", r.unit_device_id ? nlohmann::json(*r.unit_device_id) : nlohmann::json(nullptr)},
+             {"forced", r.forced},
+             {"regions", ranges_json(r.regions)},
+             {"changes", ranges_json(r.changes)},
+             {"write", write_json(r.write)}},
+            kExitOk);
+        return kExitOk;
+    }
+    std::string out = fmt::format("{}\nRestoring --only {} from {} (SHA-256 {})\n", r.source, ops::restore_scope_name(r.scope),
+                                  r.from.string(), r.backup_sha256);
+    out += fmt::format("  device:  backup {}, unit {}{}\n", r.backup_device_id.value_or("(none)"),
+                       r.unit_device_id.value_or("(none)"), r.forced ? " (--force)" : "");
+    for (const auto& g : r.regions)
+        out += fmt::format("  region:  {:<24} DCT {}..{}\n", g.field, g.offset, g.offset + g.length - 1);
+    if (r.changes.empty()) {
+        out += "  changes: none\n";
+    } else {
+        out += fmt::format("  changes ({}):\n", r.write.dry_run ? "would change" : r.write.written ? "changed" : "to change");
+        for (const auto& c : r.changes)
+            out += fmt::format("    {:<28} DCT {:>5}..{:<5} ({} bytes)\n", c.field, c.offset, c.offset + c.length - 1, c.length);
+    }
+    out += write_text(r.write, "The unit");
+    fmt::print("{}", out);
+    return kExitOk;
+}
+
+} // namespace
+
+void register_restore(CLI::App& app, Context& context) {
+    auto o = std::make_shared<RestoreOptions>();
+    auto* cmd = app.add_subcommand(
+        "restore", "write chosen regions of a backup of this unit back to it (diff shown; backup first, one write, verify)");
+    add_target_options(*cmd, o->target, true);
+    cmd->add_option("--from", o->from, "the backup image (from photon-dct backup; 4258 to 16384 bytes)")->required();
+    cmd->add_option("--only", o->only,
+                    "what to restore: server (server key + address blocks), device-key (device key pair(s)) or all "
+                    "(DCT 0..8390); default all")
+        ->check(CLI::IsMember({"server", "device-key", "all"}));
+    cmd->add_flag("--force", o->force, "restore even if the backup's device ID differs from the unit's (or is missing)");
+    cmd->add_flag("--dry-run", o->dry_run, "show what would change and write nothing");
+    cmd->add_flag("--leave", o->leave, "after a verified write, reset the unit into its firmware");
+    cmd->callback([o, &context] {
+        context.command = "restore";
+        context.run = [o, &context] { return run_restore(*o, context); };
+    });
+}
+
+} // namespace photon_dct::cli

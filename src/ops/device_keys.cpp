@@ -1,0 +1,238 @@
+#include "photon_dct/ops/device_keys.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "photon_dct/dct/device_key.hpp"
+#include "photon_dct/error.hpp"
+#include "photon_dct/ops/usecases.hpp"
+
+namespace photon_dct::ops {
+namespace fs = std::filesystem;
+
+namespace {
+
+// Overwrites a string that held private key material before it is freed.
+void wipe(std::string& s) {
+    volatile char* p = s.data();
+    for (std::size_t i = 0; i < s.size(); ++i) p[i] = 0;
+    s.clear();
+}
+
+std::string slot_name(dct::Transport t) { return t == dct::Transport::Tcp ? "TCP" : "UDP"; }
+
+std::string private_range(const dct::SlotLayout& s) {
+    return fmt::format("DCT {}..{}", s.device_private_key_offset, s.device_private_key_offset + s.device_private_key_size - 1);
+}
+
+dct::DeviceKeyInfo device_key_info(const dct::Platform& platform, const Bytes& window, dct::Transport t) {
+    const auto report = dct::decode_dct(platform, window);
+    return t == dct::Transport::Udp && report.udp ? report.udp->device_key : report.tcp.device_key;
+}
+
+// Slot layouts are the same on every Gen 2 platform; the Electron's table has both in use.
+const dct::SlotLayout& layout(const dct::Platform* platform, dct::Transport t) {
+    return (platform ? *platform : dct::platform(dct::PlatformId::Electron)).slot(t);
+}
+
+void check_key_fits_unit(const DeviceKeyInput& input, const dct::Platform& platform, dct::Transport unit) {
+    if (input.key_transport == unit) return;
+    const bool chosen_by_unit = platform.has_udp_slot;
+    throw Error(ErrorKind::InvalidInput,
+                fmt::format("the device key is {}, which only fits the {} slot, but {} the {} slot", input.algorithm,
+                            slot_name(input.key_transport),
+                            chosen_by_unit ? "this unit uses (cloud_transport)" : "this platform only has", slot_name(unit)),
+                chosen_by_unit ? fmt::format("pass --protocol {} to write the {} slot, or use a {} key",
+                                             dct::transport_name(input.key_transport), slot_name(input.key_transport),
+                                             unit == dct::Transport::Tcp ? "RSA-1024" : "EC P-256")
+                               : "the Photon and P1 need an RSA-1024 device key (new-device-key makes one)");
+}
+
+DeviceKeyResult write_device_key(DctStore& store, const Bytes& window, dct::Transport transport, const keys::Key& key,
+                                 const std::vector<Region>& regions, const WriteOptions& options) {
+    DeviceKeyResult r;
+    r.source = store.description();
+    r.transport = transport;
+    r.algorithm = key.algorithm_name();
+    r.public_fingerprint = keys::fingerprint(key);
+    r.public_pem = key.public_pem();
+    r.before = device_key_info(store.platform(), window, transport); // also refuses an image of a wrong size
+    r.write = write_regions(store, window, regions, options);
+    r.after = device_key_info(store.platform(), r.write.after, transport);
+    return r;
+}
+
+} // namespace
+
+const dct::Platform* platform_if_known(const TargetRequest& target) {
+    if (!target.file) return nullptr;
+    return &platform_by_name(target.platform.value_or("photon"));
+}
+
+std::optional<dct::Transport> transport_for_key(const keys::Key& key) {
+    switch (key.type()) {
+    case keys::KeyType::Rsa: return dct::Transport::Tcp;
+    case keys::KeyType::Ec: return dct::Transport::Udp;
+    case keys::KeyType::Other: break;
+    }
+    return std::nullopt;
+}
+
+std::vector<Region> device_key_regions(const dct::SlotLayout& slot, const keys::Key& private_key) {
+    auto bytes = dct::encode_device_key_slots(slot, private_key);
+    std::vector<Region> regions;
+    regions.push_back({slot.device_private_key_offset, std::move(bytes.private_slot)});
+    regions.push_back({slot.device_public_key_offset, std::move(bytes.public_slot)});
+    return regions;
+}
+
+std::optional<std::string> dct_device_id(const dct::Platform& platform, const Bytes& window) {
+    const auto& f = platform.field("device_id");
+    if (window.size() < std::size_t{f.offset} + f.size) return std::nullopt;
+    const ByteView id(window.data() + f.offset, f.size);
+    if (std::all_of(id.begin(), id.end(), [](auto b) { return b == 0xFF; }) ||
+        std::all_of(id.begin(), id.end(), [](auto b) { return b == 0x00; }))
+        return std::nullopt;
+    return to_hex(id);
+}
+
+std::optional<std::string> unit_device_id(const DctStore& store, const Bytes& window) {
+    if (auto id = dct_device_id(store.platform(), window)) return id;
+    return store.usb_device_id();
+}
+
+// ---- restore-device-key -----------------------------------------------------------------
+
+DeviceKeyInput check_device_key_input(const RestoreDeviceKeyRequest& request, const dct::Platform* platform) {
+    const std::string what = "--pem " + request.key_path.string();
+    keys::Key key = keys::load_key_file(request.key_path, what);
+    if (!key.is_private())
+        throw Error(ErrorKind::InvalidInput,
+                    fmt::format("{} holds a {} public key; the device slot needs the private key", what, key.algorithm_name()),
+                    "pass the device's private key (the .pem new-device-key saved, or a key from a backup)");
+    const auto fits = transport_for_key(key);
+    if (platform && request.protocol) choose_transport(*platform, {}, request.protocol); // refuses UDP on Photon/P1
+    dct::Transport check = request.protocol.value_or(fits.value_or(dct::Transport::Tcp));
+    if (!request.protocol && platform && !platform->has_udp_slot) check = dct::Transport::Tcp;
+    // encode_device_key_slots holds the rules (type/size, e = 65537, the firmware's fixed-position
+    // parser); it names the one that fails.
+    device_key_regions(layout(platform, check), key);
+    const std::string algorithm = key.algorithm_name();
+    const std::string fingerprint = keys::fingerprint(key);
+    return DeviceKeyInput{std::move(key), check, algorithm, fingerprint};
+}
+
+DeviceKeyResult restore_device_key(DctStore& store, const RestoreDeviceKeyRequest& request, const DeviceKeyInput& input) {
+    const Bytes window = store.read_window();
+    const auto transport = choose_transport(store.platform(), window, request.protocol);
+    check_key_fits_unit(input, store.platform(), transport);
+    const auto& slot = store.platform().slot(transport);
+    const auto regions = device_key_regions(slot, input.key);
+    return write_device_key(store, window, transport, input.key, regions, request.write);
+}
+
+// ---- new-device-key ---------------------------------------------------------------------
+
+void check_new_device_key_input(const NewDeviceKeyRequest& request, const dct::Platform* platform) {
+    std::error_code ec;
+    if (!fs::is_directory(request.out_dir, ec))
+        throw Error(ErrorKind::FileIo, fmt::format("--out-dir '{}' is not a directory", request.out_dir.string()),
+                    "create it first, or name an existing directory");
+    if (platform && request.protocol) choose_transport(*platform, {}, request.protocol);
+}
+
+NewDeviceKeyResult new_device_key(DctStore& store, const NewDeviceKeyRequest& request) {
+    NewDeviceKeyResult r;
+    const Bytes window = store.read_window();
+    const auto transport = choose_transport(store.platform(), window, request.protocol);
+    const auto id = unit_device_id(store, window);
+    if (!id)
+        throw Error(ErrorKind::DeviceDataInvalid,
+                    fmt::format("{}: no device ID to name the key files after (the DCT's device_id field is blank and "
+                                "there is no USB serial with one)",
+                                store.description()),
+                    "restore the DCT from a backup of this unit first (photon-dct restore --from BACKUP --only all)");
+    r.device_id = *id;
+    r.private_key_path = request.out_dir / (*id + ".pem");
+    r.public_key_path = request.out_dir / (*id + ".pub.pem");
+    for (const auto& p : {r.private_key_path, r.public_key_path}) {
+        std::error_code ec;
+        if (fs::exists(fs::symlink_status(p, ec)))
+            throw Error(ErrorKind::FileIo, fmt::format("'{}' already exists; photon-dct never overwrites a key file", p.string()),
+                        "move the old key files away (they may be the only copy of a key), or use another --out-dir");
+    }
+
+    const keys::Key key = transport == dct::Transport::Tcp ? keys::generate_device_rsa_key() : keys::generate_ec_p256();
+    const auto regions = device_key_regions(store.platform().slot(transport), key);
+    const auto progress = [&](const std::string& line) {
+        if (request.write.progress) request.write.progress(line);
+    };
+
+    if (!request.write.dry_run) {
+        // The key files first: once the DCT holds the key, the .pem must already exist.
+        std::string pem = key.private_pem();
+        try {
+            write_new_file(r.private_key_path, ByteView(reinterpret_cast<const std::uint8_t*>(pem.data()), pem.size()),
+                           fs::perms::owner_read | fs::perms::owner_write);
+        } catch (...) {
+            wipe(pem);
+            throw;
+        }
+        wipe(pem);
+        const std::string pub = key.public_pem();
+        write_new_file(r.public_key_path, ByteView(reinterpret_cast<const std::uint8_t*>(pub.data()), pub.size()),
+                       fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read);
+        r.files_saved = true;
+        progress(fmt::format("new {} device key saved to {} (mode 0600) and {}", key.algorithm_name(),
+                             r.private_key_path.string(), r.public_key_path.string()));
+    }
+    try {
+        r.key = write_device_key(store, window, transport, key, regions, request.write);
+    } catch (const Error& e) {
+        if (!r.files_saved) throw;
+        throw Error(e.kind(), fmt::format("{} (the new key is saved in {})", e.what(), r.private_key_path.string()), e.hint());
+    }
+    return r;
+}
+
+// ---- export-public-key ------------------------------------------------------------------
+
+ExportPublicKeyResult export_public_key(DctStore& store, std::optional<dct::Transport> protocol) {
+    ExportPublicKeyResult r;
+    r.source = store.description();
+    const Bytes window = store.read_window();
+    r.transport = choose_transport(store.platform(), window, protocol);
+    r.device_id = unit_device_id(store, window);
+    const auto& slot = store.platform().slot(r.transport);
+    const std::string where = fmt::format("{}: the {} device private key ({})", store.description(), slot_name(r.transport),
+                                          private_range(slot));
+    const std::string hint = fmt::format(
+        "put the unit's key back with `photon-dct restore-device-key --pem KEY{}` or `photon-dct restore --from BACKUP "
+        "--only device-key`, or give it a new one with `photon-dct new-device-key`",
+        protocol ? fmt::format(" --protocol {}", dct::transport_name(r.transport)) : "");
+    if (window.size() < std::size_t{slot.device_private_key_offset} + slot.device_private_key_size)
+        throw Error(ErrorKind::DeviceDataInvalid, where + " is past the end of the image", hint);
+    const ByteView area(window.data() + slot.device_private_key_offset, slot.device_private_key_size);
+    if (area[0] == 0xFF)
+        throw Error(ErrorKind::DeviceDataInvalid, where + " is blank (first byte 0xFF): there is no key to derive a public key from", hint);
+    if (std::all_of(area.begin(), area.end(), [](auto b) { return b == 0x00; }))
+        throw Error(ErrorKind::DeviceDataInvalid, where + " is all zero bytes: there is no key to derive a public key from", hint);
+    std::optional<keys::Key> key;
+    if (const auto len = keys::der_sequence_length(area))
+        key = r.transport == dct::Transport::Tcp ? keys::parse_rsa_private_pkcs1_der(area.first(*len))
+                                                 : keys::parse_ec_private_sec1_der(area.first(*len));
+    if (!key)
+        throw Error(ErrorKind::DeviceDataInvalid,
+                    fmt::format("{} is garbage: {}; no public key can be derived from it", where,
+                                dct::looks_like_pkcs8(area) ? "PKCS#8 PrivateKeyInfo, which Device OS cannot read"
+                                : r.transport == dct::Transport::Tcp ? "not a PKCS#1 RSA private key"
+                                                                     : "not a SEC1 EC private key"),
+                    hint);
+    r.algorithm = key->algorithm_name();
+    r.public_pem = key->public_pem();
+    r.fingerprint = keys::fingerprint(*key);
+    return r;
+}
+
+} // namespace photon_dct::ops

@@ -1,0 +1,163 @@
+// protocol [tcp|udp] on image files: the one cloud_transport byte at 2977 (dct-format.md 2, 6.3).
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "photon_dct/error.hpp"
+#include "photon_dct/keys/key.hpp"
+#include "photon_dct/ops/protocol.hpp"
+#include "photon_dct/ops/store.hpp"
+
+namespace fs = std::filesystem;
+using namespace photon_dct;
+
+namespace {
+
+const fs::path kPhotonImage = fs::path(PHOTON_DCT_TEST_DATA) / "field-failure-photon-0.6.3.dct";
+
+class TempDir {
+public:
+    TempDir() {
+        std::string tmpl = (fs::temp_directory_path() / "photon-dct-protocol-XXXXXX").string();
+        if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+        path_ = tmpl;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path_, ec);
+    }
+    const fs::path& path() const { return path_; }
+    std::size_t count() const {
+        return static_cast<std::size_t>(std::distance(fs::directory_iterator(path_), fs::directory_iterator()));
+    }
+
+private:
+    fs::path path_;
+};
+
+Bytes read_all(const fs::path& p) { return ops::read_file(p, "test file"); }
+void write_all(const fs::path& p, const Bytes& b) {
+    std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
+}
+
+class CountingStore final : public ops::DctStore {
+public:
+    CountingStore(fs::path path, const dct::Platform& platform) : file_(std::move(path), platform) {}
+    const dct::Platform& platform() const override { return file_.platform(); }
+    std::string description() const override { return file_.description(); }
+    std::string selector_args() const override { return file_.selector_args(); }
+    Bytes read_window() override { return file_.read_window(); }
+    void write(std::uint32_t offset, ByteView bytes) override {
+        ++writes;
+        file_.write(offset, bytes);
+    }
+    fs::path default_backup_path(const Bytes& w) const override { return file_.default_backup_path(w); }
+
+    int writes = 0;
+
+private:
+    ops::FileStore file_;
+};
+
+const dct::Platform& electron() { return dct::platform(dct::PlatformId::Electron); }
+
+class Protocol : public ::testing::Test {
+protected:
+    void SetUp() override {
+        original = read_all(kPhotonImage);
+        ASSERT_EQ(original[2977], 0xFF);
+        image = dir.path() / "electron.dct";
+        write_all(image, original);
+    }
+    TempDir dir;
+    fs::path image;
+    Bytes original;
+};
+
+TEST_F(Protocol, ShowReadsCloudTransport) {
+    CountingStore store(image, electron());
+    auto r = ops::show_protocol(store);
+    EXPECT_EQ(r.byte_before, 0xFF);
+    EXPECT_EQ(r.before, dct::Transport::Udp);
+    EXPECT_FALSE(r.write.has_value());
+    Bytes tcp = original;
+    tcp[2977] = 0x01; // anything but 0xFF is TCP
+    write_all(image, tcp);
+    r = ops::show_protocol(store);
+    EXPECT_EQ(r.before, dct::Transport::Tcp);
+    EXPECT_EQ(store.writes, 0);
+}
+
+TEST_F(Protocol, SetTcpThenUdpChangesOnlyByte2977) {
+    CountingStore store(image, electron());
+    const auto r1 = ops::set_protocol(store, dct::Transport::Tcp, {});
+    EXPECT_EQ(store.writes, 1);
+    ASSERT_TRUE(r1.write.has_value());
+    EXPECT_TRUE(r1.write->verified);
+    EXPECT_EQ(r1.write->write_offset, 2977u);
+    EXPECT_EQ(r1.write->write_length, 1u);
+    Bytes after = read_all(image);
+    ASSERT_EQ(after.size(), original.size());
+    for (std::size_t i = 0; i < after.size(); ++i)
+        ASSERT_EQ(after[i], i == 2977 ? 0x00 : original[i]) << "byte " << i;
+    ASSERT_TRUE(r1.write->backup.has_value());
+    EXPECT_EQ(read_all(*r1.write->backup), original);
+    EXPECT_EQ(ops::show_protocol(store).before, dct::Transport::Tcp);
+
+    const auto r2 = ops::set_protocol(store, dct::Transport::Udp, {});
+    EXPECT_EQ(store.writes, 2);
+    EXPECT_EQ(r2.before, dct::Transport::Tcp);
+    EXPECT_EQ(r2.after, dct::Transport::Udp);
+    EXPECT_EQ(read_all(image), original);
+}
+
+TEST_F(Protocol, SettingTheCurrentProtocolWritesNothing) {
+    CountingStore store(image, electron());
+    const auto r = ops::set_protocol(store, dct::Transport::Udp, {});
+    ASSERT_TRUE(r.write.has_value());
+    EXPECT_TRUE(r.write->already_current);
+    EXPECT_EQ(store.writes, 0);
+    EXPECT_EQ(dir.count(), 1u);
+}
+
+TEST_F(Protocol, DryRunWritesNothing) {
+    CountingStore store(image, electron());
+    ops::WriteOptions o;
+    o.dry_run = true;
+    const auto r = ops::set_protocol(store, dct::Transport::Tcp, o);
+    ASSERT_TRUE(r.write.has_value());
+    EXPECT_TRUE(r.write->dry_run);
+    ASSERT_EQ(r.write->changed.size(), 1u);
+    EXPECT_EQ(r.write->changed[0].offset, 2977u);
+    EXPECT_EQ(store.writes, 0);
+    EXPECT_EQ(read_all(image), original);
+    EXPECT_EQ(dir.count(), 1u);
+}
+
+TEST_F(Protocol, RefusedOnPhotonAndP1) {
+    const std::string before = keys::sha256_hex(original);
+    for (auto id : {dct::PlatformId::Photon, dct::PlatformId::P1}) {
+        CountingStore store(image, dct::platform(id));
+        for (auto t : {dct::Transport::Tcp, dct::Transport::Udp}) {
+            try {
+                ops::set_protocol(store, t, {});
+                ADD_FAILURE() << "expected Refused";
+            } catch (const Error& e) {
+                EXPECT_EQ(e.kind(), ErrorKind::Refused);
+                EXPECT_NE(std::string(e.what()).find("TCP only"), std::string::npos) << e.what();
+            }
+        }
+        EXPECT_THROW(ops::show_protocol(store), Error);
+        EXPECT_THROW(ops::check_protocol_platform(dct::platform(id)), Error);
+        EXPECT_EQ(store.writes, 0);
+    }
+    EXPECT_NO_THROW(ops::check_protocol_platform(electron()));
+    EXPECT_EQ(keys::sha256_hex(read_all(image)), before);
+    EXPECT_EQ(dir.count(), 1u);
+}
+
+} // namespace
