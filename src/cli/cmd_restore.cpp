@@ -19,7 +19,11 @@ struct RestoreOptions {
 
 nlohmann::json ranges_json(const std::vector<ops::NamedRange>& ranges) {
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& r : ranges) out.push_back({{"offset", r.offset}, {"length", r.length}, {"field", r.field}});
+    for (const auto& r : ranges) {
+        nlohmann::json one{{"offset", r.offset}, {"length", r.length}, {"field", r.field}};
+        if (r.differing) one["differing_bytes"] = r.differing;
+        out.push_back(one);
+    }
     return out;
 }
 
@@ -65,7 +69,8 @@ int run_restore(const RestoreOptions& o, Context& context) {
     } else {
         out += fmt::format("  changes ({}):\n", r.write.dry_run ? "would change" : r.write.written ? "changed" : "to change");
         for (const auto& c : r.changes)
-            out += fmt::format("    {:<28} DCT {:>5}..{:<5} ({} bytes)\n", c.field, c.offset, c.offset + c.length - 1, c.length);
+            out += fmt::format("    {:<28} DCT {:>5}..{:<5} ({} of {} bytes differ)\n", c.field, c.offset,
+                               c.offset + c.length - 1, c.differing, c.length);
     }
     out += write_text(r.write, "The unit");
     fmt::print("{}", out);

@@ -109,7 +109,7 @@ DeviceKeyInput check_device_key_input(const RestoreDeviceKeyRequest& request, co
     keys::Key key = keys::load_key_file(request.key_path, what);
     if (!key.is_private())
         throw Error(ErrorKind::InvalidInput,
-                    fmt::format("{} holds a {} public key; the device slot needs the private key", what, key.algorithm_name()),
+                    fmt::format("{} holds a public key ({}); the device slot needs the private key", what, key.algorithm_name()),
                     "pass the device's private key (the .pem new-device-key saved, or a key from a backup)");
     const auto fits = transport_for_key(key);
     if (platform && request.protocol) choose_transport(*platform, {}, request.protocol); // refuses UDP on Photon/P1

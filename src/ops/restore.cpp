@@ -103,10 +103,13 @@ std::vector<NamedRange> describe_changes(const dct::Platform& platform, const st
     for (const auto& c : changes) {
         for (std::uint32_t i = c.offset; i < c.offset + c.length; ++i) {
             const auto name = field_at(platform, i);
-            if (!out.empty() && out.back().field == name && out.back().offset + out.back().length == i)
-                ++out.back().length;
-            else
-                out.push_back({i, 1, std::string(name)});
+            auto* last = out.empty() ? nullptr : &out.back();
+            if (last && last->field == name && i - (last->offset + last->length) < 16) {
+                last->length = i - last->offset + 1;
+                ++last->differing;
+            } else {
+                out.push_back({i, 1, std::string(name), 1});
+            }
         }
     }
     return out;
@@ -130,8 +133,8 @@ RestoreResult restore(DctStore& store, const RestoreRequest& request, const Byte
     // A backup that holds nothing in these regions would only erase the unit.
     if (only_erased_or_zero(backup, r.regions))
         throw Error(ErrorKind::InvalidInput,
-                    fmt::format("--from {}: the backup holds only erased (0xFF) or zero bytes in the {} regions ({}); "
-                                "there is nothing to restore",
+                    fmt::format("--from {}: the backup holds only erased (0xFF) or zero bytes in what --only {} restores "
+                                "({}); there is nothing to restore",
                                 request.from.string(), restore_scope_name(request.scope), ranges_text(r.regions)),
                     "use a backup taken while the unit was working (photon-dct backup)");
     if (request.scope == RestoreScope::DeviceKey) {

@@ -385,8 +385,17 @@ TEST(RestoreDescribeChanges, SplitsAtFieldBoundariesUsingTheSmallestField) {
     EXPECT_EQ(named[1].field, "server_address");
     EXPECT_EQ(named[1].offset, 2466u);
     EXPECT_EQ(named[1].length, 4u);
+    EXPECT_EQ(named[1].differing, 4u);
     EXPECT_EQ(named[2].field, "cloud_transport");
     EXPECT_EQ(named[3].field, "alt_device_public_key");
+    // Pieces of one field a few bytes apart are one entry.
+    const auto merged = ops::describe_changes(photon(), {{100, 2}, {110, 3}, {300, 1}});
+    ASSERT_EQ(merged.size(), 2u);
+    EXPECT_EQ(merged[0].field, "device_private_key");
+    EXPECT_EQ(merged[0].offset, 100u);
+    EXPECT_EQ(merged[0].length, 13u);
+    EXPECT_EQ(merged[0].differing, 5u);
+    EXPECT_EQ(merged[1].offset, 300u);
 }
 
 } // namespace

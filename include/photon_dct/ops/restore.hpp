@@ -36,6 +36,7 @@ struct NamedRange {
     std::uint32_t offset = 0;
     std::uint32_t length = 0;
     std::string field; // from the platform table
+    std::uint32_t differing = 0; // describe_changes: bytes in the range that actually change
 };
 
 // The regions a scope covers on `platform`, clipped to `available` bytes (and never past 8391):
@@ -45,7 +46,8 @@ struct NamedRange {
 std::vector<NamedRange> restore_regions(const dct::Platform& platform, RestoreScope scope, std::size_t available);
 
 // Changed byte ranges split at field boundaries of the platform table (the smallest field that
-// holds each byte names it, e.g. server_address inside server_public_key).
+// holds each byte names it, e.g. server_address inside server_public_key); pieces of one field
+// less than 16 bytes apart are merged (a key rewrite keeps some bytes by chance).
 std::vector<NamedRange> describe_changes(const dct::Platform& platform, const std::vector<ChangedRange>& changes);
 
 struct RestoreResult {
