@@ -142,4 +142,17 @@ TEST(Runner, UnreadableDctAndFaultOptions) {
   EXPECT_EQ(read_file(tmp / "d.bin"), Bytes(16384, 0x5A));
 }
 
+TEST(Runner, TraceSwitchLogsRequestsWithStateTransitions) {
+  const auto quiet = emu("-- " + dfu_util_bin() + " -a 1 -s 0:16 -U /dev/null");
+  EXPECT_EQ(quiet.output.find("[photon-emu"), std::string::npos) << quiet.output;
+  TempDir tmp;
+  const auto r = run("PHOTON_EMU_TRACE=1 " + quote(PHOTON_DCT_EMU_BIN) + " -- " + dfu_util_bin() + " -a 1 -s 0:16 -U " +
+                     quote(tmp / "o.bin"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("[photon-emu dev0 #"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("DNLOAD"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("dfuIDLE -> dfuDNLOAD_SYNC  ok data=2100000000"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("dfuIDLE -> dfuUPLOAD_IDLE  ok"), std::string::npos) << r.output;
+}
+
 }  // namespace
