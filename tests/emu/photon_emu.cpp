@@ -92,6 +92,23 @@ struct Emulator::Impl {
   std::string root;
   std::string hub_syspath;
   std::vector<std::unique_ptr<Slot>> slots;
+
+  Impl() = default;
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+  // Also runs when the Emulator constructor throws half-way.
+  ~Impl() {
+    for (auto& slot : slots) {
+      if (slot->handler == nullptr) continue;
+      g_signal_handlers_disconnect_by_data(slot->handler, slot.get());
+      umockdev_testbed_detach_ioctl(testbed, slot->devnode.c_str(), nullptr);
+      g_object_unref(slot->handler);
+      slot->handler = nullptr;
+    }
+    if (testbed != nullptr) g_object_unref(testbed);  // removes the testbed directory
+    const char* dir = std::getenv("UMOCKDEV_DIR");
+    if (dir != nullptr && !root.empty() && root == dir) g_unsetenv("UMOCKDEV_DIR");
+  }
 };
 
 namespace {
@@ -453,34 +470,22 @@ Emulator::Emulator(std::vector<DeviceConfig> devices) : impl_(std::make_unique<I
     slot->devnode = devnode;
     write_file(impl_->root + devnode, "");
 
-    slot->handler = umockdev_ioctl_base_new();
-    g_signal_connect(slot->handler, "handle-ioctl", G_CALLBACK(on_ioctl), slot.get());
-    g_signal_connect(slot->handler, "handle-read", G_CALLBACK(on_read), slot.get());
-    g_signal_connect(slot->handler, "handle-write", G_CALLBACK(on_write), slot.get());
+    Slot& sl = *slot;
+    impl_->slots.push_back(std::move(slot));
+    sl.handler = umockdev_ioctl_base_new();
+    g_signal_connect(sl.handler, "handle-ioctl", G_CALLBACK(on_ioctl), &sl);
+    g_signal_connect(sl.handler, "handle-read", G_CALLBACK(on_read), &sl);
+    g_signal_connect(sl.handler, "handle-write", G_CALLBACK(on_write), &sl);
     GError* err = nullptr;
-    if (!umockdev_testbed_attach_ioctl(tb, devnode.c_str(), slot->handler, &err)) {
+    if (!umockdev_testbed_attach_ioctl(tb, devnode.c_str(), sl.handler, &err)) {
       std::string msg = err ? err->message : "unknown error";
       if (err) g_error_free(err);
       throw std::runtime_error("photon_emu: cannot attach ioctl handler to " + devnode + ": " + msg);
     }
-    impl_->slots.push_back(std::move(slot));
   }
 }
 
-Emulator::~Emulator() {
-  for (auto& slot : impl_->slots) {
-    if (slot->handler == nullptr) continue;
-    g_signal_handlers_disconnect_by_data(slot->handler, slot.get());
-    umockdev_testbed_detach_ioctl(impl_->testbed, slot->devnode.c_str(), nullptr);
-  }
-  for (auto& slot : impl_->slots) {
-    if (slot->handler != nullptr) g_object_unref(slot->handler);
-    slot->handler = nullptr;
-  }
-  if (impl_->testbed != nullptr) g_object_unref(impl_->testbed);
-  const char* dir = std::getenv("UMOCKDEV_DIR");
-  if (dir != nullptr && impl_->root == dir) g_unsetenv("UMOCKDEV_DIR");
-}
+Emulator::~Emulator() = default;
 
 std::size_t Emulator::device_count() const { return impl_->slots.size(); }
 
