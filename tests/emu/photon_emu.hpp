@@ -3,7 +3,10 @@
 // The emulator sits behind umockdev's usbdevfs ioctl layer, so the real libusb (in this
 // process when the test links `photon_emu_preload`, or in child processes started with
 // LD_PRELOAD=libumockdev-preload.so.0 and UMOCKDEV_DIR) and the real dfu-util talk to it.
-// Test support only: never link this into the product.
+// Test support only: never link this into the product. Linking the CMake target photon_emu
+// also links umockdev's preload library into the binary (target photon_emu_preload): the
+// process that creates an Emulator must run with the preload, and in-process libusb then sees
+// the testbed. Only one Emulator should exist per process at a time (one UMOCKDEV_DIR).
 #pragma once
 
 #include <cstddef>
