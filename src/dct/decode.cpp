@@ -80,10 +80,13 @@ bool is_particle_host(std::string_view host) {
     return host == "device.spark.io" || ends_with(".particle.io") || ends_with(".spark.io");
 }
 
-std::string expand_id(std::string host, const std::optional<std::string>& device_id) {
+std::string expand_id(std::string host, const std::optional<std::string>& device_id, OsRange range) {
     const auto pos = host.find("$id");
-    if (pos != std::string::npos) host.replace(pos, 3, device_id.value_or("<device-id>"));
-    return host;
+    if (pos == std::string::npos) return host;
+    std::string id = device_id.value_or("<device-id>");
+    if (range == OsRange::From2x) id += ".v2";
+    if (range == OsRange::From3x) id += ".v3";
+    return host.replace(pos, 3, id);
 }
 
 ConnectionTarget connection_target(const SlotLayout& slot, const DecodedAddress& a, OsRange range,
@@ -92,24 +95,29 @@ ConnectionTarget connection_target(const SlotLayout& slot, const DecodedAddress&
     t.os_range = range;
     const bool udp = slot.transport == Transport::Udp;
     if (a.type == AddressType::Invalid) {
-        if (udp && range == OsRange::UpTo06x) {
-            t.reason = "address invalid: Device OS 0.6.x has no UDP fallback and does not connect";
+        // 0.7.0-1.0.x restore the backup address only for type 0xFF; 1.1.0+ for any invalid type.
+        const bool restores_backup =
+            range != OsRange::UpTo06x && (range != OsRange::From070To10x || a.type_byte == 0xFF);
+        if (!restores_backup && udp) {
+            t.reason = fmt::format("address type {} is invalid and this version has no UDP fallback: no connection",
+                                   a.type_byte);
             return t;
         }
         t.connects = true;
-        t.host = expand_id(std::string(slot.default_host), device_id);
+        t.host = expand_id(std::string(slot.default_host), device_id, range);
         t.port = slot.default_port;
-        t.reason = range == OsRange::UpTo06x
-                       ? fmt::format("address type {} is invalid: the firmware defaults to {}", a.type_byte, slot.default_host)
-                       : fmt::format("address type {} is invalid: the firmware substitutes {} in RAM", a.type_byte,
-                                     slot.default_host);
+        t.reason = restores_backup
+                       ? fmt::format("address type {} is invalid: the firmware substitutes {} in RAM", a.type_byte,
+                                     slot.default_host)
+                       : fmt::format("address type {} is invalid: the firmware defaults to {}", a.type_byte, slot.default_host);
     } else {
-        t.host = a.type == AddressType::Domain ? expand_id(a.host, device_id) : a.host;
+        t.host = a.type == AddressType::Domain ? expand_id(a.host, device_id, range) : a.host;
         t.connects = !t.host.empty();
         t.port = a.port_is_default ? slot.default_port : a.raw_port;
         t.reason = a.port_is_default ? "stored address, default port" : "stored address and port";
         if (!t.connects) t.reason = "empty host name: the name lookup fails";
-        if (udp && range == OsRange::From110 && !a.port_is_default && a.raw_port != slot.default_port) {
+        const bool ignores_udp_port = range != OsRange::UpTo06x && range != OsRange::From070To10x;
+        if (udp && ignores_udp_port && !a.port_is_default && a.raw_port != slot.default_port) {
             t.port = slot.default_port;
             t.reason = fmt::format("stored address; Device OS 1.1.0+ ignores the stored UDP port {} and uses {}",
                                    a.raw_port, slot.default_port);
@@ -232,7 +240,9 @@ std::string_view os_range_name(OsRange r) {
     switch (r) {
     case OsRange::UpTo06x: return "0.6.x and earlier";
     case OsRange::From070To10x: return "0.7.0 to 1.0.x";
-    case OsRange::From110: return "1.1.0 and later";
+    case OsRange::From110To15x: return "1.1.0 to 1.5.x";
+    case OsRange::From2x: return "2.x";
+    case OsRange::From3x: return "3.x";
     }
     return "?";
 }
@@ -249,7 +259,8 @@ OsRange parse_os_version(std::string_view text) {
                     "give the Device OS version as MAJOR.MINOR[.PATCH], e.g. 0.6.3 or 1.5.2");
     if (major == 0 && minor <= 6) return OsRange::UpTo06x;
     if (major == 0 || (major == 1 && minor == 0)) return OsRange::From070To10x;
-    return OsRange::From110;
+    if (major == 1) return OsRange::From110To15x;
+    return major == 2 ? OsRange::From2x : OsRange::From3x;
 }
 
 std::string_view key_state_name(KeyState s) {
@@ -308,7 +319,7 @@ DctReport decode_dct(const Platform& platform, ByteView image, const DecodeOptio
 
     std::vector<OsRange> ranges;
     if (options.os_range) ranges = {*options.os_range};
-    else ranges = {OsRange::UpTo06x, OsRange::From070To10x, OsRange::From110};
+    else ranges = {OsRange::UpTo06x, OsRange::From070To10x, OsRange::From110To15x, OsRange::From2x, OsRange::From3x};
 
     // On an Electron cloud_transport 0xFF (the default) selects UDP; Photon and P1 only do TCP.
     r.active_transport = platform.has_udp_slot && r.fields.cloud_transport_byte.value_or(kCloudTransportUdp) == kCloudTransportUdp

@@ -114,7 +114,7 @@ void diagnose_server(const SlotInfo& s, FindingList& out) {
                 restore_server_fix(s));
 
     const bool udp_port_ignored = std::any_of(s.targets.begin(), s.targets.end(), [&](const ConnectionTarget& t) {
-        return t.os_range == OsRange::From110 && !addr.port_is_default && t.port != addr.raw_port;
+        return !addr.port_is_default && t.port != addr.raw_port;
     });
     if (s.transport == Transport::Udp && udp_port_ignored)
         out.add(Severity::Warning, "udp-port-ignored",

@@ -242,7 +242,7 @@ TEST(DecodeAddress, FirmwareWrittenIpv4WithLengthZero) {
     put(img, 2466, b);
     put_tcp_device_key(img);
     const DctReport r = decode_dct(photon(), img);
-    ASSERT_EQ(r.tcp.targets.size(), 3u);
+    ASSERT_EQ(r.tcp.targets.size(), 5u);
     for (const auto& t : r.tcp.targets) {
         EXPECT_TRUE(t.connects);
         EXPECT_EQ(t.host, "10.0.0.5");
@@ -366,13 +366,15 @@ TEST(OsVersion, ParsesTheThreeRanges) {
     EXPECT_EQ(parse_os_version("0.7.0"), OsRange::From070To10x);
     EXPECT_EQ(parse_os_version("0.8.0-rc.14"), OsRange::From070To10x);
     EXPECT_EQ(parse_os_version("1.0.1"), OsRange::From070To10x);
-    EXPECT_EQ(parse_os_version("1.1.0"), OsRange::From110);
-    EXPECT_EQ(parse_os_version("1.5.2"), OsRange::From110);
-    EXPECT_EQ(parse_os_version("2.3.1"), OsRange::From110);
-    EXPECT_EQ(parse_os_version("3.3.1"), OsRange::From110);
+    EXPECT_EQ(parse_os_version("1.1.0"), OsRange::From110To15x);
+    EXPECT_EQ(parse_os_version("1.5.2"), OsRange::From110To15x);
+    EXPECT_EQ(parse_os_version("2.3.1"), OsRange::From2x);
+    EXPECT_EQ(parse_os_version("3.3.1"), OsRange::From3x);
     EXPECT_EQ(os_range_name(OsRange::UpTo06x), "0.6.x and earlier");
     EXPECT_EQ(os_range_name(OsRange::From070To10x), "0.7.0 to 1.0.x");
-    EXPECT_EQ(os_range_name(OsRange::From110), "1.1.0 and later");
+    EXPECT_EQ(os_range_name(OsRange::From110To15x), "1.1.0 to 1.5.x");
+    EXPECT_EQ(os_range_name(OsRange::From2x), "2.x");
+    EXPECT_EQ(os_range_name(OsRange::From3x), "3.x");
 }
 
 TEST(OsVersion, RefusesNonVersions) {
@@ -401,10 +403,12 @@ TEST(ConnectionTarget, TcpBlankAddressGoesToDeviceSparkIoOnEveryVersion) {
     }
     // without os_range: one target per range, in order
     const DctReport all = decode_dct(photon(), img);
-    ASSERT_EQ(all.tcp.targets.size(), 3u);
+    ASSERT_EQ(all.tcp.targets.size(), 5u);
     EXPECT_EQ(all.tcp.targets[0].os_range, OsRange::UpTo06x);
     EXPECT_EQ(all.tcp.targets[1].os_range, OsRange::From070To10x);
-    EXPECT_EQ(all.tcp.targets[2].os_range, OsRange::From110);
+    EXPECT_EQ(all.tcp.targets[2].os_range, OsRange::From110To15x);
+    EXPECT_EQ(all.tcp.targets[3].os_range, OsRange::From2x);
+    EXPECT_EQ(all.tcp.targets[4].os_range, OsRange::From3x);
 }
 
 TEST(ConnectionTarget, UdpBlankAddressPerVersion) {
@@ -456,7 +460,7 @@ TEST(ConnectionTarget, TcpInvalidTypeGoesToDeviceSparkIoOnEveryVersion) {
     b[0] = 0x07;
     put(img, 2466, b);
     const DctReport r = decode_dct(photon(), img);
-    ASSERT_EQ(r.tcp.targets.size(), 3u);
+    ASSERT_EQ(r.tcp.targets.size(), 5u);
     for (const auto& t : r.tcp.targets) {
         EXPECT_TRUE(t.connects);
         EXPECT_EQ(t.host, "device.spark.io");
@@ -547,7 +551,7 @@ TEST(ConnectionTarget, TcpExplicitPortHonouredEverywhere) {
     put(img, 2082, tcp_server_der());
     put(img, 2466, domain_block("cloud.example.com", hex("17 70")));
     const DctReport r = decode_dct(photon(), img);
-    ASSERT_EQ(r.tcp.targets.size(), 3u);
+    ASSERT_EQ(r.tcp.targets.size(), 5u);
     for (const auto& t : r.tcp.targets) EXPECT_EQ(t.port, 6000);
     EXPECT_EQ(find(r, "udp-port-ignored"), nullptr);
 }

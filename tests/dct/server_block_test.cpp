@@ -194,7 +194,7 @@ TEST(ServerBlockRoundTrip, DecodeDctOfImageWithBlockAt2082) {
     EXPECT_EQ(r.tcp.address.raw_port, 6000);
     EXPECT_EQ(r.tcp.server_key.state, KeyState::Valid);
     EXPECT_TRUE(r.tcp.server_key.firmware_usable);
-    ASSERT_EQ(r.tcp.targets.size(), 3u);
+    ASSERT_EQ(r.tcp.targets.size(), 5u);
     for (const auto& t : r.tcp.targets) {
         EXPECT_TRUE(t.connects);
         EXPECT_EQ(t.host, "cloud.example.com");

@@ -13,9 +13,10 @@
 
 namespace photon_dct::dct {
 
-// The three Device OS ranges whose cloud-connection behaviour differs (dct-format.md 3.5, 4.2).
-enum class OsRange { UpTo06x, From070To10x, From110 };
-std::string_view os_range_name(OsRange r); // "0.6.x and earlier", "0.7.0 to 1.0.x", "1.1.0 and later"
+// The Device OS ranges whose cloud-connection behaviour differs (dct-format.md 3.5, 4.2): the
+// fallbacks change at 0.7.0 and 1.1.0 (UDP port), `$id` expands to "<id>.v<major>" from 2.0.0.
+enum class OsRange { UpTo06x, From070To10x, From110To15x, From2x, From3x };
+std::string_view os_range_name(OsRange r); // "0.6.x and earlier", "0.7.0 to 1.0.x", "1.1.0 to 1.5.x", "2.x", "3.x"
 // "0.6.3" -> UpTo06x; Error(InvalidInput) for text that is not a version.
 OsRange parse_os_version(std::string_view version);
 
@@ -33,7 +34,7 @@ struct ServerKeyInfo {
 };
 
 struct ConnectionTarget {
-    OsRange os_range = OsRange::From110;
+    OsRange os_range = OsRange::From3x;
     bool connects = false;   // false: the firmware will not attempt a cloud connection
     std::string host;        // after fallbacks and $id expansion
     std::uint16_t port = 0;

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Debian 12 packages photon-dct needs to build, test and run its emulated Photon.
+set -euo pipefail
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends \
+  build-essential cmake pkg-config \
+  libusb-1.0-0-dev libssl-dev libcli11-dev libfmt-dev nlohmann-json3-dev \
+  libgtest-dev umockdev libumockdev-dev dfu-util \
+  clang libclang-rt-14-dev >/dev/null
