@@ -396,6 +396,18 @@ TEST(Model, FaultDisconnectBeforeAndAfter) {
   EXPECT_TRUE(r.vanish_after);
   EXPECT_EQ(b.m.dct()[0], 0x00);
   EXPECT_EQ(b.in(3, 0, 6).outcome, Outcome::Disconnect);
+
+  DeviceConfig on_write;
+  on_write.faults = {Fault{FaultKind::DisconnectAfter, RequestClass::DnloadData, 1}};
+  Host c(on_write);
+  c.alt(1);
+  c.command(Host::addr_cmd(0x21, 16));
+  auto w = c.out(1, 2, {0x12, 0x34});
+  EXPECT_EQ(w.outcome, Outcome::Ok);
+  EXPECT_TRUE(w.vanish_after);
+  EXPECT_EQ(c.m.dct()[16], 0x12);  // the write was applied before the device vanished
+  EXPECT_EQ(c.m.dct()[17], 0x34);
+  EXPECT_EQ(c.in(3, 0, 6).outcome, Outcome::Disconnect);
 }
 
 TEST(Model, FaultTimeoutHoldsAndAppliesNothing) {

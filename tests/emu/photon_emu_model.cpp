@@ -373,6 +373,13 @@ Response DeviceModel::dispatch(const Setup& s, std::span<const std::uint8_t> out
         return Response{Outcome::Stall, {}, false};
       case FaultKind::DisconnectAfter: {
         Response r = dfu_request(s, out, nullptr);
+        if (r.outcome == Outcome::Ok && state_ == dfuDNLOAD_SYNC && pending_ && !pending_->leave) {
+          // The device finishes the downloaded block/command before it drops off the bus.
+          std::uint32_t poll = 0;
+          bool stall = false;
+          execute_pending(poll, stall);
+          pending_.reset();
+        }
         r.vanish_after = true;
         return r;
       }
