@@ -3,7 +3,7 @@
 # test (ctest), then runs the libFuzzer targets briefly in a separate clang build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BUILD=${BUILD_DIR:-build}
+BUILD=$(realpath -m "${BUILD_DIR:-build}")
 FUZZ_SECONDS=${FUZZ_SECONDS:-10}  # per fuzz target
 
 tests/install-deps.sh

@@ -7,9 +7,6 @@
 
 namespace photon_dct::cli {
 
-// Defined in cmd_restore_device_key.cpp.
-nlohmann::json device_key_result_json(const ops::DeviceKeyResult& r, const dct::Platform& platform);
-std::string device_key_result_text(const ops::DeviceKeyResult& r, const dct::Platform& platform);
 
 namespace {
 

@@ -1,6 +1,10 @@
 #include "report.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
+
+#include "photon_dct/dct/platform.hpp"
 
 namespace photon_dct::cli {
 namespace {
@@ -18,10 +22,10 @@ std::string port_text(const dct::DecodedAddress& a) {
     return std::to_string(a.raw_port);
 }
 
-std::string target_line(const dct::ConnectionTarget& t) {
+std::string target_line(const dct::ConnectionTarget& t, std::string_view versions) {
     const std::string where =
         t.connects ? fmt::format("{}:{}{}", t.host, t.port, t.particle_cloud ? " (Particle's cloud)" : "") : "no connection";
-    return fmt::format("{:<20} {}  [{}]", dct::os_range_name(t.os_range), where, t.reason);
+    return fmt::format("{:<17} {}  [{}]", versions, where, t.reason);
 }
 
 } // namespace
@@ -29,7 +33,6 @@ std::string target_line(const dct::ConnectionTarget& t) {
 json slot_json(const dct::SlotInfo& s) {
     const auto& k = s.server_key;
     const auto& a = s.address;
-    const auto& d = s.device_key;
     json targets = json::array();
     for (const auto& t : s.targets)
         targets.push_back({{"device_os", dct::os_range_name(t.os_range)}, {"connects", t.connects}, {"host", t.host},
@@ -57,15 +60,7 @@ json slot_json(const dct::SlotInfo& s) {
               {"particle_production", k.particle_production}}},
             {"server_address", address},
             {"connects_to", targets},
-            {"device_key",
-             {{"state", dct::key_state_name(d.state)},
-              {"algorithm", d.algorithm},
-              {"der_length", d.der_length},
-              {"firmware_parser_ok", d.firmware_parser_ok},
-              {"problem", d.problem},
-              {"public_key_sha256", d.public_fingerprint},
-              {"stored_public_key", dct::public_key_state_name(d.public_key)},
-              {"stored_public_key_alignment", d.public_key_alignment}}}};
+            {"device_key", device_key_json(s.device_key)}};
 }
 
 json report_json(const dct::DctReport& r) {
@@ -137,28 +132,24 @@ std::string address_text(const dct::SlotInfo& s) {
 }
 
 std::string slot_text(const dct::SlotInfo& s, bool udp_slot_platform) {
-    const auto& d = s.device_key;
     std::string out = fmt::format("{} slot{}\n", s.transport == dct::Transport::Tcp ? "TCP" : "UDP",
                                   s.used ? " (used by the firmware)" : udp_slot_platform ? " (not in use)" : "");
     out += fmt::format("  server key       {}\n", server_key_text(s.server_key));
     out += fmt::format("  server address   {}\n", address_text(s));
-    for (std::size_t i = 0; i < s.targets.size(); ++i)
-        out += fmt::format("  {}     {}\n", i == 0 ? "connects to" : "           ", target_line(s.targets[i]));
-    std::string key;
-    switch (d.state) {
-    case dct::KeyState::Absent: key = "absent"; break;
-    case dct::KeyState::Blank: key = "blank (first byte 0xFF)"; break;
-    case dct::KeyState::Zero: key = "all zero"; break;
-    case dct::KeyState::Garbage: key = fmt::format("garbage ({})", d.problem); break;
-    case dct::KeyState::Valid:
-        key = fmt::format("{}, {} bytes, {}, public key SHA-256 {}", d.algorithm, d.der_length,
-                          d.firmware_parser_ok ? "readable by Device OS" : "NOT readable by Device OS: " + d.problem,
-                          d.public_fingerprint);
-        break;
+    // One line when every Device OS range ends up at the same place for the same reason.
+    const bool all_same = std::all_of(s.targets.begin(), s.targets.end(), [&](const dct::ConnectionTarget& t) {
+        return t.connects == s.targets.front().connects && t.host == s.targets.front().host &&
+               t.port == s.targets.front().port && t.reason == s.targets.front().reason;
+    });
+    if (all_same && s.targets.size() > 1) {
+        dct::ConnectionTarget any = s.targets.front();
+        out += fmt::format("  connects to      {}\n", target_line(any, "every Device OS"));
+    } else {
+        for (std::size_t i = 0; i < s.targets.size(); ++i)
+            out += fmt::format("  {}      {}\n", i == 0 ? "connects to" : "           ",
+                               target_line(s.targets[i], dct::os_range_name(s.targets[i].os_range)));
     }
-    out += fmt::format("  device key       {}\n", key);
-    out += fmt::format("  device pub key   {}{}\n", dct::public_key_state_name(d.public_key),
-                       d.public_key_alignment.empty() ? "" : " (" + d.public_key_alignment + "-aligned)");
+    out += fmt::format("  device key       {}\n", device_key_text(s.device_key));
     return out;
 }
 
@@ -176,7 +167,8 @@ std::string findings_text(const dct::DctReport& r) {
 }
 
 std::string write_text(const ops::WriteOutcome& w, std::string_view what) {
-    if (w.already_current) return fmt::format("{} already holds exactly these bytes: nothing written.\n", what);
+    const std::string left = w.left ? "The unit left DFU mode and is restarting into its firmware.\n" : "";
+    if (w.already_current) return fmt::format("{} already holds exactly these bytes: nothing written.\n{}", what, left);
     std::size_t changed = 0;
     for (const auto& c : w.changed) changed += c.length;
     if (w.dry_run)
@@ -185,8 +177,7 @@ std::string write_text(const ops::WriteOutcome& w, std::string_view what) {
     std::string out = fmt::format("Wrote {} bytes at DCT offset {} in one write ({} bytes changed); read-back {}.\n",
                                   w.write_length, w.write_offset, changed, w.verified ? "verified" : "NOT verified");
     if (w.backup) out += fmt::format("Backup of the DCT before the write: {}\n", w.backup->string());
-    if (w.left) out += "The unit left DFU mode and is restarting into its firmware.\n";
-    return out;
+    return out + left;
 }
 
 std::string hex_dump(ByteView bytes, std::uint32_t base) {
@@ -201,6 +192,60 @@ std::string hex_dump(ByteView bytes, std::uint32_t base) {
         out += std::string(3 * (16 - std::min<std::size_t>(16, bytes.size() - i)), ' ') + "  " + ascii + "\n";
     }
     return out;
+}
+
+nlohmann::json device_key_json(const dct::DeviceKeyInfo& d) {
+    return {{"state", dct::key_state_name(d.state)},
+            {"algorithm", d.algorithm},
+            {"der_length", d.der_length},
+            {"firmware_parser_ok", d.firmware_parser_ok},
+            {"problem", d.problem},
+            {"public_key_sha256", d.public_fingerprint},
+            {"stored_public_key", dct::public_key_state_name(d.public_key)},
+            {"stored_public_key_alignment", d.public_key_alignment}};
+}
+
+std::string device_key_text(const dct::DeviceKeyInfo& d) {
+    std::string key;
+    switch (d.state) {
+    case dct::KeyState::Absent: key = "absent (image too short)"; break;
+    case dct::KeyState::Blank: key = "blank (first byte 0xFF)"; break;
+    case dct::KeyState::Zero: key = "all zero"; break;
+    case dct::KeyState::Garbage: key = fmt::format("garbage ({})", d.problem); break;
+    case dct::KeyState::Valid:
+        key = fmt::format("{}, {} bytes, {}, public key SHA-256 {}", d.algorithm, d.der_length,
+                          d.firmware_parser_ok ? "readable by Device OS" : "NOT readable by Device OS: " + d.problem,
+                          d.public_fingerprint);
+        break;
+    }
+    return fmt::format("{}; stored public key {}{}", key, dct::public_key_state_name(d.public_key),
+                       d.public_key_alignment.empty() ? "" : " (" + d.public_key_alignment + "-aligned)");
+}
+
+nlohmann::json device_key_result_json(const ops::DeviceKeyResult& r, const dct::Platform& platform) {
+    const auto& slot = platform.slot(r.transport);
+    return {{"source", r.source},
+            {"transport", dct::transport_name(r.transport)},
+            {"private_key_offset", slot.device_private_key_offset},
+            {"private_key_size", slot.device_private_key_size},
+            {"public_key_offset", slot.device_public_key_offset},
+            {"public_key_size", slot.device_public_key_size},
+            {"algorithm", r.algorithm},
+            {"public_key_sha256", r.public_fingerprint},
+            {"before", device_key_json(r.before)},
+            {"after", device_key_json(r.after)},
+            {"write", write_json(r.write)}};
+}
+
+std::string device_key_result_text(const ops::DeviceKeyResult& r, const dct::Platform& platform) {
+    const auto& slot = platform.slot(r.transport);
+    const std::string what =
+        fmt::format("{} device key (private DCT {}..{}, public DCT {}..{})", r.transport == dct::Transport::Tcp ? "TCP" : "UDP",
+                    slot.device_private_key_offset, slot.device_private_key_offset + slot.device_private_key_size - 1,
+                    slot.device_public_key_offset, slot.device_public_key_offset + slot.device_public_key_size - 1);
+    return fmt::format("{}\n{}\n  key:     {}, public key SHA-256 {}\n  before:  {}\n  after:   {}\n{}", r.source, what,
+                       r.algorithm, r.public_fingerprint, device_key_text(r.before), device_key_text(r.after),
+                       write_text(r.write, "The " + what));
 }
 
 } // namespace photon_dct::cli

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "photon_dct/dct/decode.hpp"
+#include "photon_dct/ops/device_keys.hpp"
 #include "photon_dct/ops/write.hpp"
 
 namespace photon_dct::cli {
@@ -13,6 +14,11 @@ namespace photon_dct::cli {
 nlohmann::json slot_json(const dct::SlotInfo& slot);
 nlohmann::json report_json(const dct::DctReport& report);
 nlohmann::json write_json(const ops::WriteOutcome& write);
+// A device key slot; never any private key material, only states, sizes and fingerprints.
+nlohmann::json device_key_json(const dct::DeviceKeyInfo& key);
+std::string device_key_text(const dct::DeviceKeyInfo& key);
+nlohmann::json device_key_result_json(const ops::DeviceKeyResult& result, const dct::Platform& platform);
+std::string device_key_result_text(const ops::DeviceKeyResult& result, const dct::Platform& platform);
 
 std::string server_key_text(const dct::ServerKeyInfo& key);
 std::string address_text(const dct::SlotInfo& slot);

@@ -122,7 +122,10 @@ Bytes DeviceStore::read_window() { return session_->upload(0, dct::kDfuWindowSiz
 
 void DeviceStore::write(std::uint32_t offset, ByteView bytes) { session_->download(offset, bytes); }
 
-void DeviceStore::leave() { session_->leave(0); }
+bool DeviceStore::leave() {
+    session_->leave(0);
+    return true;
+}
 
 std::filesystem::path DeviceStore::default_backup_path(const Bytes& window) const {
     std::string id = device_.device_id.value_or("");

@@ -95,9 +95,8 @@ WriteOutcome write_regions(DctStore& store, const Bytes& window, const std::vect
         }
     }
     if (options.leave && out.verified && !options.dry_run) {
-        progress("leaving DFU mode: the unit resets into its firmware");
-        store.leave();
-        out.left = true;
+        out.left = store.leave();
+        if (out.left) progress("left DFU mode: the unit resets into its firmware");
     }
     return out;
 }

@@ -61,7 +61,10 @@ public:
         file_.write(offset, copy);
     }
     fs::path default_backup_path(const Bytes& w) const override { return file_.default_backup_path(w); }
-    void leave() override { ++leaves; }
+    bool leave() override {
+        ++leaves;
+        return true;
+    }
     int writes = 0;
     int leaves = 0;
 

@@ -54,7 +54,7 @@ public:
     Bytes read_window() override;
     void write(std::uint32_t offset, ByteView bytes) override;
     std::filesystem::path default_backup_path(const Bytes& window) const override;
-    void leave() override;
+    bool leave() override;
     std::optional<std::string> usb_device_id() const override { return device_.device_id; }
 
     const DeviceEntry& device() const { return device_; }

@@ -28,8 +28,8 @@ public:
     virtual void write(std::uint32_t offset, ByteView bytes) = 0;
     // Where a backup of this store's window goes when the user named no file.
     virtual std::filesystem::path default_backup_path(const Bytes& window) const = 0;
-    // Reset a device into its firmware; a no-op for files.
-    virtual void leave() {}
+    // Resets a device into its firmware and returns true; a file has nothing to leave: false.
+    virtual bool leave() { return false; }
     // Device ID from the USB serial, when the store is a device that reports one.
     virtual std::optional<std::string> usb_device_id() const { return std::nullopt; }
 };
