@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# run-bench.sh: USB cost of photon-dct beside dfu-util 0.11, against the emulated Photon bootloader.
+#
+# Usage:
+#   tests/bench/run-bench.sh BUILD_DIR [RUNS]
+#
+#   BUILD_DIR  a CMake build tree of this repo with photon-dct and photon-dct-emu built, e.g.
+#                cmake -S . -B build && make -C build -j2 photon-dct photon-dct-emu
+#   RUNS       timed runs per operation (default 5); the median is printed
+#
+#   Environment: DFU_UTIL (default: dfu-util from PATH), POLL_SETTINGS (default "default 1": one
+#   table with the emulator's default bwPollTimeout of 500 ms after a data write, like the real
+#   bootloader, and one with --poll-ms 1, which leaves only the protocol overhead).
+#
+# What it measures, per operation, on the field-failure image (tests/data/field-failure-photon-0.6.3.dct):
+#   photon-dct inspect                      read and diagnose
+#   photon-dct restore-server               read, backup, one write of the 512-byte TCP server block, verify
+#   photon-dct backup                       read the 16 KiB window to a file
+#   dfu-util -a 1 -s 0:16384 -U f           the same read
+#   dfu-util -a 1 -s 2082 -D block512.bin   the same write (block cut from a photon-dct --file repair)
+# Columns (from the emulator's transcript, one JSON line per control transfer, taken from the
+# first run; every run of an operation makes the same requests):
+#   ctrl     USB control transfers (transcript lines)
+#   dnload   data downloads: DNLOAD with wValue >= 2 and wLength > 0 (DCT writes)
+#   erase    DfuSe erase commands: DNLOAD wValue 0 whose payload starts with 0x41
+#   upload   UPLOAD requests (all, including DfuSe block-0/1 commands)
+#   getstat  GETSTATUS requests
+#   cmd ms   median wall time of the command alone (timed inside the emulator runner)
+#   total ms median wall time including the emulator's setup and teardown
+# It then checks (exit 1 if not) that restore-server made exactly one data download and no erase,
+# that the repaired DCT differs from the original only in 2082..2593, and that dfu-util's write
+# leaves the same DCT as photon-dct's.
+#
+# This is a benchmark, not a test: it is not part of ctest and asserts nothing about times.
+set -euo pipefail
+
+if [[ $# -lt 1 || $# -gt 2 || "$1" == "-h" || "$1" == "--help" ]]; then
+    sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
+    exit 2
+fi
+
+BUILD_DIR=$(cd "$1" && pwd)
+RUNS=${2:-5}
+SRC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+PHOTON_DCT="$BUILD_DIR/src/cli/photon-dct"
+EMU="$BUILD_DIR/tests/emu/photon-dct-emu"
+DFU_UTIL=${DFU_UTIL:-$(command -v dfu-util || true)}
+IMAGE="$SRC_DIR/tests/data/field-failure-photon-0.6.3.dct"
+KEY="$SRC_DIR/tests/data/private-cloud-server.pub.pem"
+HOST=cloud.example.com
+POLL_SETTINGS=${POLL_SETTINGS:-"default 1"}
+
+for f in "$PHOTON_DCT" "$EMU"; do
+    [[ -x "$f" ]] || { echo "run-bench.sh: $f not built (make -C $BUILD_DIR photon-dct photon-dct-emu)" >&2; exit 2; }
+done
+[[ -n "$DFU_UTIL" && -x "$DFU_UTIL" ]] || { echo "run-bench.sh: dfu-util not found (apt-get install dfu-util)" >&2; exit 2; }
+[[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || { echo "run-bench.sh: RUNS must be a positive number" >&2; exit 2; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/photon-dct-bench.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+export TMPDIR="$WORK"   # umockdev testbeds go here and vanish with it
+
+# The 512-byte block dfu-util writes: photon-dct's repair of a file copy, cut at 2082..2593.
+cp "$IMAGE" "$WORK/repaired.dct"
+"$PHOTON_DCT" -q restore-server --file "$WORK/repaired.dct" --pem "$KEY" --host "$HOST" >/dev/null
+dd if="$WORK/repaired.dct" of="$WORK/block512.bin" bs=1 skip=2082 count=512 status=none
+rm -f "$WORK"/repaired.dct.backup-*
+
+now_ns() { date +%s%N; }
+
+median() { sort -n | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else print int((v[NR/2]+v[NR/2+1])/2)}'; }
+
+# count_transcript FILE -> "ctrl dnload erase upload getstat"
+count_transcript() {
+    awk '
+        { ctrl++ }
+        /"name":"DNLOAD"/ {
+            match($0, /"value":[0-9]+/); value = substr($0, RSTART + 8, RLENGTH - 8) + 0
+            match($0, /"length":[0-9]+/); len = substr($0, RSTART + 9, RLENGTH - 9) + 0
+            if (value >= 2 && len > 0) dnload++
+            if (value == 0 && $0 ~ /"data":"41/) erase++
+        }
+        /"name":"UPLOAD"/ { upload++ }
+        /"name":"GETSTATUS"/ { getstat++ }
+        END { printf "%d %d %d %d %d\n", ctrl, dnload + 0, erase + 0, upload + 0, getstat + 0 }
+    ' "$1"
+}
+
+# bench LABEL POLL_ARGS -- COMMAND...   (COMMAND may use @N@, replaced by the run number)
+# Prints one table row; keeps run 1's transcript and dump as $WORK/LABEL.{jsonl,dump}.
+bench() {
+    local label=$1 poll_args=$2
+    shift 3
+    local cmd_times=() total_times=() i
+    for ((i = 1; i <= RUNS; i++)); do
+        local args=() a
+        for a in "$@"; do args+=("${a//@N@/$i}"); done
+        local t0 t1 rc=0
+        t0=$(now_ns)
+        # shellcheck disable=SC2086 # poll_args is empty or "--poll-ms N"
+        "$EMU" $poll_args --dct "$IMAGE" --dump "$WORK/$label.$i.dump" --transcript "$WORK/$label.$i.jsonl" -- \
+            bash -c 's=$(date +%s%N); "$@" >/dev/null 2>"'"$WORK/$label.$i.err"'"; rc=$?; e=$(date +%s%N);
+                    echo $((e - s)) >"'"$WORK/$label.$i.ns"'"; exit $rc' _ "${args[@]}" || rc=$?
+        t1=$(now_ns)
+        # inspect exits 11 on the field-failure image (error findings): that is its normal result.
+        if [[ $rc -ne 0 && ! ( $label == pd-inspect* && $rc -eq 11 ) ]]; then
+            echo "run-bench.sh: $label run $i exited $rc:" >&2
+            cat "$WORK/$label.$i.err" >&2
+            exit 1
+        fi
+        cmd_times+=("$(cat "$WORK/$label.$i.ns")")
+        total_times+=($((t1 - t0)))
+    done
+    cp "$WORK/$label.1.jsonl" "$WORK/$label.jsonl"
+    cp "$WORK/$label.1.dump" "$WORK/$label.dump"
+    local counts cmd_ms total_ms
+    counts=$(count_transcript "$WORK/$label.jsonl")
+    cmd_ms=$(printf '%s\n' "${cmd_times[@]}" | median | awk '{printf "%.1f", $1 / 1e6}')
+    total_ms=$(printf '%s\n' "${total_times[@]}" | median | awk '{printf "%.1f", $1 / 1e6}')
+    read -r ctrl dnload erase upload getstat <<<"$counts"
+    printf '| %-38s | %5s | %6s | %5s | %6s | %7s | %8s | %8s |\n' \
+        "${ROW_NAME}" "$ctrl" "$dnload" "$erase" "$upload" "$getstat" "$cmd_ms" "$total_ms"
+}
+
+echo "photon-dct benchmark against the emulated Photon (photon-dct-emu)"
+echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ); nproc: $(nproc); CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+echo "photon-dct $("$PHOTON_DCT" --version | awk '{print $2}'), $("$DFU_UTIL" --version 2>/dev/null | head -1), runs per operation: $RUNS (median)"
+echo
+
+status=0
+for poll in $POLL_SETTINGS; do
+    if [[ $poll == default ]]; then
+        poll_args=""
+        echo "### Emulator poll time: default (bwPollTimeout 500 ms after a data write, as the real bootloader)"
+    else
+        poll_args="--poll-ms $poll"
+        echo "### Emulator poll time: --poll-ms $poll (protocol overhead only)"
+    fi
+    tag=${poll}
+    echo
+    printf '| %-38s | %5s | %6s | %5s | %6s | %7s | %8s | %8s |\n' operation ctrl dnload erase upload getstat "cmd ms" "total ms"
+    printf '|%s|%s|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..40})" "-------" "--------" "-------" "--------" \
+        "---------" "----------" "----------"
+    ROW_NAME="photon-dct inspect" bench "pd-inspect-$tag" "$poll_args" -- "$PHOTON_DCT" inspect
+    ROW_NAME="photon-dct restore-server (repair)" bench "pd-restore-$tag" "$poll_args" -- \
+        "$PHOTON_DCT" restore-server --pem "$KEY" --host "$HOST" --backup-dir "$WORK"
+    ROW_NAME="photon-dct backup" bench "pd-backup-$tag" "$poll_args" -- "$PHOTON_DCT" backup -o "$WORK/backup-$tag-@N@.dct"
+    ROW_NAME="dfu-util read (-U, 16384 bytes)" bench "du-read-$tag" "$poll_args" -- \
+        "$DFU_UTIL" -d 2b04:d006 -a 1 -s 0:16384 -U "$WORK/dfu-read-$tag-@N@.dct"
+    ROW_NAME="dfu-util write (-D, 512 bytes at 2082)" bench "du-write-$tag" "$poll_args" -- \
+        "$DFU_UTIL" -d 2b04:d006 -a 1 -s 2082 -D "$WORK/block512.bin"
+    echo
+
+    # Checks: one data download and no erase for a repair; same result as dfu-util's write.
+    read -r _ dnload erase _ _ <<<"$(count_transcript "$WORK/pd-restore-$tag.jsonl")"
+    if [[ $dnload -eq 1 && $erase -eq 0 ]]; then
+        echo "check: photon-dct restore-server made exactly 1 data download and 0 erase commands: OK"
+    else
+        echo "check: photon-dct restore-server made $dnload data downloads and $erase erase commands: FAILED"
+        status=1
+    fi
+    changed=$(cmp -l "$IMAGE" "$WORK/pd-restore-$tag.dump" | awk '{print $1 - 1}')
+    outside=$(awk '$1 < 2082 || $1 > 2593' <<<"$changed" | wc -l)
+    if [[ -n "$changed" && $outside -eq 0 ]]; then
+        echo "check: the repaired DCT differs from the original only inside 2082..2593 ($(wc -l <<<"$changed") bytes): OK"
+    else
+        echo "check: $outside changed bytes outside 2082..2593 (or nothing changed): FAILED"
+        status=1
+    fi
+    if cmp -s "$WORK/pd-restore-$tag.dump" "$WORK/du-write-$tag.dump"; then
+        echo "check: dfu-util's write leaves the same 16 KiB DCT as photon-dct's repair: OK"
+    else
+        echo "check: dfu-util's write and photon-dct's repair leave different DCTs: FAILED"
+        status=1
+    fi
+    if cmp -s "$WORK/backup-$tag-1.dct" "$WORK/dfu-read-$tag-1.dct"; then
+        echo "check: photon-dct backup equals dfu-util's read byte for byte: OK"
+    else
+        echo "check: photon-dct backup and dfu-util's read differ: FAILED"
+        status=1
+    fi
+    echo
+done
+exit $status
