@@ -34,7 +34,7 @@ void register_backup(CLI::App& app, Context& context) {
     auto* cmd = app.add_subcommand("backup", "save the whole 16 KiB DCT window of a unit (or a copy of an image) to a file");
     add_target_options(*cmd, options->target, true);
     cmd->add_option("-o,--output", options->output,
-                    "file to create (never overwritten); default: PLATFORM-DEVICEID-UTCTIME.dct in --backup-dir");
+                    "file to create (never overwritten); default for a unit: PLATFORM-DEVICEID-UTCTIME.dct in --backup-dir, for --file: IMAGE.backup-UTCTIME.dct beside it");
     cmd->callback([options, &context] {
         context.command = "backup";
         context.run = [options, &context] { return run_backup(*options, context); };

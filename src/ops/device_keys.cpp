@@ -170,6 +170,8 @@ NewDeviceKeyResult new_device_key(DctStore& store, const NewDeviceKeyRequest& re
     };
 
     if (!request.write.dry_run) {
+        // Key files for a unit that cannot be written would hold a key nobody uses.
+        require_readable_dct(store, window);
         // The key files first: once the DCT holds the key, the .pem must already exist.
         std::string pem = key.private_pem();
         try {

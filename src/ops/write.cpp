@@ -27,6 +27,14 @@ std::vector<ChangedRange> diff_ranges(const Bytes& a, const Bytes& b) {
 
 } // namespace
 
+void require_readable_dct(const DctStore& store, const Bytes& window) {
+    if (std::all_of(window.begin(), window.end(), [](auto b) { return b == 0x00; }))
+        throw Error(ErrorKind::DeviceDataInvalid,
+                    fmt::format("{}: the DCT reads as all zeros, so the bootloader cannot reach it and a write would fail",
+                                store.description()),
+                    "flash Device OS 0.7.0 or later system firmware (e.g. `particle update`), then try again");
+}
+
 WriteOutcome write_regions(DctStore& store, const Bytes& window, const std::vector<Region>& regions,
                            const WriteOptions& options) {
     if (regions.empty()) throw Error(ErrorKind::Internal, "write_regions called with nothing to write");
@@ -47,11 +55,7 @@ WriteOutcome write_regions(DctStore& store, const Bytes& window, const std::vect
                                 begin, end - 1),
                     "use a full dump of the DCT (photon-dct backup, or dfu-util -a 1 -s 0:16384 -U FILE)");
 
-    if (std::all_of(window.begin(), window.end(), [](auto b) { return b == 0x00; }))
-        throw Error(ErrorKind::DeviceDataInvalid,
-                    fmt::format("{}: the DCT reads as all zeros, so the bootloader cannot reach it and a write would fail",
-                                store.description()),
-                    "flash Device OS 0.7.0 or later system firmware (e.g. `particle update`), then try again");
+    require_readable_dct(store, window);
     const auto progress = [&](const std::string& line) {
         if (options.progress) options.progress(line);
     };

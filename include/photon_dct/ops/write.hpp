@@ -46,6 +46,11 @@ struct WriteOutcome {
     Bytes after;                       // the whole window as it is (or would be) after
 };
 
+// Error(DeviceDataInvalid) when `window` reads as all zeros: the bootloader cannot reach the DCT
+// (dct-format.md 7.5), so a write would fail. write_regions checks it; callers that must do
+// something irreversible before writing (new-device-key saves key files) check it first.
+void require_readable_dct(const DctStore& store, const Bytes& window);
+
 // Applies `regions` to `store`, whose current window is `window` (already read by the caller).
 // All regions go out in ONE write: the span from the first to the last region, with the current
 // bytes in between. Refuses (Error(Refused)) anything at or past the end of application_dct_t
