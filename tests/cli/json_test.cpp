@@ -23,6 +23,8 @@ struct JsonCase {
     std::string error_kind;  // "" = success
 };
 
+void PrintTo(const JsonCase& k, std::ostream* os) { *os << k.name; }
+
 fs::path copy_to(const fs::path& from, const fs::path& dir, const std::string& name) {
     fs::copy_file(from, dir / name);
     return dir / name;
@@ -215,7 +217,7 @@ TEST_P(JsonOutput, ExactlyOneDocumentWithFlagLast) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Command, JsonOutput, ::testing::ValuesIn(cases()),
-                         [](const ::testing::TestParamInfo<JsonCase>& info) { return info.param.name; });
+                         [](const ::testing::TestParamInfo<JsonCase>& p) { return p.param.name; });
 
 TEST(JsonContent, RestoreServerReportsTheWriteAndTheBackup) {
     TempDir dir;
