@@ -82,7 +82,7 @@ TEST_P(PerPlatform, RestoreDeviceKeyWritesOnlyTheTcpKeySlotsOnce) {
   EXPECT_EQ(e.r.out.find("PRIVATE KEY"), std::string::npos) << "private key material printed";
   EXPECT_EQ(e.r.err.find("PRIVATE KEY"), std::string::npos) << "private key material printed";
   ASSERT_EQ(files_in(tmp / "b").size(), 1u);
-  EXPECT_EQ(read_file(files_in(tmp / "b")[0]), original);
+  EXPECT_TRUE(same_image(read_file(files_in(tmp / "b")[0]), original));
 }
 
 TEST_P(PerPlatform, RestoreDeviceKeyFromBackupGivesBackTheBackupBytes) {
@@ -95,8 +95,7 @@ TEST_P(PerPlatform, RestoreDeviceKeyFromBackupGivesBackTheBackupBytes) {
                               tmp.dir("b").string()}),
                          tmp.path());
   ASSERT_EQ(e.r.exit_code, 0) << e.r.describe();
-  EXPECT_EQ(e.dump(), window(read_file(kProvisioned)))
-      << "first difference at " << diff_offsets(e.dump(), window(read_file(kProvisioned))).front();
+  EXPECT_TRUE(same_image(e.dump(), window(read_file(kProvisioned))));
   EXPECT_LE(data_downloads(e.transcript), 1u) << transcript_text(e.transcript);
   EXPECT_EQ(erases(e.transcript), 0u);
 }
@@ -114,8 +113,11 @@ TEST_P(PerPlatform, RestoreAllFromBackupAfterCorruptionGivesBackTheOriginal) {
   const auto e = emu_run(o, dct({"restore", "--from", kProvisioned.string(), "--backup-dir", tmp.dir("b").string()}),
                          tmp.path());
   ASSERT_EQ(e.r.exit_code, 0) << e.r.describe();
-  EXPECT_EQ(e.dump(), window(read_file(kProvisioned)));
-  EXPECT_EQ(data_downloads(e.transcript), 1u) << transcript_text(e.transcript);
+  EXPECT_TRUE(same_image(e.dump(), window(read_file(kProvisioned))));
+  // "all" is the application DCT (0..8390): one write, in chunks of at most wTransferSize (4096).
+  EXPECT_GE(data_downloads(e.transcript), 1u) << transcript_text(e.transcript);
+  EXPECT_LE(data_downloads(e.transcript), 3u) << transcript_text(e.transcript);
+  EXPECT_EQ(erases(e.transcript), 0u);
   // Never past byte 8391 (Wi-Fi system data follows the application DCT on a Photon).
   unsigned long pointer = 0;
   for (const auto& x : e.transcript) {
@@ -173,7 +175,8 @@ TEST(DeviceKeysElectron, NewDeviceKeyWritesUdpSlotAndSavesMatchingKeyFiles) {
   // The saved public key is the key's public half and sits in alt_device_public_key (either alignment).
   const auto pub_der = pem_to_der(read_text(pub));
   ASSERT_EQ(pub_der.size(), 91u);
-  EXPECT_EQ(Bytes(key.spki_der().begin(), key.spki_der().end()), pub_der);
+  const auto key_spki = key.spki_der();
+  EXPECT_EQ(Bytes(key_spki.begin(), key_spki.end()), pub_der);
   const auto alt_pub = slice(e.dump(), 2978, 128);
   EXPECT_TRUE(slice(alt_pub, 0, 91) == pub_der || slice(alt_pub, 37, 91) == pub_der) << hex(alt_pub);
 
@@ -195,7 +198,7 @@ TEST(DeviceKeysElectron, ProtocolTcpChangesOnlyCloudTransport) {
   auto expected = original;
   expected[2977] = 0x00;
   EXPECT_EQ(diff_offsets(original, e.dump()), std::vector<std::size_t>{2977});
-  EXPECT_EQ(e.dump(), expected);
+  EXPECT_TRUE(same_image(e.dump(), expected));
   EXPECT_EQ(data_downloads(e.transcript), 1u);
 }
 
@@ -232,7 +235,7 @@ TEST(DeviceKeysPhoton, ProtocolUdpIsRefusedWithoutWriting) {
   EXPECT_EQ(e.r.exit_code, 10) << e.r.describe();
   EXPECT_NE(e.r.err.find("error: "), std::string::npos);
   EXPECT_EQ(data_downloads(e.transcript), 0u) << transcript_text(e.transcript);
-  EXPECT_EQ(e.dump(), window(read_file(kProvisioned)));
+  EXPECT_TRUE(same_image(e.dump(), window(read_file(kProvisioned))));
 }
 
 TEST(DeviceKeysPhoton, WrongKeyTypeIsRefusedWithoutWriting) {
@@ -246,7 +249,7 @@ TEST(DeviceKeysPhoton, WrongKeyTypeIsRefusedWithoutWriting) {
   EXPECT_NE(e.r.exit_code, 0) << e.r.describe();
   EXPECT_NE(e.r.err.find("error: "), std::string::npos);
   EXPECT_EQ(data_downloads(e.transcript), 0u);
-  EXPECT_EQ(e.dump(), window(read_file(kErasedKey)));
+  EXPECT_TRUE(same_image(e.dump(), window(read_file(kErasedKey))));
 }
 
 TEST(DeviceKeysPhoton, ForeignBackupIsRefusedWithoutWriting) {
@@ -261,7 +264,7 @@ TEST(DeviceKeysPhoton, ForeignBackupIsRefusedWithoutWriting) {
                          tmp.path());
   EXPECT_EQ(e.r.exit_code, 10) << e.r.describe();
   EXPECT_EQ(data_downloads(e.transcript), 0u);
-  EXPECT_EQ(e.dump(), window(read_file(kErasedKey)));
+  EXPECT_TRUE(same_image(e.dump(), window(read_file(kErasedKey))));
 }
 
 }  // namespace

@@ -24,7 +24,7 @@ TEST(DfuUtilInterop, FullWindowUploadEqualsPhotonDctBackup) {
   EXPECT_EQ(da.size(), 16384u);
   EXPECT_EQ(db.size(), 16384u);
   EXPECT_EQ(da, db);
-  EXPECT_EQ(db, window(read_file(kFieldFailure)));
+  EXPECT_TRUE(same_image(db, window(read_file(kFieldFailure))));
   EXPECT_EQ(file_mode(b), 0600u);
   EXPECT_EQ(data_downloads(e.transcript), 0u);
 }
@@ -43,7 +43,7 @@ TEST(DfuUtilInterop, BlockWrittenByDfuUtilIsDecodedByInspect) {
                                " >dfu-util.log 2>&1 && " + shell_join(dct({"--json", "inspect"})),
                            tmp.path());
   ASSERT_TRUE(e.r.exit_code == 0 || e.r.exit_code == 11) << e.r.describe() << read_text(tmp / "dfu-util.log");
-  EXPECT_EQ(e.dump(), image_with(window(read_file(kFieldFailure)), 2082, block));
+  EXPECT_TRUE(same_image(e.dump(), image_with(window(read_file(kFieldFailure)), 2082, block)));
   const auto doc = parse_one_json(e.r.out);
   const auto& addr = doc["result"]["tcp"]["server_address"];
   EXPECT_EQ(addr["type"], "ipv4") << addr.dump();

@@ -113,6 +113,18 @@ inline std::optional<std::size_t> diff_outside(const Bytes& a, const Bytes& b, c
   return std::nullopt;
 }
 
+inline std::string hex(const Bytes& b);
+
+// Image equality with a readable failure message (first differing offset, sizes).
+inline ::testing::AssertionResult same_image(const Bytes& actual, const Bytes& expected) {
+  if (actual == expected) return ::testing::AssertionSuccess();
+  auto r = ::testing::AssertionFailure();
+  r << "images differ: sizes " << actual.size() << " and " << expected.size();
+  const auto d = diff_offsets(actual, expected);
+  if (!d.empty()) r << ", " << d.size() << " bytes differ, first at offset " << d.front() << ", last at " << d.back();
+  return r;
+}
+
 inline std::string hex(const Bytes& b) {
   static const char* digits = "0123456789abcdef";
   std::string s;

@@ -29,6 +29,8 @@ struct Case {
   Step step;
 };
 
+void PrintTo(const Case& c, std::ostream* os) { *os << c.kind << " on " << step_name(c.step); }
+
 std::vector<std::string> restore_server_cmd(const fs::path& backups) {
   return dct({"restore-server", "--pem", kServerPem.string(), "--host", "cloud.example.com", "--port", "5683",
               "--backup-dir", backups.string()});
@@ -141,6 +143,35 @@ TEST_P(RestoreServerFault, DctIsOldOrNewNeverElseAndFailureIsReported) {
     EXPECT_EQ(file_mode(files[0]), 0600u);
   }
   EXPECT_EQ(erases(e.transcript), 0u) << context;
+}
+
+// A short UPLOAD block while reading the 16 KiB DCT window is a transfer failure (the memory layout
+// says the window is 16 KiB and readable): it must not be taken for the end of the DCT.
+TEST(ShortReadOfWindow, BackupFailsInsteadOfSavingATruncatedFile) {
+  TempDir tmp;
+  EmuOptions o;
+  o.dct = kFieldFailure;
+  o.faults = {"short-read:upload:1"};
+  const auto out = tmp / "backup.dct";
+  const auto e = emu_run(o, dct({"backup", "-o", out.string()}), tmp.path());
+  EXPECT_EQ(e.r.exit_code, 5) << e.r.describe();
+  EXPECT_NE(e.r.err.find("error: "), std::string::npos) << e.r.describe();
+  if (fs::exists(out)) {
+    EXPECT_EQ(read_file(out).size(), 16384u) << "a truncated backup was saved\n" << e.r.describe();
+  }
+}
+
+TEST(ShortReadOfWindow, RestoreServerDoesNotWriteAfterATruncatedRead) {
+  TempDir tmp;
+  const auto backups = tmp.dir("backups");
+  EmuOptions o;
+  o.dct = kFieldFailure;
+  o.faults = {"short-read:upload:4"};  // the last 4096-byte block of the first read of the window
+  const auto e = emu_run(o, restore_server_cmd(backups), tmp.path());
+  EXPECT_EQ(e.r.exit_code, 5) << e.r.describe();
+  EXPECT_EQ(data_downloads(e.transcript), 0u) << "wrote after reading a truncated window\n" << e.r.describe();
+  for (const auto& f : files_in(backups)) EXPECT_EQ(read_file(f).size(), 16384u) << "truncated backup " << f;
+  EXPECT_TRUE(e.dump() == window(read_file(kFieldFailure))) << "the DCT was changed";
 }
 
 // Timeout cases cost the tool's 5 s transfer timeout each: only two of them.

@@ -30,7 +30,7 @@ TEST(FieldFailure, InspectDiagnosesTheBlankServerAddress) {
             std::string::npos)
       << e.r.out;
   EXPECT_EQ(data_downloads(e.transcript), 0u);
-  EXPECT_EQ(e.dump(), window(read_file(kFieldFailure)));
+  EXPECT_TRUE(same_image(e.dump(), window(read_file(kFieldFailure))));
 }
 
 TEST(FieldFailure, RestoreServerWritesParticleCliBlockOnceWithBackup) {
@@ -54,7 +54,7 @@ TEST(FieldFailure, RestoreServerWritesParticleCliBlockOnceWithBackup) {
   const auto outside = diff_outside(original, e.dump(), {{2082, 2593}});
   EXPECT_FALSE(outside) << "changed outside the TCP server block at offset " << *outside;
   EXPECT_EQ(hex(slice(e.dump(), 2082, 512)), hex(expected_block));
-  EXPECT_EQ(e.dump(), image_with(original, 2082, expected_block));
+  EXPECT_TRUE(same_image(e.dump(), image_with(original, 2082, expected_block)));
 
   // One data download, no erase.
   EXPECT_EQ(data_downloads(e.transcript), 1u) << transcript_text(e.transcript);
@@ -66,7 +66,7 @@ TEST(FieldFailure, RestoreServerWritesParticleCliBlockOnceWithBackup) {
   EXPECT_EQ(file_mode(files[0]), 0600u) << files[0];
   const auto backup = read_file(files[0]);
   EXPECT_EQ(backup.size(), 16384u);
-  EXPECT_EQ(backup, original);
+  EXPECT_TRUE(same_image(backup, original));
   // Named with the device ID.
   EXPECT_NE(files[0].filename().string().find(kSerial), std::string::npos) << files[0];
 }
@@ -83,7 +83,7 @@ TEST(FieldFailure, SecondRestoreServerInTheSameSessionWritesNothing) {
   ASSERT_EQ(e.r.exit_code, 0) << e.r.describe();
   EXPECT_EQ(data_downloads(e.transcript), 1u) << transcript_text(e.transcript);
   EXPECT_EQ(erases(e.transcript), 0u);
-  EXPECT_EQ(e.dump(), image_with(original, 2082, tcp_server_block(server_key_der(), "cloud.example.com", 5683u)));
+  EXPECT_TRUE(same_image(e.dump(), image_with(original, 2082, tcp_server_block(server_key_der(), "cloud.example.com", 5683u))));
 }
 
 TEST(FieldFailure, InspectAfterRepairConnectsToTheNewServer) {
