@@ -8,7 +8,7 @@
 #                cmake -S . -B build && make -C build -j2 photon-dct photon-dct-emu
 #   RUNS       timed runs per operation (default 5); the median is printed
 #
-#   Environment: DFU_UTIL (default: dfu-util from PATH), POLL_SETTINGS (default "default 1": one
+#   Environment: KEEP_WORK=1 keeps the transcripts (LABEL.jsonl) and dumps; DFU_UTIL (default: dfu-util from PATH), POLL_SETTINGS (default "default 1": one
 #   table with the emulator's default bwPollTimeout of 500 ms after a data write, like the real
 #   bootloader, and one with --poll-ms 1, which leaves only the protocol overhead).
 #
@@ -57,7 +57,11 @@ done
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || { echo "run-bench.sh: RUNS must be a positive number" >&2; exit 2; }
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/photon-dct-bench.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+if [[ -n "${KEEP_WORK:-}" ]]; then
+    echo "run-bench.sh: keeping transcripts and dumps in $WORK" >&2
+else
+    trap 'rm -rf "$WORK"' EXIT
+fi
 export TMPDIR="$WORK"   # umockdev testbeds go here and vanish with it
 
 # The 512-byte block dfu-util writes: photon-dct's repair of a file copy, cut at 2082..2593.
@@ -159,7 +163,7 @@ for poll in $POLL_SETTINGS; do
         echo "check: photon-dct restore-server made $dnload data downloads and $erase erase commands: FAILED"
         status=1
     fi
-    changed=$(cmp -l "$IMAGE" "$WORK/pd-restore-$tag.dump" | awk '{print $1 - 1}')
+    changed=$(cmp -l "$IMAGE" "$WORK/pd-restore-$tag.dump" | awk '{print $1 - 1}' || true)
     outside=$(awk '$1 < 2082 || $1 > 2593' <<<"$changed" | wc -l)
     if [[ -n "$changed" && $outside -eq 0 ]]; then
         echo "check: the repaired DCT differs from the original only inside 2082..2593 ($(wc -l <<<"$changed") bytes): OK"
