@@ -8,9 +8,12 @@
 #                cmake -S . -B build && make -C build -j2 photon-dct photon-dct-emu
 #   RUNS       timed runs per operation (default 5); the median is printed
 #
-#   Environment: KEEP_WORK=1 keeps the transcripts (LABEL.jsonl) and dumps; DFU_UTIL (default: dfu-util from PATH), POLL_SETTINGS (default "default 1": one
-#   table with the emulator's default bwPollTimeout of 500 ms after a data write, like the real
-#   bootloader, and one with --poll-ms 1, which leaves only the protocol overhead).
+#   Environment:
+#     DFU_UTIL       dfu-util to compare with (default: dfu-util from PATH)
+#     POLL_SETTINGS  default "default 1": one table with the emulator's default bwPollTimeout of
+#                    500 ms after a data write (like the real bootloader), one with --poll-ms 1
+#                    (protocol overhead only)
+#     KEEP_WORK=1    keep the work dir (transcripts LABEL.N.jsonl, dumps, backups) and print its path
 #
 # What it measures, per operation, on the field-failure image (tests/data/field-failure-photon-0.6.3.dct):
 #   photon-dct inspect                      read and diagnose
