@@ -111,11 +111,32 @@ TEST_P(RestoreServerFault, DctIsOldOrNewNeverElseAndFailureIsReported) {
   const std::string context = "fault " + o.faults[0] + "\n" + e.r.describe() + "--- transcript ---\n" +
                               transcript_text(e.transcript);
 
-  // The fault must actually have fired, or the case tests nothing.
-  bool fired = false;
-  for (const auto& x : e.transcript)
-    if (!x.value("fault", std::string()).empty()) fired = true;
-  EXPECT_TRUE(fired) << context;
+  // The fault must actually have fired, at the intended step, or the case tests nothing.
+  std::optional<std::size_t> fired;
+  for (std::size_t i = 0; i < e.transcript.size(); ++i)
+    if (!e.transcript[i].value("fault", std::string()).empty() && !fired) fired = i;
+  ASSERT_TRUE(fired) << context;
+  const auto& hit = e.transcript[*fired];
+  switch (c.step) {
+    case Step::FirstSetAddress:
+      EXPECT_EQ(hit.value("data", std::string()).substr(0, 2), "21") << context;
+      break;
+    case Step::DataDownload: EXPECT_TRUE(is_data_download(hit)) << context; break;
+    case Step::StatusAfterData:
+      ASSERT_GT(*fired, 0u);
+      EXPECT_EQ(hit.value("name", std::string()), "GETSTATUS") << context;
+      EXPECT_TRUE(is_data_download(e.transcript[*fired - 1])) << context;
+      break;
+    case Step::ReadBackUpload:
+    case Step::FirstUpload: {
+      EXPECT_EQ(hit.value("name", std::string()), "UPLOAD") << context;
+      bool written_before = false;
+      for (std::size_t i = 0; i < *fired; ++i)
+        if (is_data_download(e.transcript[i])) written_before = true;
+      EXPECT_EQ(written_before, c.step == Step::ReadBackUpload) << context;
+      break;
+    }
+  }
 
   ASSERT_EQ(e.dumps.size(), 1u) << context;
   const bool is_old = e.dump() == original;
