@@ -269,3 +269,64 @@ TEST(DeviceKeysPhoton, ForeignBackupIsRefusedWithoutWriting) {
 
 }  // namespace
 }  // namespace e2e
+
+namespace e2e {
+namespace {
+
+// Lengths of the INTEGERs of a PKCS#1 RSAPrivateKey DER, walked here from the DER rules.
+std::vector<std::size_t> pkcs1_integer_lengths(const Bytes& der) {
+  std::vector<std::size_t> out;
+  auto read_len = [&](std::size_t& at) {
+    std::size_t l = der.at(at++);
+    if (l & 0x80) {
+      const std::size_t n = l & 0x7F;
+      l = 0;
+      for (std::size_t i = 0; i < n; ++i) l = (l << 8) | der.at(at++);
+    }
+    return l;
+  };
+  std::size_t at = 0;
+  if (der.at(at++) != 0x30) return out;
+  read_len(at);
+  while (at < der.size()) {
+    if (der.at(at++) != 0x02) break;
+    const auto l = read_len(at);
+    out.push_back(l);
+    at += l;
+  }
+  return out;
+}
+
+TEST(DeviceKeysPhoton, KeyTheFirmwareParserWouldMisreadIsRefused) {
+  // Find an RSA-1024 key with a short D or CRT value (about 1 key in 40).
+  std::optional<keys::Key> bad;
+  for (int i = 0; i < 2000 && !bad; ++i) {
+    auto k = keys::generate_rsa(1024);
+    const auto der = k.pkcs1_private_der();
+    const auto lens = pkcs1_integer_lengths(Bytes(der.begin(), der.end()));
+    if (lens.size() != 9) continue;
+    const bool n_ok = lens[1] == 128 || lens[1] == 129, d_ok = lens[3] == 128 || lens[3] == 129;
+    bool crt_ok = true;
+    for (std::size_t j = 4; j < 9; ++j) crt_ok = crt_ok && (lens[j] == 64 || lens[j] == 65);
+    if (n_ok && (!d_ok || !crt_ok)) bad = k;
+  }
+  ASSERT_TRUE(bad) << "no key with a short D/CRT value found";
+  TempDir tmp;
+  const auto pem = bad->private_pem();
+  write_file(tmp / "short-crt.pem", Bytes(pem.begin(), pem.end()));
+  EmuOptions o;
+  o.dct = kErasedKey;
+  const auto backups = tmp.dir("b");
+  const auto e = emu_run(o,
+                         dct({"restore-device-key", "--pem", (tmp / "short-crt.pem").string(), "--backup-dir",
+                              backups.string()}),
+                         tmp.path());
+  EXPECT_TRUE(e.r.exit_code == 10 || e.r.exit_code == 7) << e.r.describe();
+  EXPECT_NE(e.r.err.find("error: "), std::string::npos) << e.r.describe();
+  EXPECT_EQ(e.r.err.find("PRIVATE KEY"), std::string::npos);
+  EXPECT_EQ(data_downloads(e.transcript), 0u);
+  EXPECT_TRUE(same_image(e.dump(), window(read_file(kErasedKey))));
+}
+
+}  // namespace
+}  // namespace e2e

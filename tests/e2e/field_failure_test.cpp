@@ -105,3 +105,66 @@ TEST(FieldFailure, InspectAfterRepairConnectsToTheNewServer) {
 
 }  // namespace
 }  // namespace e2e
+
+namespace e2e {
+namespace {
+
+TEST(FieldFailure, DryRunWritesNothing) {
+  TempDir tmp;
+  const auto backups = tmp.dir("backups");
+  EmuOptions o;
+  o.dct = kFieldFailure;
+  const auto e = emu_run(o,
+                         dct({"restore-server", "--pem", kServerPem.string(), "--host", "cloud.example.com", "--port",
+                              "5683", "--backup-dir", backups.string(), "--dry-run"}),
+                         tmp.path());
+  EXPECT_EQ(e.r.exit_code, 0) << e.r.describe();
+  EXPECT_EQ(data_downloads(e.transcript), 0u) << transcript_text(e.transcript);
+  EXPECT_TRUE(same_image(e.dump(), window(read_file(kFieldFailure))));
+}
+
+TEST(FieldFailure, LeaveAfterVerifiedWriteIsSuccessWhenTheUnitVanishes) {
+  TempDir tmp;
+  const auto backups = tmp.dir("backups");
+  EmuOptions o;
+  o.dct = kFieldFailure;
+  const auto e = emu_run(o,
+                         dct({"restore-server", "--pem", kServerPem.string(), "--host", "cloud.example.com", "--port",
+                              "5683", "--backup-dir", backups.string(), "--leave"}),
+                         tmp.path());
+  EXPECT_EQ(e.r.exit_code, 0) << e.r.describe() << transcript_text(e.transcript);
+  EXPECT_TRUE(same_image(e.dump(), image_with(window(read_file(kFieldFailure)), 2082,
+                                              tcp_server_block(server_key_der(), "cloud.example.com", 5683u))));
+  EXPECT_EQ(data_downloads(e.transcript), 1u);
+  // The leave request (zero-length DNLOAD) comes after the data download and after a read-back UPLOAD.
+  std::optional<std::size_t> data_at, leave_at, upload_after;
+  for (std::size_t i = 0; i < e.transcript.size(); ++i) {
+    const auto& x = e.transcript[i];
+    if (is_data_download(x)) data_at = i;
+    if (data_at && x.value("name", std::string()) == "UPLOAD" && !upload_after) upload_after = i;
+    if (x.value("name", std::string()) == "DNLOAD" && x.value("length", -1) == 0) leave_at = i;
+  }
+  ASSERT_TRUE(data_at && leave_at && upload_after) << transcript_text(e.transcript);
+  EXPECT_LT(*data_at, *upload_after);
+  EXPECT_LT(*upload_after, *leave_at);
+}
+
+TEST(FieldFailure, NoLeaveWhenTheReadBackFails) {
+  TempDir tmp;
+  const auto backups = tmp.dir("backups");
+  EmuOptions o;
+  o.dct = kFieldFailure;
+  o.faults = {"stall:upload:5"};  // the first UPLOAD of the read-back (4 blocks read the window first)
+  const auto e = emu_run(o,
+                         dct({"restore-server", "--pem", kServerPem.string(), "--host", "cloud.example.com", "--port",
+                              "5683", "--backup-dir", backups.string(), "--leave"}),
+                         tmp.path());
+  EXPECT_NE(e.r.exit_code, 0) << e.r.describe();
+  for (const auto& x : e.transcript)
+    EXPECT_FALSE(x.value("name", std::string()) == "DNLOAD" && x.value("length", -1) == 0)
+        << "leave sent although the read-back failed\n"
+        << transcript_text(e.transcript);
+}
+
+}  // namespace
+}  // namespace e2e
