@@ -39,11 +39,13 @@ int run_restore_server(const RestoreServerOptions& o, Context& context) {
     request.write.leave = o.leave;
     request.write.progress = [&context](std::string_view line) { context.progress(line); };
 
-    // Everything the user typed is checked before the unit or the image is touched.
+    // What the user typed is checked before the target is opened, and the slot rules before its
+    // DCT is read (only an Electron's key type waits for cloud_transport).
     const auto input = ops::check_server_block_input(request);
     for (const auto& w : input.warnings) context.warn(w);
 
     auto store = ops::open_target(target_request(o.target, context));
+    ops::check_server_key_for_platform(store->platform(), request, input);
     context.progress(fmt::format("reading the DCT of {}", store->description()));
     const auto r = ops::restore_server(*store, request, input);
     const auto& slot = store->platform().slot(r.transport);

@@ -63,6 +63,8 @@ int main(int argc, char** argv) {
         return 0;
     } catch (const CLI::ParseError& e) {
         for (const auto* sub : app.get_subcommands()) context.command = sub->get_name();
+        // CLI11 may fail before it has set the flag; --json still decides the error's form.
+        for (int i = 1; i < argc; ++i) context.json = context.json || std::string_view(argv[i]) == "--json";
         return report_error(context, ErrorKind::Usage, e.what(), "see `photon-dct --help` or `photon-dct COMMAND --help`");
     }
     try {

@@ -118,7 +118,17 @@ std::string DeviceStore::selector_args() const {
     return "--path " + device_.usb.port_path;
 }
 
-Bytes DeviceStore::read_window() { return session_->upload(0, dct::kDfuWindowSize); }
+Bytes DeviceStore::read_window() {
+    Bytes window = session_->upload(0, dct::kDfuWindowSize);
+    // The DCT page is 16 KiB and readable: a short answer is a transfer fault, never the end of
+    // the data (a truncated backup or a wrong read-back would follow).
+    if (window.size() != dct::kDfuWindowSize)
+        throw Error(ErrorKind::UsbIo,
+                    fmt::format("{}: short read, the unit returned {} of {} DCT bytes", description(), window.size(),
+                                dct::kDfuWindowSize),
+                    "replug the unit (or try another USB port or cable) and run the command again");
+    return window;
+}
 
 void DeviceStore::write(std::uint32_t offset, ByteView bytes) { session_->download(offset, bytes); }
 

@@ -49,17 +49,25 @@ dct::Transport choose_transport(const dct::Platform& platform, const Bytes& wind
 }
 
 ServerBlockInput check_server_block_input(const RestoreServerRequest& request) {
-    ServerBlockInput in;
-    in.host = dct::parse_host(request.host);
-    if (request.port) in.port = dct::parse_port(*request.port);
-    const keys::Key key = keys::load_key_file(request.key_path, "--pem " + request.key_path.string());
+    const dct::Host host = dct::parse_host(request.host);
+    std::optional<std::uint16_t> port;
+    if (request.port) port = dct::parse_port(*request.port);
+    keys::Key key = keys::load_key_file(request.key_path, "--pem " + request.key_path.string());
+    std::vector<std::string> warnings;
     if (key.is_private())
-        in.warnings.push_back(fmt::format("{} holds a private key; using its public key (fingerprint {})",
-                                          request.key_path.string(), keys::fingerprint(key)));
-    in.key_file_der = key.spki_der();
-    in.key_fingerprint = keys::fingerprint(key);
-    in.key_algorithm = key.algorithm_name();
-    return in;
+        warnings.push_back(fmt::format("{} holds a private key; using its public key (fingerprint {})",
+                                       request.key_path.string(), keys::fingerprint(key)));
+    const std::string fingerprint = keys::fingerprint(key);
+    const std::string algorithm = key.algorithm_name();
+    return ServerBlockInput{std::move(key), fingerprint, algorithm, host, port, std::move(warnings)};
+}
+
+void check_server_key_for_platform(const dct::Platform& platform, const RestoreServerRequest& request,
+                                   const ServerBlockInput& input) {
+    std::optional<dct::Transport> transport = request.protocol;
+    if (transport) choose_transport(platform, {}, transport); // refuses UDP on a TCP-only platform
+    else if (!platform.has_udp_slot) transport = dct::Transport::Tcp;
+    if (transport) dct::server_key_der_for_slot(*transport, input.key);
 }
 
 RestoreServerResult restore_server(DctStore& store, const RestoreServerRequest& request, const ServerBlockInput& input) {
@@ -73,9 +81,8 @@ RestoreServerResult restore_server(DctStore& store, const RestoreServerRequest& 
     const Bytes window = store.read_window();
     r.transport = choose_transport(store.platform(), window, request.protocol);
     const auto& slot = store.platform().slot(r.transport);
-    const keys::Key key = keys::load_key(input.key_file_der, "--pem " + request.key_path.string());
     const Bytes block = dct::encode_server_block(
-        slot, {r.transport, dct::server_key_der_for_slot(r.transport, key), input.host, input.port});
+        slot, {r.transport, dct::server_key_der_for_slot(r.transport, input.key), input.host, input.port});
 
     r.write = write_regions(store, window, {{slot.server_block_offset, block}}, request.write);
     const dct::DecodeOptions options{std::nullopt, store.selector_args()};

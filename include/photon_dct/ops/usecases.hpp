@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "photon_dct/dct/decode.hpp"
+#include "photon_dct/keys/key.hpp"
 #include "photon_dct/ops/store.hpp"
 #include "photon_dct/ops/write.hpp"
 
@@ -48,7 +49,7 @@ struct RestoreServerRequest {
 // Inputs checked before any device or file is touched (issue: "validate everything before
 // writing anything"): the key file, host and port.
 struct ServerBlockInput {
-    Bytes key_file_der;        // the key as loaded (for fingerprinting)
+    keys::Key key;             // as loaded; a private key's public half is what gets written
     std::string key_fingerprint;
     std::string key_algorithm;
     dct::Host host;
@@ -56,6 +57,10 @@ struct ServerBlockInput {
     std::vector<std::string> warnings;
 };
 ServerBlockInput check_server_block_input(const RestoreServerRequest& request);
+// Once the target is open, before its DCT is read: the slot rules that do not depend on the DCT
+// (UDP refused on Photon/P1; the key type of a slot that --protocol or the platform fixes).
+void check_server_key_for_platform(const dct::Platform& platform, const RestoreServerRequest& request,
+                                   const ServerBlockInput& input);
 
 struct RestoreServerResult {
     std::string source;
