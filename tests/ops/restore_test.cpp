@@ -21,61 +21,11 @@
 namespace fs = std::filesystem;
 using namespace photon_dct;
 
+#include "ops_test_support.hpp"
+
 namespace {
 
-const fs::path kPhotonImage = fs::path(PHOTON_DCT_TEST_DATA) / "field-failure-photon-0.6.3.dct";
-
-class TempDir {
-public:
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "photon-dct-restore-XXXXXX").string();
-        if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-        path_ = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    const fs::path& path() const { return path_; }
-    std::size_t count() const {
-        return static_cast<std::size_t>(std::distance(fs::directory_iterator(path_), fs::directory_iterator()));
-    }
-
-private:
-    fs::path path_;
-};
-
-Bytes read_all(const fs::path& p) { return ops::read_file(p, "test file"); }
-void write_all(const fs::path& p, const Bytes& b) {
-    std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
-}
-void fill(Bytes& b, std::size_t offset, std::size_t size, std::uint8_t v) {
-    std::fill(b.begin() + static_cast<std::ptrdiff_t>(offset), b.begin() + static_cast<std::ptrdiff_t>(offset + size), v);
-}
-
-class CountingStore final : public ops::DctStore {
-public:
-    CountingStore(fs::path path, const dct::Platform& platform) : file_(std::move(path), platform) {}
-    const dct::Platform& platform() const override { return file_.platform(); }
-    std::string description() const override { return file_.description(); }
-    std::string selector_args() const override { return file_.selector_args(); }
-    Bytes read_window() override { return file_.read_window(); }
-    void write(std::uint32_t offset, ByteView bytes) override {
-        ++writes;
-        file_.write(offset, bytes);
-    }
-    fs::path default_backup_path(const Bytes& w) const override { return file_.default_backup_path(w); }
-    std::optional<std::string> usb_device_id() const override { return usb_id; }
-
-    int writes = 0;
-    std::optional<std::string> usb_id;
-
-private:
-    ops::FileStore file_;
-};
-
-const dct::Platform& photon() { return dct::platform(dct::PlatformId::Photon); }
-const dct::Platform& electron() { return dct::platform(dct::PlatformId::Electron); }
+using namespace ops_test;
 
 bool inside(std::size_t i, std::initializer_list<std::pair<std::size_t, std::size_t>> ranges) {
     for (const auto& [off, size] : ranges)

@@ -14,64 +14,11 @@
 namespace fs = std::filesystem;
 using namespace photon_dct;
 
+#include "ops_test_support.hpp"
+
 namespace {
 
-class TempDir {
-public:
-    TempDir() {
-        path_ = fs::temp_directory_path() / ("photon-dct-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
-        fs::create_directories(path_);
-    }
-    ~TempDir() { fs::remove_all(path_); }
-    const fs::path& path() const { return path_; }
-    std::vector<fs::path> files() const {
-        std::vector<fs::path> out;
-        for (const auto& e : fs::directory_iterator(path_)) out.push_back(e.path());
-        std::sort(out.begin(), out.end());
-        return out;
-    }
-
-private:
-    static inline int counter_ = 0;
-    fs::path path_;
-};
-
-Bytes read_all(const fs::path& p) { return ops::read_file(p, "test file"); }
-
-void write_all(const fs::path& p, const Bytes& b) {
-    std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
-}
-
-const dct::Platform& photon() { return dct::platform(dct::PlatformId::Photon); }
-
-// A store that counts writes and can misbehave, around a real FileStore.
-class TestStore : public ops::DctStore {
-public:
-    enum class Fault { None, ThrowOnWrite, CorruptOnWrite };
-    TestStore(fs::path path, Fault fault = Fault::None) : file_(std::move(path), photon()), fault_(fault) {}
-    const dct::Platform& platform() const override { return file_.platform(); }
-    std::string description() const override { return file_.description(); }
-    std::string selector_args() const override { return file_.selector_args(); }
-    Bytes read_window() override { return file_.read_window(); }
-    void write(std::uint32_t offset, ByteView bytes) override {
-        ++writes;
-        if (fault_ == Fault::ThrowOnWrite) throw Error(ErrorKind::UsbIo, "simulated transfer failure");
-        Bytes copy(bytes.begin(), bytes.end());
-        if (fault_ == Fault::CorruptOnWrite) copy.back() ^= 0x01;
-        file_.write(offset, copy);
-    }
-    fs::path default_backup_path(const Bytes& w) const override { return file_.default_backup_path(w); }
-    bool leave() override {
-        ++leaves;
-        return true;
-    }
-    int writes = 0;
-    int leaves = 0;
-
-private:
-    ops::FileStore file_;
-    Fault fault_;
-};
+using namespace ops_test;
 
 class WriteRegionsTest : public ::testing::Test {
 protected:
@@ -91,7 +38,7 @@ protected:
 TEST_F(WriteRegionsTest, OneWriteSpansAllRegionsAndKeepsBytesBetween) {
     image[1000] = 0x42; // between the two regions: must survive the merged write
     write_all(path, image);
-    TestStore store(path);
+    CountingStore store(path, photon());
     const auto out = ops::write_regions(store, image, {{34, Bytes(4, 0x11)}, {1250, Bytes(2, 0x22)}}, {});
     EXPECT_EQ(store.writes, 1);
     EXPECT_EQ(out.write_offset, 34u);
@@ -108,28 +55,28 @@ TEST_F(WriteRegionsTest, OneWriteSpansAllRegionsAndKeepsBytesBetween) {
 }
 
 TEST_F(WriteRegionsTest, UnchangedBytesAreNotWrittenAndNotBackedUp) {
-    TestStore store(path);
+    CountingStore store(path, photon());
     const auto out = ops::write_regions(store, image, {{2082, Bytes(512, 0xFF)}}, {});
     EXPECT_TRUE(out.already_current);
     EXPECT_EQ(store.writes, 0);
     EXPECT_FALSE(out.backup);
-    EXPECT_EQ(dir.files().size(), 1u);
+    EXPECT_EQ(dir.count(), 1u);
 }
 
 TEST_F(WriteRegionsTest, DryRunWritesNothing) {
-    TestStore store(path);
+    CountingStore store(path, photon());
     const auto out = ops::write_regions(store, image, {{2082, Bytes(10, 0x00)}}, {.dry_run = true});
     EXPECT_TRUE(out.dry_run);
     EXPECT_EQ(store.writes, 0);
     EXPECT_EQ(read_all(path), image);
-    EXPECT_EQ(dir.files().size(), 1u);
+    EXPECT_EQ(dir.count(), 1u);
     ASSERT_EQ(out.changed.size(), 1u);
     EXPECT_EQ(out.changed[0].offset, 2082u);
     EXPECT_EQ(out.changed[0].length, 10u);
 }
 
 TEST_F(WriteRegionsTest, RefusesBytesPastTheApplicationDct) {
-    TestStore store(path);
+    CountingStore store(path, photon());
     try {
         ops::write_regions(store, image, {{8390, Bytes(2, 0x00)}}, {});
         FAIL() << "no error";
@@ -143,7 +90,7 @@ TEST_F(WriteRegionsTest, RefusesBytesPastTheApplicationDct) {
 
 TEST_F(WriteRegionsTest, RefusesAnAllZeroDct) {
     write_all(path, Bytes(dct::kDfuWindowSize, 0x00));
-    TestStore store(path);
+    CountingStore store(path, photon());
     try {
         ops::write_regions(store, Bytes(dct::kDfuWindowSize, 0x00), {{2082, Bytes(4, 0x01)}}, {});
         FAIL() << "no error";
@@ -151,11 +98,11 @@ TEST_F(WriteRegionsTest, RefusesAnAllZeroDct) {
         EXPECT_EQ(e.kind(), ErrorKind::DeviceDataInvalid);
     }
     EXPECT_EQ(store.writes, 0);
-    EXPECT_EQ(dir.files().size(), 1u);
+    EXPECT_EQ(dir.count(), 1u);
 }
 
 TEST_F(WriteRegionsTest, FailedWriteNamesTheBackupAndKeepsTheImage) {
-    TestStore store(path, TestStore::Fault::ThrowOnWrite);
+    CountingStore store(path, photon(), CountingStore::Fault::ThrowOnWrite);
     try {
         ops::write_regions(store, image, {{2082, Bytes(4, 0x01)}}, {.leave = true});
         FAIL() << "no error";
@@ -164,12 +111,12 @@ TEST_F(WriteRegionsTest, FailedWriteNamesTheBackupAndKeepsTheImage) {
         EXPECT_NE(std::string(e.what()).find("backup"), std::string::npos);
     }
     EXPECT_EQ(read_all(path), image);
-    EXPECT_EQ(dir.files().size(), 2u); // image + backup
+    EXPECT_EQ(dir.count(), 2u); // image + backup
     EXPECT_EQ(store.leaves, 0);
 }
 
 TEST_F(WriteRegionsTest, ReadBackMismatchIsAnErrorAndDoesNotLeave) {
-    TestStore store(path, TestStore::Fault::CorruptOnWrite);
+    CountingStore store(path, photon(), CountingStore::Fault::CorruptOnWrite);
     try {
         ops::write_regions(store, image, {{2082, Bytes(4, 0x01)}}, {.leave = true});
         FAIL() << "no error";
@@ -181,7 +128,7 @@ TEST_F(WriteRegionsTest, ReadBackMismatchIsAnErrorAndDoesNotLeave) {
 }
 
 TEST_F(WriteRegionsTest, LeaveOnlyAfterVerifiedWrite) {
-    TestStore store(path);
+    CountingStore store(path, photon());
     const auto out = ops::write_regions(store, image, {{2082, Bytes(4, 0x01)}}, {.leave = true});
     EXPECT_TRUE(out.verified);
     EXPECT_TRUE(out.left);
@@ -266,5 +213,5 @@ TEST(RestoreServerTest, UdpIsRefusedOnAPhoton) {
         EXPECT_EQ(e.kind(), ErrorKind::Refused);
     }
     EXPECT_EQ(read_all(path), original);
-    EXPECT_EQ(dir.files().size(), 1u);
+    EXPECT_EQ(dir.count(), 1u);
 }

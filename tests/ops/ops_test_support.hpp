@@ -1,0 +1,92 @@
+// Shared by the ops tests: temp dirs, file helpers and a FileStore that counts (and can spoil) writes.
+#pragma once
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "photon_dct/error.hpp"
+#include "photon_dct/ops/store.hpp"
+
+namespace ops_test {
+
+namespace fs = std::filesystem;
+using photon_dct::Bytes;
+using photon_dct::ByteView;
+
+inline const fs::path kPhotonImage = fs::path(PHOTON_DCT_TEST_DATA) / "field-failure-photon-0.6.3.dct";
+
+class TempDir {
+public:
+    TempDir() {
+        std::string tmpl = (fs::temp_directory_path() / "photon-dct-ops-XXXXXX").string();
+        if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+        path_ = tmpl;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path_, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const fs::path& path() const { return path_; }
+    std::size_t count() const {
+        return static_cast<std::size_t>(std::distance(fs::directory_iterator(path_), fs::directory_iterator()));
+    }
+
+private:
+    fs::path path_;
+};
+
+inline Bytes read_all(const fs::path& p) { return photon_dct::ops::read_file(p, "test file"); }
+inline void write_all(const fs::path& p, const Bytes& b) {
+    std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
+}
+inline void fill(Bytes& b, std::size_t offset, std::size_t size, std::uint8_t v) {
+    std::fill(b.begin() + static_cast<std::ptrdiff_t>(offset), b.begin() + static_cast<std::ptrdiff_t>(offset + size), v);
+}
+
+inline const photon_dct::dct::Platform& photon() { return photon_dct::dct::platform(photon_dct::dct::PlatformId::Photon); }
+inline const photon_dct::dct::Platform& electron() {
+    return photon_dct::dct::platform(photon_dct::dct::PlatformId::Electron);
+}
+
+// A FileStore that counts writes and leaves, and can fail or corrupt its write.
+class CountingStore final : public photon_dct::ops::DctStore {
+public:
+    enum class Fault { None, ThrowOnWrite, CorruptOnWrite };
+    CountingStore(fs::path path, const photon_dct::dct::Platform& platform, Fault fault = Fault::None)
+        : file_(std::move(path), platform), fault_(fault) {}
+    const photon_dct::dct::Platform& platform() const override { return file_.platform(); }
+    std::string description() const override { return file_.description(); }
+    std::string selector_args() const override { return file_.selector_args(); }
+    Bytes read_window() override { return file_.read_window(); }
+    void write(std::uint32_t offset, ByteView bytes) override {
+        ++writes;
+        if (fault_ == Fault::ThrowOnWrite)
+            throw photon_dct::Error(photon_dct::ErrorKind::UsbIo, "simulated transfer failure");
+        Bytes copy(bytes.begin(), bytes.end());
+        if (fault_ == Fault::CorruptOnWrite) copy.back() ^= 0x01;
+        file_.write(offset, copy);
+    }
+    fs::path default_backup_path(const Bytes& w) const override { return file_.default_backup_path(w); }
+    bool leave() override {
+        ++leaves;
+        return true;
+    }
+    std::optional<std::string> usb_device_id() const override { return usb_id; }
+
+    int writes = 0;
+    int leaves = 0;
+    std::optional<std::string> usb_id;
+
+private:
+    photon_dct::ops::FileStore file_;
+    Fault fault_;
+};
+
+} // namespace ops_test
