@@ -17,8 +17,7 @@ struct ExportPublicKeyOptions {
 
 int run_export_public_key(const ExportPublicKeyOptions& o, Context& context) {
     std::optional<dct::Transport> protocol;
-    if (o.protocol == "tcp") protocol = dct::Transport::Tcp;
-    if (o.protocol == "udp") protocol = dct::Transport::Udp;
+    protocol = protocol_choice(o.protocol);
     const auto target = target_request(o.target, context);
     if (const auto* platform = ops::platform_if_known(target); platform && protocol)
         ops::choose_transport(*platform, {}, protocol);
@@ -69,8 +68,7 @@ void register_export_public_key(CLI::App& app, Context& context) {
                                    "print (or save) the device public key, derived from the private key in the DCT");
     add_target_options(*cmd, o->target, false);
     cmd->add_option("-o,--output", o->output, "save the PEM to this file (never overwritten) instead of printing it");
-    cmd->add_option("--protocol", o->protocol, "slot to read: tcp or udp (default: the one the unit uses)")
-        ->check(CLI::IsMember({"tcp", "udp"}));
+    add_protocol_option(*cmd, o->protocol, "slot to read: tcp or udp (default: the one the unit uses)");
     cmd->callback([o, &context] {
         context.command = "export-public-key";
         context.run = [o, &context] { return run_export_public_key(*o, context); };

@@ -14,18 +14,14 @@ struct NewDeviceKeyOptions {
     TargetOptions target;
     std::string protocol;
     std::string out_dir = ".";
-    bool dry_run = false;
-    bool leave = false;
+    WriteFlags write;
 };
 
 int run_new_device_key(const NewDeviceKeyOptions& o, Context& context) {
     ops::NewDeviceKeyRequest request;
-    if (o.protocol == "tcp") request.protocol = dct::Transport::Tcp;
-    if (o.protocol == "udp") request.protocol = dct::Transport::Udp;
+    request.protocol = protocol_choice(o.protocol);
     request.out_dir = o.out_dir;
-    request.write.dry_run = o.dry_run;
-    request.write.leave = o.leave;
-    request.write.progress = [&context](std::string_view line) { context.progress(line); };
+    request.write = write_options(o.write, context);
 
     const auto target = target_request(o.target, context);
     ops::check_new_device_key_input(request, ops::platform_if_known(target));
@@ -66,11 +62,9 @@ void register_new_device_key(CLI::App& app, Context& context) {
         "new-device-key",
         "give the unit a new device key the firmware can read; saves DEVICEID.pem and DEVICEID.pub.pem before writing");
     add_target_options(*cmd, o->target, true);
-    cmd->add_option("--protocol", o->protocol, "slot to write: tcp (RSA-1024) or udp (EC P-256) (default: the one the unit uses)")
-        ->check(CLI::IsMember({"tcp", "udp"}));
+    add_protocol_option(*cmd, o->protocol, "slot to write: tcp (RSA-1024) or udp (EC P-256) (default: the one the unit uses)");
     cmd->add_option("--out-dir", o->out_dir, "where to save the key files (default: .; never overwritten)");
-    cmd->add_flag("--dry-run", o->dry_run, "generate a key, show what would change, save and write nothing");
-    cmd->add_flag("--leave", o->leave, "after a verified write, reset the unit into its firmware");
+    add_write_flags(*cmd, o->write, "generate a key, show what would change, save and write nothing");
     cmd->callback([o, &context] {
         context.command = "new-device-key";
         context.run = [o, &context] { return run_new_device_key(*o, context); };

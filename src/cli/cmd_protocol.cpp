@@ -13,14 +13,13 @@ namespace {
 struct ProtocolOptions {
     TargetOptions target;
     std::string protocol;
-    bool dry_run = false;
-    bool leave = false;
+    WriteFlags write;
 };
 
 int run_protocol(const ProtocolOptions& o, Context& context) {
     const auto target = target_request(o.target, context);
     if (const auto* platform = ops::platform_if_known(target)) ops::check_protocol_platform(*platform);
-    if (o.protocol.empty() && (o.dry_run || o.leave))
+    if (o.protocol.empty() && (o.write.dry_run || o.write.leave))
         throw Error(ErrorKind::Usage, "--dry-run and --leave only apply when setting a protocol (tcp or udp)");
 
     auto store = ops::open_target(target);
@@ -29,11 +28,7 @@ int run_protocol(const ProtocolOptions& o, Context& context) {
     if (o.protocol.empty()) {
         r = ops::show_protocol(*store);
     } else {
-        ops::WriteOptions write;
-        write.dry_run = o.dry_run;
-        write.leave = o.leave;
-        write.progress = [&context](std::string_view line) { context.progress(line); };
-        r = ops::set_protocol(*store, o.protocol == "udp" ? dct::Transport::Udp : dct::Transport::Tcp, write);
+        r = ops::set_protocol(*store, *protocol_choice(o.protocol), write_options(o.write, context));
     }
     if (context.json) {
         nlohmann::json result{{"source", r.source},
@@ -68,8 +63,7 @@ void register_protocol(CLI::App& app, Context& context) {
     add_target_options(*cmd, o->target, true);
     cmd->add_option("protocol", o->protocol, "tcp or udp to set it (writes 0x00 / 0xFF); leave out to show it")
         ->check(CLI::IsMember({"tcp", "udp"}));
-    cmd->add_flag("--dry-run", o->dry_run, "show what would change and write nothing");
-    cmd->add_flag("--leave", o->leave, "after a verified write, reset the unit into its firmware");
+    add_write_flags(*cmd, o->write);
     cmd->callback([o, &context] {
         context.command = "protocol";
         context.run = [o, &context] { return run_protocol(*o, context); };

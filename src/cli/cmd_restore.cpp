@@ -13,8 +13,7 @@ struct RestoreOptions {
     std::string from;
     std::string only = "all";
     bool force = false;
-    bool dry_run = false;
-    bool leave = false;
+    WriteFlags write;
 };
 
 nlohmann::json ranges_json(const std::vector<ops::NamedRange>& ranges) {
@@ -32,9 +31,7 @@ int run_restore(const RestoreOptions& o, Context& context) {
     request.from = o.from;
     request.scope = ops::parse_restore_scope(o.only);
     request.force = o.force;
-    request.write.dry_run = o.dry_run;
-    request.write.leave = o.leave;
-    request.write.progress = [&context](std::string_view line) { context.progress(line); };
+    request.write = write_options(o.write, context);
 
     // The backup is read and checked before the target is opened.
     const Bytes backup = ops::read_restore_backup(request);
@@ -67,7 +64,7 @@ int run_restore(const RestoreOptions& o, Context& context) {
     if (r.changes.empty()) {
         out += "  changes: none\n";
     } else {
-        out += fmt::format("  changes ({}):\n", r.write.dry_run ? "would change" : r.write.written ? "changed" : "to change");
+        out += fmt::format("  {}:\n", r.write.dry_run ? "would change" : "changed");
         for (const auto& c : r.changes)
             out += fmt::format("    {:<28} DCT {:>5}..{:<5} ({} of {} bytes differ)\n", c.field, c.offset,
                                c.offset + c.length - 1, c.differing, c.length);
@@ -90,8 +87,7 @@ void register_restore(CLI::App& app, Context& context) {
                     "(DCT 0..8390); default all")
         ->check(CLI::IsMember({"server", "device-key", "all"}));
     cmd->add_flag("--force", o->force, "restore even if the backup's device ID differs from the unit's (or is missing)");
-    cmd->add_flag("--dry-run", o->dry_run, "show what would change and write nothing");
-    cmd->add_flag("--leave", o->leave, "after a verified write, reset the unit into its firmware");
+    add_write_flags(*cmd, o->write);
     cmd->callback([o, &context] {
         context.command = "restore";
         context.run = [o, &context] { return run_restore(*o, context); };

@@ -13,18 +13,14 @@ struct RestoreDeviceKeyOptions {
     TargetOptions target;
     std::string pem;
     std::string protocol;
-    bool dry_run = false;
-    bool leave = false;
+    WriteFlags write;
 };
 
 int run_restore_device_key(const RestoreDeviceKeyOptions& o, Context& context) {
     ops::RestoreDeviceKeyRequest request;
     request.key_path = o.pem;
-    if (o.protocol == "tcp") request.protocol = dct::Transport::Tcp;
-    if (o.protocol == "udp") request.protocol = dct::Transport::Udp;
-    request.write.dry_run = o.dry_run;
-    request.write.leave = o.leave;
-    request.write.progress = [&context](std::string_view line) { context.progress(line); };
+    request.protocol = protocol_choice(o.protocol);
+    request.write = write_options(o.write, context);
 
     // The key file (and, for an image, the platform) are checked before the target is touched.
     const auto target = target_request(o.target, context);
@@ -53,10 +49,8 @@ void register_restore_device_key(CLI::App& app, Context& context) {
     cmd->add_option("--pem", o->pem,
                     "the device private key (PEM or DER): RSA-1024, e=65537 for TCP; EC P-256 for UDP (Electron)")
         ->required();
-    cmd->add_option("--protocol", o->protocol, "slot to write: tcp or udp (default: the one the unit uses)")
-        ->check(CLI::IsMember({"tcp", "udp"}));
-    cmd->add_flag("--dry-run", o->dry_run, "show what would change and write nothing");
-    cmd->add_flag("--leave", o->leave, "after a verified write, reset the unit into its firmware");
+    add_protocol_option(*cmd, o->protocol, "slot to write: tcp or udp (default: the one the unit uses)");
+    add_write_flags(*cmd, o->write);
     cmd->callback([o, &context] {
         context.command = "restore-device-key";
         context.run = [o, &context] { return run_restore_device_key(*o, context); };

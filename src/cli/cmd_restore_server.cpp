@@ -14,8 +14,7 @@ struct RestoreServerOptions {
     std::string host;
     std::string port;
     std::string protocol;
-    bool dry_run = false;
-    bool leave = false;
+    WriteFlags write;
 };
 
 std::string summary(const dct::SlotInfo& s) {
@@ -33,11 +32,8 @@ int run_restore_server(const RestoreServerOptions& o, Context& context) {
     request.key_path = o.pem;
     request.host = o.host;
     if (!o.port.empty()) request.port = o.port;
-    if (o.protocol == "tcp") request.protocol = dct::Transport::Tcp;
-    if (o.protocol == "udp") request.protocol = dct::Transport::Udp;
-    request.write.dry_run = o.dry_run;
-    request.write.leave = o.leave;
-    request.write.progress = [&context](std::string_view line) { context.progress(line); };
+    request.protocol = protocol_choice(o.protocol);
+    request.write = write_options(o.write, context);
 
     // What the user typed is checked before the target is opened, and the slot rules before its
     // DCT is read (only an Electron's key type waits for cloud_transport).
@@ -82,10 +78,8 @@ void register_restore_server(CLI::App& app, Context& context) {
         ->required();
     cmd->add_option("--host", o->host, "server DNS name (at most 63 characters) or IPv4 address")->required();
     cmd->add_option("--port", o->port, "server port, 1-65534 (default: the firmware's, 5683 TCP / 5684 UDP)");
-    cmd->add_option("--protocol", o->protocol, "slot to write: tcp or udp (default: the one the unit uses)")
-        ->check(CLI::IsMember({"tcp", "udp"}));
-    cmd->add_flag("--dry-run", o->dry_run, "show what would change and write nothing");
-    cmd->add_flag("--leave", o->leave, "after a verified write, reset the unit into its firmware");
+    add_protocol_option(*cmd, o->protocol, "slot to write: tcp or udp (default: the one the unit uses)");
+    add_write_flags(*cmd, o->write);
     cmd->callback([o, &context] {
         context.command = "restore-server";
         context.run = [o, &context] { return run_restore_server(*o, context); };

@@ -29,6 +29,29 @@ void add_target_options(CLI::App& cmd, TargetOptions& options, bool with_backup_
         cmd.add_option("--backup-dir", options.backup_dir, "where backups of a unit's DCT go (default: .)");
 }
 
+void add_write_flags(CLI::App& cmd, WriteFlags& flags, const std::string& dry_run_help) {
+    cmd.add_flag("--dry-run", flags.dry_run, dry_run_help);
+    cmd.add_flag("--leave", flags.leave, "after a verified write, reset the unit into its firmware");
+}
+
+ops::WriteOptions write_options(const WriteFlags& flags, const Context& context) {
+    ops::WriteOptions w;
+    w.dry_run = flags.dry_run;
+    w.leave = flags.leave;
+    w.progress = [&context](std::string_view line) { context.progress(line); };
+    return w;
+}
+
+void add_protocol_option(CLI::App& cmd, std::string& protocol, const std::string& help) {
+    cmd.add_option("--protocol", protocol, help)->check(CLI::IsMember({"tcp", "udp"}));
+}
+
+std::optional<dct::Transport> protocol_choice(const std::string& protocol) {
+    if (protocol == "tcp") return dct::Transport::Tcp;
+    if (protocol == "udp") return dct::Transport::Udp;
+    return std::nullopt;
+}
+
 ops::TargetRequest target_request(const TargetOptions& o, const Context& context) {
     ops::TargetRequest r;
     if (!o.file.empty()) r.file = o.file;

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "photon_dct/ops/target.hpp"
+#include "photon_dct/ops/write.hpp"
 
 namespace photon_dct::cli {
 
@@ -40,6 +41,19 @@ struct TargetOptions {
 };
 void add_target_options(CLI::App& cmd, TargetOptions& options, bool with_backup_dir);
 ops::TargetRequest target_request(const TargetOptions& options, const Context& context);
+
+// --dry-run and --leave, on every command that writes.
+struct WriteFlags {
+    bool dry_run = false;
+    bool leave = false;
+};
+void add_write_flags(CLI::App& cmd, WriteFlags& flags,
+                     const std::string& dry_run_help = "show what would change and write nothing");
+ops::WriteOptions write_options(const WriteFlags& flags, const Context& context);
+
+// --protocol tcp|udp: which slot; empty means the one the unit uses.
+void add_protocol_option(CLI::App& cmd, std::string& protocol, const std::string& help);
+std::optional<dct::Transport> protocol_choice(const std::string& protocol);
 
 // Each subcommand registers itself (one file per subcommand).
 void register_list(CLI::App& app, Context& context);
