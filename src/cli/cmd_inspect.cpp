@@ -42,6 +42,10 @@ int run_inspect(const InspectOptions& o, Context& context) {
     if (context.json) {
         auto result = report_json(report);
         result["source"] = r.source;
+        result["usb"] = nullptr;
+        if (const auto usb = store->usb_identity())
+            result["usb"] = {{"usb_id", usb->usb_id}, {"serial", usb->serial}, {"path", usb->port_path},
+                             {"product", usb->product}, {"alt_names", usb->alt_names}};
         result["image_sha256"] = keys::sha256_hex(r.window);
         nlohmann::json raw = nlohmann::json::object();
         for (const auto& name : o.raw_fields) {
@@ -55,6 +59,9 @@ int run_inspect(const InspectOptions& o, Context& context) {
 
     const auto& f = report.fields;
     std::string out = fmt::format("{}: {} bytes\n", r.source, report.image_size);
+    if (const auto usb = store->usb_identity())
+        out += fmt::format("  USB              {} \"{}\" serial {} at {}\n", usb->usb_id, usb->product, usb->serial,
+                           usb->port_path);
     out += fmt::format("  device ID        {}\n", f.device_id.value_or("blank"));
     out += fmt::format("  claimed          {}{}\n", f.claimed ? "yes" : "no",
                        f.claim_code ? fmt::format(" (claim code \"{}\")", *f.claim_code) : "");

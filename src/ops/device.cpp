@@ -147,6 +147,12 @@ std::filesystem::path DeviceStore::default_backup_path(const Bytes& window) cons
     return unique_timestamped_path(backup_dir_, fmt::format("{}-{}", device_.platform->name, id), ".dct");
 }
 
+std::optional<UsbIdentity> DeviceStore::usb_identity() const {
+    const auto& u = device_.usb;
+    return UsbIdentity{fmt::format("{:04x}:{:04x}", u.vendor_id, u.product_id), u.serial, u.port_path, u.product,
+                       u.alt_names};
+}
+
 UsbStats DeviceStore::stats() const {
     const auto& c = session_->counters();
     return {c.control_transfers, c.data_downloads, c.uploads};

@@ -264,4 +264,20 @@ TEST(Selection, UnreadableDctIsReportedAndNotWritten) {
 }
 
 }  // namespace
+TEST(Selection, InspectJsonShowsTheUsbIdentityOfTheUnit) {
+  TempDir tmp;
+  EmuOptions o;
+  o.platform = "p1";
+  const auto e = emu_run(o, dct({"--json", "inspect"}), tmp.path());
+  const auto doc = parse_one_json(e.r.out);
+  const auto& usb = doc["result"]["usb"];
+  ASSERT_TRUE(usb.is_object()) << e.r.out;
+  EXPECT_EQ(usb["usb_id"], "2b04:d008");
+  EXPECT_EQ(usb["path"], "1-1");
+  EXPECT_EQ(usb["product"], "P1 DFU Mode");
+  ASSERT_EQ(usb["alt_names"].size(), 3u);
+  EXPECT_EQ(usb["alt_names"][2], "@Serial Flash   /0x00000000/256*004Kg");
+  EXPECT_EQ(doc["result"]["platform"], "p1");
+}
+
 }  // namespace e2e

@@ -56,6 +56,7 @@ public:
     std::filesystem::path default_backup_path(const Bytes& window) const override;
     bool leave() override;
     std::optional<std::string> usb_device_id() const override { return device_.device_id; }
+    std::optional<UsbIdentity> usb_identity() const override;
 
     const DeviceEntry& device() const { return device_; }
     UsbStats stats() const;
