@@ -35,10 +35,7 @@ void register_backup(CLI::App& app, Context& context) {
     add_target_options(*cmd, options->target, true);
     cmd->add_option("-o,--output", options->output,
                     "file to create (never overwritten); default for a unit: PLATFORM-DEVICEID-UTCTIME.dct in --backup-dir, for --file: IMAGE.backup-UTCTIME.dct beside it");
-    cmd->callback([options, &context] {
-        context.command = "backup";
-        context.run = [options, &context] { return run_backup(*options, context); };
-    });
+    set_runner(*cmd, context, options, run_backup);
 }
 
 } // namespace photon_dct::cli

@@ -69,10 +69,7 @@ void register_export_public_key(CLI::App& app, Context& context) {
     add_target_options(*cmd, o->target, false);
     cmd->add_option("-o,--output", o->output, "save the PEM to this file (never overwritten) instead of printing it");
     add_protocol_option(*cmd, o->protocol, "slot to read: tcp or udp (default: the one the unit uses)");
-    cmd->callback([o, &context] {
-        context.command = "export-public-key";
-        context.run = [o, &context] { return run_export_public_key(*o, context); };
-    });
+    set_runner(*cmd, context, o, run_export_public_key);
 }
 
 } // namespace photon_dct::cli

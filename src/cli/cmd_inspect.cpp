@@ -97,10 +97,7 @@ void register_inspect(CLI::App& app, Context& context) {
     cmd->add_option("--device-os", options->device_os,
                     "Device OS version on the unit (e.g. 0.6.3): show only what that version does");
     cmd->add_option("--raw", options->raw_fields, "also print this field as hex (repeatable; e.g. server_address)");
-    cmd->callback([options, &context] {
-        context.command = "inspect";
-        context.run = [options, &context] { return run_inspect(*options, context); };
-    });
+    set_runner(*cmd, context, options, run_inspect);
 }
 
 } // namespace photon_dct::cli

@@ -7,7 +7,9 @@
 namespace photon_dct::cli {
 namespace {
 
-int run_list(Context& context) {
+struct ListOptions {}; // list takes no options of its own
+
+int run_list(const ListOptions&, Context& context) {
     usb::UsbContext usb;
     const auto devices = ops::list_devices(usb);
     if (context.json) {
@@ -46,10 +48,7 @@ int run_list(Context& context) {
 
 void register_list(CLI::App& app, Context& context) {
     auto* cmd = app.add_subcommand("list", "list Particle Photon, P1 and Electron units on USB (DFU and normal mode)");
-    cmd->callback([&context] {
-        context.command = "list";
-        context.run = [&context] { return run_list(context); };
-    });
+    set_runner(*cmd, context, std::make_shared<ListOptions>(), run_list);
 }
 
 } // namespace photon_dct::cli

@@ -65,10 +65,7 @@ void register_new_device_key(CLI::App& app, Context& context) {
     add_protocol_option(*cmd, o->protocol, "slot to write: tcp (RSA-1024) or udp (EC P-256) (default: the one the unit uses)");
     cmd->add_option("--out-dir", o->out_dir, "where to save the key files (default: .; never overwritten)");
     add_write_flags(*cmd, o->write, "generate a key, show what would change, save and write nothing");
-    cmd->callback([o, &context] {
-        context.command = "new-device-key";
-        context.run = [o, &context] { return run_new_device_key(*o, context); };
-    });
+    set_runner(*cmd, context, o, run_new_device_key);
 }
 
 } // namespace photon_dct::cli

@@ -64,10 +64,7 @@ void register_protocol(CLI::App& app, Context& context) {
     cmd->add_option("protocol", o->protocol, "tcp or udp to set it (writes 0x00 / 0xFF); leave out to show it")
         ->check(CLI::IsMember({"tcp", "udp"}));
     add_write_flags(*cmd, o->write);
-    cmd->callback([o, &context] {
-        context.command = "protocol";
-        context.run = [o, &context] { return run_protocol(*o, context); };
-    });
+    set_runner(*cmd, context, o, run_protocol);
 }
 
 } // namespace photon_dct::cli

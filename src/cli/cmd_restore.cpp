@@ -88,10 +88,7 @@ void register_restore(CLI::App& app, Context& context) {
         ->check(CLI::IsMember({"server", "device-key", "all"}));
     cmd->add_flag("--force", o->force, "restore even if the backup's device ID differs from the unit's (or is missing)");
     add_write_flags(*cmd, o->write);
-    cmd->callback([o, &context] {
-        context.command = "restore";
-        context.run = [o, &context] { return run_restore(*o, context); };
-    });
+    set_runner(*cmd, context, o, run_restore);
 }
 
 } // namespace photon_dct::cli

@@ -51,10 +51,7 @@ void register_restore_device_key(CLI::App& app, Context& context) {
         ->required();
     add_protocol_option(*cmd, o->protocol, "slot to write: tcp or udp (default: the one the unit uses)");
     add_write_flags(*cmd, o->write);
-    cmd->callback([o, &context] {
-        context.command = "restore-device-key";
-        context.run = [o, &context] { return run_restore_device_key(*o, context); };
-    });
+    set_runner(*cmd, context, o, run_restore_device_key);
 }
 
 } // namespace photon_dct::cli

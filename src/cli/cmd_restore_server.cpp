@@ -80,10 +80,7 @@ void register_restore_server(CLI::App& app, Context& context) {
     cmd->add_option("--port", o->port, "server port, 1-65534 (default: the firmware's, 5683 TCP / 5684 UDP)");
     add_protocol_option(*cmd, o->protocol, "slot to write: tcp or udp (default: the one the unit uses)");
     add_write_flags(*cmd, o->write);
-    cmd->callback([o, &context] {
-        context.command = "restore-server";
-        context.run = [o, &context] { return run_restore_server(*o, context); };
-    });
+    set_runner(*cmd, context, o, run_restore_server);
 }
 
 } // namespace photon_dct::cli

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,6 +55,16 @@ ops::WriteOptions write_options(const WriteFlags& flags, const Context& context)
 // --protocol tcp|udp: which slot; empty means the one the unit uses.
 void add_protocol_option(CLI::App& cmd, std::string& protocol, const std::string& help);
 std::optional<dct::Transport> protocol_choice(const std::string& protocol);
+
+// Makes `run(*options, context)` what main() executes when `cmd` is the subcommand given.
+template <typename Options>
+void set_runner(CLI::App& cmd, Context& context, std::shared_ptr<Options> options,
+                int (*run)(const Options&, Context&)) {
+    cmd.callback([&cmd, &context, options, run] {
+        context.command = cmd.get_name();
+        context.run = [&context, options, run] { return run(*options, context); };
+    });
+}
 
 // Each subcommand registers itself (one file per subcommand).
 void register_list(CLI::App& app, Context& context);
