@@ -24,6 +24,7 @@
 
 #include "photon_dct/bytes.hpp"
 #include "photon_dct/keys/key.hpp"
+#include "test_support.hpp"
 
 extern char** environ;
 
@@ -112,45 +113,11 @@ inline Result run(const std::vector<std::string>& args, const fs::path& cwd = {}
     return r;
 }
 
-// A fresh directory under $TMPDIR (the build tree in ctest), removed on destruction.
-class TempDir {
-public:
-    TempDir() {
-        const char* tmp = std::getenv("TMPDIR");
-        std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/photon-dct-cli-XXXXXX";
-        if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const fs::path& path() const { return path_; }
-    fs::path operator/(const std::string& name) const { return path_ / name; }
-
-private:
-    fs::path path_;
-};
-
-inline photon_dct::Bytes read_bytes(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot read " + p.string());
-    return photon_dct::Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-inline void write_bytes(const fs::path& p, const photon_dct::Bytes& bytes) {
-    std::ofstream out(p, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    if (!out) throw std::runtime_error("cannot write " + p.string());
-}
-
-inline void write_text(const fs::path& p, const std::string& text) {
-    std::ofstream out(p, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out) throw std::runtime_error("cannot write " + p.string());
-}
+// Temp dirs and whole-file helpers: tests/support/test_support.hpp.
+using test_support::read_bytes;
+using test_support::TempDir;
+using test_support::write_bytes;
+using test_support::write_text;
 
 inline std::string sha256_file(const fs::path& p) { return photon_dct::keys::sha256_hex(read_bytes(p)); }
 

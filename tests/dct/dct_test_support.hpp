@@ -17,6 +17,7 @@
 #include "photon_dct/bytes.hpp"
 #include "photon_dct/error.hpp"
 #include "photon_dct/keys/key.hpp"
+#include "test_support.hpp"
 
 namespace dcttest {
 
@@ -71,29 +72,7 @@ inline Bytes pem_to_der(std::string_view pem) {
         if (!line.empty() && line.substr(0, 5) != "-----") body += std::string(line);
         pos = nl + 1;
     }
-    auto value = [](char c) -> int {
-        if (c >= 'A' && c <= 'Z') return c - 'A';
-        if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-        if (c >= '0' && c <= '9') return c - '0' + 52;
-        if (c == '+') return 62;
-        if (c == '/') return 63;
-        return -1;
-    };
-    Bytes out;
-    unsigned acc = 0;
-    int bits = 0;
-    for (char c : body) {
-        if (c == '=') break;
-        const int v = value(c);
-        if (v < 0) continue;
-        acc = (acc << 6) | static_cast<unsigned>(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out.push_back(static_cast<std::uint8_t>((acc >> bits) & 0xFFu));
-        }
-    }
-    return out;
+    return test_support::base64_decode(body);
 }
 
 // A DFU-window-sized image of erased flash (dct-format.md 1.3).
@@ -140,34 +119,13 @@ inline Bytes rsa1024_spki_header() {
     return hex("30 81 9f 30 0d 06 09 2a 86 48 86 f7 0d 01 01 01 05 00 03 81 8d 00 30 81 89 02 81 81 00");
 }
 
-// §4.3 Particle production server keys.
-inline constexpr std::string_view kParticleTcpPem = R"(-----BEGIN PUBLIC KEY-----
-MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAvsy+Q9uO6hUnprtSbeFR
-K6CrzKFkd0itfGb8gH/2maUl8vLa4EPPOiakm6GHAw6ajSOavOqZ6mjTWhSxJg+9
-qm1vDKzEdyzRxcix0Xto4CVze1KJaCC9Bsbw5gAwwODP9hs6RenEW1UXBqPTSsbV
-uNIXArUnfY3k1H3T7cAdinwlHiFKUa5XBt1gvKE0kKrMCZ47OkFMPJ3z/f23J8FZ
-gZhUYEpieqSav9+SGz78p+SkszqaX1eTjusZZJUiSizVYPX50ANQg2nAa1Pw8Nr4
-E4IfzLtf4sHfOul/XeJ9uVCAPFgz74zzgD8RAdJohl88XubBjjIrKMu1zBuoUF6n
-DQIDAQAB
------END PUBLIC KEY-----
-)";
-inline constexpr std::string_view kParticleTcpSha256 = "aa8aba3c973ed4b668999047a09597948f36eefde525352e705fe8ef98c1677e";
-inline constexpr std::string_view kParticleTcpModulusHex =
-    "beccbe43db8eea1527a6bb526de1512ba0abcca1647748ad7c66fc807ff699a525f2f2dae043cf3a26a49ba187030e9a8d239abcea99ea68d35a"
-    "14b1260fbdaa6d6f0cacc4772cd1c5c8b1d17b68e025737b52896820bd06c6f0e60030c0e0cff61b3a45e9c45b551706a3d34ac6d5b8d21702b"
-    "5277d8de4d47dd3edc01d8a7c251e214a51ae5706dd60bca13490aacc099e3b3a414c3c9df3fdfdb727c159819854604a627aa49abfdf921b3e"
-    "fca7e4a4b33a9a5f57938eeb196495224a2cd560f5f9d003508369c06b53f0f0daf813821fccbb5fe2c1df3ae97f5de27db950803c5833ef8cf"
-    "3803f1101d268865f3c5ee6c18e322b28cbb5cc1ba8505ea70d";
-
-inline constexpr std::string_view kParticleUdpPem = R"(-----BEGIN PUBLIC KEY-----
-MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEUJv8GFZIwz+AkHrhMmDfMyghFSCe
-VKIvKxBZhKRjYsB8Jnn25M52ygAtPeS/Lp46YhUcSBeb2Andzpxdww9UuA==
------END PUBLIC KEY-----
-)";
-inline constexpr std::string_view kParticleUdpSha256 = "a22c78edbbefc04dec7333da227fc6f6904754d17d042099c765a02864555183";
-inline constexpr std::string_view kParticleUdpPointHex =
-    "509bfc185648c33f80907ae13260df33282115209e54a22f2b105984a46362c07c2679f6e4ce76ca002d3de4bf2e9e3a62151c48179bd809ddce"
-    "9c5dc30f54b8";
+// §4.3 Particle production server keys (tests/support/test_support.hpp).
+using test_support::kParticleTcpModulusHex;
+using test_support::kParticleTcpPem;
+using test_support::kParticleTcpSha256;
+using test_support::kParticleUdpPem;
+using test_support::kParticleUdpPointHex;
+using test_support::kParticleUdpSha256;
 
 // §7.1 real DFU serial of a Photon, used as a device_id (3618, 12 bytes).
 inline Bytes sample_device_id() { return hex("3b 00 21 00 17 47 35 32 36 34 30 33"); }

@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "test_support.hpp"
+
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/stat.h>
@@ -49,22 +51,9 @@ inline const std::string kSerial = "3a0036000247363333343435";  // the emulator'
 // ---------------------------------------------------------------------------------------------
 // Files
 
-inline Bytes read_file(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  if (!f) throw std::runtime_error("cannot read " + p.string());
-  return Bytes(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-}
-
-inline std::string read_text(const fs::path& p) {
-  const auto b = read_file(p);
-  return std::string(b.begin(), b.end());
-}
-
-inline void write_file(const fs::path& p, const Bytes& bytes) {
-  std::ofstream f(p, std::ios::binary | std::ios::trunc);
-  f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  if (!f) throw std::runtime_error("cannot write " + p.string());
-}
+inline Bytes read_file(const fs::path& p) { return test_support::read_bytes(p); }
+using test_support::read_text;
+inline void write_file(const fs::path& p, const Bytes& bytes) { test_support::write_bytes(p, bytes); }
 
 inline unsigned file_mode(const fs::path& p) {
   struct stat st {};
@@ -145,41 +134,8 @@ inline Bytes window(const Bytes& image) {
 // ---------------------------------------------------------------------------------------------
 // PEM / DER, written here from the formats (not via the product's key code)
 
-inline Bytes base64_decode(const std::string& in) {
-  auto val = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  Bytes out;
-  unsigned acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    if (c == '=') break;
-    const int v = val(c);
-    if (v < 0) continue;  // whitespace
-    acc = (acc << 6) | static_cast<unsigned>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<std::uint8_t>((acc >> bits) & 0xFF));
-    }
-  }
-  return out;
-}
-
-// DER body of the first PEM block in `pem` (any label).
-inline Bytes pem_to_der(const std::string& pem) {
-  const auto begin = pem.find("-----BEGIN ");
-  if (begin == std::string::npos) throw std::runtime_error("no PEM block");
-  const auto body = pem.find('\n', begin);
-  const auto end = pem.find("-----END ", body);
-  if (body == std::string::npos || end == std::string::npos) throw std::runtime_error("bad PEM block");
-  return base64_decode(pem.substr(body + 1, end - body - 1));
-}
+using test_support::base64_decode;
+using test_support::pem_to_der;  // DER body of the first PEM block (any label)
 
 // Total length of the DER SEQUENCE at the start of `der` (short or long form).
 inline std::size_t der_length(const Bytes& der, std::size_t at = 0) {
@@ -243,33 +199,7 @@ struct RunResult {
 };
 
 // A fresh directory under $TMPDIR, removed at the end of its scope.
-class TempDir {
- public:
-  TempDir() {
-    const char* t = std::getenv("TMPDIR");
-    std::string tmpl = std::string(t != nullptr && *t != '\0' ? t : "/tmp") + "/e2e.XXXXXX";
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    if (::mkdtemp(buf.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = buf.data();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-  // A subdirectory, created.
-  fs::path dir(const std::string& name) const {
-    fs::create_directories(path_ / name);
-    return path_ / name;
-  }
-
- private:
-  fs::path path_;
-};
+using test_support::TempDir;
 
 // Runs argv (PATH lookup) in `cwd` with stdout/stderr captured to files in `scratch`.
 // env_unset: variables removed from the child's environment; env_set: added ("NAME=value").
@@ -323,14 +253,7 @@ inline RunResult run(const std::vector<std::string>& argv, const fs::path& scrat
   return r;
 }
 
-inline std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
-  }
-  return out + "'";
-}
+using test_support::shell_quote;
 
 inline std::string shell_join(const std::vector<std::string>& argv) {
   std::string s;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "photon_emu.hpp"
+#include "test_support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -26,14 +27,7 @@ struct RunResult {
   std::string output;  // stdout and stderr combined
 };
 
-inline std::string quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
-  }
-  return out + "'";
-}
+inline std::string quote(const std::string& s) { return test_support::shell_quote(s); }
 
 // Runs a shell command line, capturing stdout+stderr.
 inline RunResult run(const std::string& cmdline) {
@@ -55,15 +49,8 @@ inline RunResult dfu_util(const std::string& args) {
   return run("env LD_PRELOAD=libumockdev-preload.so.0 " + quote(DFU_UTIL_BIN) + " " + args);
 }
 
-inline std::vector<std::uint8_t> read_file(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  return std::vector<std::uint8_t>(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-}
-
-inline void write_file(const fs::path& p, const std::vector<std::uint8_t>& bytes) {
-  std::ofstream f(p, std::ios::binary | std::ios::trunc);
-  f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-}
+inline std::vector<std::uint8_t> read_file(const fs::path& p) { return test_support::read_bytes(p); }
+inline void write_file(const fs::path& p, const std::vector<std::uint8_t>& bytes) { test_support::write_bytes(p, bytes); }
 
 inline std::vector<std::uint8_t> random_bytes(std::size_t n, unsigned seed) {
   std::mt19937 rng(seed);
@@ -73,28 +60,7 @@ inline std::vector<std::uint8_t> random_bytes(std::size_t n, unsigned seed) {
 }
 
 // A fresh directory per test (under $TMPDIR), removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    const char* t = std::getenv("TMPDIR");
-    std::string tmpl = std::string(t != nullptr && *t != '\0' ? t : "/tmp") + "/emu-test.XXXXXX";
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    if (::mkdtemp(buf.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = buf.data();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
+using test_support::TempDir;
 
 inline std::size_t count_commands(const std::vector<photon_emu::TranscriptEntry>& t, std::uint8_t cmd) {
   std::size_t n = 0;

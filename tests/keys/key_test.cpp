@@ -18,41 +18,20 @@
 
 #include "photon_dct/error.hpp"
 #include "photon_dct/keys/key.hpp"
+#include "test_support.hpp"
 
 namespace {
 
 using namespace photon_dct;
 using namespace photon_dct::keys;
 
-// Particle production server keys, dct-format.md §4.3.
-constexpr const char* kTcpServerPem = R"(-----BEGIN PUBLIC KEY-----
-MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAvsy+Q9uO6hUnprtSbeFR
-K6CrzKFkd0itfGb8gH/2maUl8vLa4EPPOiakm6GHAw6ajSOavOqZ6mjTWhSxJg+9
-qm1vDKzEdyzRxcix0Xto4CVze1KJaCC9Bsbw5gAwwODP9hs6RenEW1UXBqPTSsbV
-uNIXArUnfY3k1H3T7cAdinwlHiFKUa5XBt1gvKE0kKrMCZ47OkFMPJ3z/f23J8FZ
-gZhUYEpieqSav9+SGz78p+SkszqaX1eTjusZZJUiSizVYPX50ANQg2nAa1Pw8Nr4
-E4IfzLtf4sHfOul/XeJ9uVCAPFgz74zzgD8RAdJohl88XubBjjIrKMu1zBuoUF6n
-DQIDAQAB
------END PUBLIC KEY-----
-)";
-constexpr const char* kTcpServerSha256 = "aa8aba3c973ed4b668999047a09597948f36eefde525352e705fe8ef98c1677e";
-constexpr const char* kTcpServerModulus =
-    "beccbe43db8eea1527a6bb526de1512ba0abcca1647748ad7c66fc807ff699a525f2f2dae043cf3a26a49ba187030e9a"
-    "8d239abcea99ea68d35a14b1260fbdaa6d6f0cacc4772cd1c5c8b1d17b68e025737b52896820bd06c6f0e60030c0e0cf"
-    "f61b3a45e9c45b551706a3d34ac6d5b8d21702b5277d8de4d47dd3edc01d8a7c251e214a51ae5706dd60bca13490aacc"
-    "099e3b3a414c3c9df3fdfdb727c159819854604a627aa49abfdf921b3efca7e4a4b33a9a5f57938eeb196495224a2cd5"
-    "60f5f9d003508369c06b53f0f0daf813821fccbb5fe2c1df3ae97f5de27db950803c5833ef8cf3803f1101d268865f3c"
-    "5ee6c18e322b28cbb5cc1ba8505ea70d";
-
-constexpr const char* kUdpServerPem = R"(-----BEGIN PUBLIC KEY-----
-MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEUJv8GFZIwz+AkHrhMmDfMyghFSCe
-VKIvKxBZhKRjYsB8Jnn25M52ygAtPeS/Lp46YhUcSBeb2Andzpxdww9UuA==
------END PUBLIC KEY-----
-)";
-constexpr const char* kUdpServerSha256 = "a22c78edbbefc04dec7333da227fc6f6904754d17d042099c765a02864555183";
-constexpr const char* kUdpServerPoint =
-    "509bfc185648c33f80907ae13260df33282115209e54a22f2b105984a46362c07c2679f6e4ce76ca002d3de4bf2e9e3a"
-    "62151c48179bd809ddce9c5dc30f54b8";
+// Particle production server keys, dct-format.md §4.3 (tests/support/test_support.hpp).
+constexpr std::string_view kTcpServerPem = test_support::kParticleTcpPem;
+constexpr std::string_view kTcpServerSha256 = test_support::kParticleTcpSha256;
+constexpr std::string_view kTcpServerModulus = test_support::kParticleTcpModulusHex;
+constexpr std::string_view kUdpServerPem = test_support::kParticleUdpPem;
+constexpr std::string_view kUdpServerSha256 = test_support::kParticleUdpSha256;
+constexpr std::string_view kUdpServerPoint = test_support::kParticleUdpPointHex;
 
 ByteView view(std::string_view s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
 
@@ -116,28 +95,7 @@ std::string pkcs8_pem(const Key& key) {
 
 std::string hex(ByteView b) { return to_hex(b); }
 
-class TempDir {
-public:
-    TempDir() {
-        path_ = std::filesystem::temp_directory_path()
-                / ("photon-dct-keys-test-" + std::to_string(std::random_device{}()));
-        std::filesystem::create_directories(path_);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    std::filesystem::path write(const std::string& name, ByteView content) const {
-        const auto p = path_ / name;
-        std::ofstream out(p, std::ios::binary);
-        out.write(reinterpret_cast<const char*>(content.data()), static_cast<std::streamsize>(content.size()));
-        return p;
-    }
-    const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
+using test_support::TempDir;
 
 // Expects load_key(content, what) to throw Error(kind) whose message names `what`.
 void expect_load_error(ByteView content, ErrorKind kind, const std::string& message_part = {}) {

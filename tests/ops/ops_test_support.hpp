@@ -11,6 +11,7 @@
 
 #include "photon_dct/error.hpp"
 #include "photon_dct/ops/store.hpp"
+#include "test_support.hpp"
 
 namespace ops_test {
 
@@ -20,32 +21,10 @@ using photon_dct::ByteView;
 
 inline const fs::path kPhotonImage = fs::path(PHOTON_DCT_TEST_DATA) / "field-failure-photon-0.6.3.dct";
 
-class TempDir {
-public:
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "photon-dct-ops-XXXXXX").string();
-        if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-        path_ = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const fs::path& path() const { return path_; }
-    std::size_t count() const {
-        return static_cast<std::size_t>(std::distance(fs::directory_iterator(path_), fs::directory_iterator()));
-    }
-
-private:
-    fs::path path_;
-};
+using test_support::TempDir;
 
 inline Bytes read_all(const fs::path& p) { return photon_dct::ops::read_file(p, "test file"); }
-inline void write_all(const fs::path& p, const Bytes& b) {
-    std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
-}
+inline void write_all(const fs::path& p, const Bytes& b) { test_support::write_bytes(p, b); }
 inline void fill(Bytes& b, std::size_t offset, std::size_t size, std::uint8_t v) {
     std::fill(b.begin() + static_cast<std::ptrdiff_t>(offset), b.begin() + static_cast<std::ptrdiff_t>(offset + size), v);
 }
