@@ -218,7 +218,7 @@ std::optional<std::string> printable_text(ByteView b, bool length_prefixed) {
 OtherFields decode_other_fields(const Platform& p, ByteView image) {
     OtherFields f;
     auto field = [&](std::string_view name) { return field_bytes(p, image, name); };
-    if (auto b = field("device_id"); b && (*b)[0] != 0xFF && !all_equal(*b, 0x00)) f.device_id = to_hex(*b);
+    f.device_id = stored_device_id(p, image);
     if (auto b = field("claim_code")) f.claim_code = printable_text(*b, false);
     if (auto b = field("claimed")) f.claimed = (*b)[0] == '1';
     if (auto b = field("product_store")) {
@@ -299,6 +299,18 @@ bool DctReport::has_errors() const {
     return std::any_of(findings.begin(), findings.end(), [](const Finding& f) { return f.severity == Severity::Error; });
 }
 
+std::optional<std::string> stored_device_id(const Platform& platform, ByteView image) {
+    const auto b = field_bytes(platform, image, "device_id");
+    if (!b || (*b)[0] == 0xFF || all_equal(*b, 0x00)) return std::nullopt;
+    return to_hex(*b);
+}
+
+Transport active_transport(const Platform& platform, ByteView image) {
+    if (!platform.has_udp_slot) return Transport::Tcp;
+    const auto b = field_bytes(platform, image, "cloud_transport");
+    return !b || (*b)[0] == kCloudTransportUdp ? Transport::Udp : Transport::Tcp;
+}
+
 std::optional<ByteView> field_bytes(const Platform& platform, ByteView image, std::string_view field_name) {
     const auto& f = platform.field(field_name);
     return region(image, f.offset, f.size);
@@ -321,10 +333,7 @@ DctReport decode_dct(const Platform& platform, ByteView image, const DecodeOptio
     if (options.os_range) ranges = {*options.os_range};
     else ranges = {OsRange::UpTo06x, OsRange::From070To10x, OsRange::From110To15x, OsRange::From2x, OsRange::From3x};
 
-    // On an Electron cloud_transport 0xFF (the default) selects UDP; Photon and P1 only do TCP.
-    r.active_transport = platform.has_udp_slot && r.fields.cloud_transport_byte.value_or(kCloudTransportUdp) == kCloudTransportUdp
-                             ? Transport::Udp
-                             : Transport::Tcp;
+    r.active_transport = active_transport(platform, image);
     r.tcp = decode_slot(platform.tcp, r.active_transport == Transport::Tcp, image, ranges, r.fields.device_id);
     if (platform.has_udp_slot)
         r.udp = decode_slot(platform.udp, r.active_transport == Transport::Udp, image, ranges, r.fields.device_id);

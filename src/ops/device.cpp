@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "photon_dct/dct/decode.hpp"
 #include "photon_dct/error.hpp"
 
 namespace photon_dct::ops {
@@ -138,12 +139,9 @@ bool DeviceStore::leave() {
 }
 
 std::filesystem::path DeviceStore::default_backup_path(const Bytes& window) const {
-    std::string id = device_.device_id.value_or("");
     // Bootloaders before 0.6.0 have no ID in the serial: take it from the DCT when it holds one.
-    const auto& f = device_.platform->field("device_id");
-    if (id.empty() && window.size() >= f.offset + f.size && window[f.offset] != 0xFF)
-        id = to_hex(ByteView(window).subspan(f.offset, f.size));
-    if (id.empty()) id = "unknown-" + device_.usb.port_path;
+    const std::string id = device_.device_id.value_or(
+        dct::stored_device_id(*device_.platform, window).value_or("unknown-" + device_.usb.port_path));
     return unique_timestamped_path(backup_dir_, fmt::format("{}-{}", device_.platform->name, id), ".dct");
 }
 

@@ -87,18 +87,8 @@ std::vector<Region> device_key_regions(const dct::SlotLayout& slot, const keys::
     return regions;
 }
 
-std::optional<std::string> dct_device_id(const dct::Platform& platform, const Bytes& window) {
-    const auto& f = platform.field("device_id");
-    if (window.size() < std::size_t{f.offset} + f.size) return std::nullopt;
-    const ByteView id(window.data() + f.offset, f.size);
-    if (std::all_of(id.begin(), id.end(), [](auto b) { return b == 0xFF; }) ||
-        std::all_of(id.begin(), id.end(), [](auto b) { return b == 0x00; }))
-        return std::nullopt;
-    return to_hex(id);
-}
-
 std::optional<std::string> unit_device_id(const DctStore& store, const Bytes& window) {
-    if (auto id = dct_device_id(store.platform(), window)) return id;
+    if (auto id = dct::stored_device_id(store.platform(), window)) return id;
     return store.usb_device_id();
 }
 

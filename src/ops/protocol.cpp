@@ -2,12 +2,11 @@
 
 #include <fmt/format.h>
 
+#include "photon_dct/dct/decode.hpp"
 #include "photon_dct/error.hpp"
 
 namespace photon_dct::ops {
 namespace {
-
-dct::Transport transport_of(std::uint8_t b) { return b == dct::kCloudTransportUdp ? dct::Transport::Udp : dct::Transport::Tcp; }
 
 std::uint8_t read_byte(DctStore& store, const Bytes& window) {
     const auto& f = store.platform().field("cloud_transport");
@@ -35,7 +34,7 @@ ProtocolResult show_protocol(DctStore& store) {
     r.source = store.description();
     const Bytes window = store.read_window();
     r.byte_before = r.byte_after = read_byte(store, window);
-    r.before = r.after = transport_of(r.byte_before);
+    r.before = r.after = dct::active_transport(store.platform(), window);
     return r;
 }
 
@@ -45,7 +44,7 @@ ProtocolResult set_protocol(DctStore& store, dct::Transport transport, const Wri
     r.source = store.description();
     const Bytes window = store.read_window();
     r.byte_before = read_byte(store, window);
-    r.before = transport_of(r.byte_before);
+    r.before = dct::active_transport(store.platform(), window);
     const std::uint8_t value = transport == dct::Transport::Udp ? dct::kCloudTransportUdp : dct::kCloudTransportTcp;
     r.write = write_regions(store, window, {{store.platform().field("cloud_transport").offset, Bytes{value}}}, options);
     r.byte_after = value;

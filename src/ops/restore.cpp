@@ -152,7 +152,7 @@ RestoreResult restore(DctStore& store, const RestoreRequest& request, const Byte
     }
 
     // The backup must come from this unit.
-    r.backup_device_id = dct_device_id(platform, backup);
+    r.backup_device_id = dct::stored_device_id(platform, backup);
     r.unit_device_id = unit_device_id(store, window);
     std::string mismatch;
     if (!r.backup_device_id)

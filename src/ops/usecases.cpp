@@ -42,10 +42,7 @@ dct::Transport choose_transport(const dct::Platform& platform, const Bytes& wind
                         "leave out --protocol (TCP is the default) or select an Electron");
         return *asked;
     }
-    if (!platform.has_udp_slot) return dct::Transport::Tcp;
-    const auto& f = platform.field("cloud_transport");
-    const bool udp = window.size() <= f.offset || window[f.offset] == dct::kCloudTransportUdp;
-    return udp ? dct::Transport::Udp : dct::Transport::Tcp;
+    return dct::active_transport(platform, window);
 }
 
 ServerBlockInput check_server_block_input(const RestoreServerRequest& request) {

@@ -113,6 +113,14 @@ struct DctReport {
 // the end are reported absent. Error(InvalidInput) for any other length.
 DctReport decode_dct(const Platform& platform, ByteView image, const DecodeOptions& options = {});
 
+// The device_id field (3618, 12 bytes) as 24 lower-case hex digits; nullopt when the image is too
+// short or the field is blank (first byte 0xFF: the firmware fills it at boot) or all zero.
+std::optional<std::string> stored_device_id(const Platform& platform, ByteView image);
+
+// The slot the firmware uses: TCP on Photon/P1; on an Electron cloud_transport 0xFF (also when
+// the image is too short to hold it: the erased default) selects UDP, anything else TCP.
+Transport active_transport(const Platform& platform, ByteView image);
+
 // The raw bytes of one field (or nullopt if the image is too short to hold it).
 std::optional<ByteView> field_bytes(const Platform& platform, ByteView image, std::string_view field_name);
 

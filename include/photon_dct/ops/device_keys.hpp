@@ -33,7 +33,6 @@ std::vector<Region> device_key_regions(const dct::SlotLayout& slot, const keys::
 
 // The device ID a unit is known by: the DCT's device_id field (offset 3618, 12 bytes) when it is
 // set, else the one in the USB serial; nullopt when neither is there.
-std::optional<std::string> dct_device_id(const dct::Platform& platform, const Bytes& window);
 std::optional<std::string> unit_device_id(const DctStore& store, const Bytes& window);
 
 // ---- restore-device-key -----------------------------------------------------------------
