@@ -127,36 +127,53 @@ ConnectionTarget connection_target(const SlotLayout& slot, const DecodedAddress&
     return t;
 }
 
+} // namespace
+
+std::optional<keys::Key> stored_device_private_key(const SlotLayout& slot, ByteView image, DeviceKeyInfo& info) {
+    const auto area = region(image, slot.device_private_key_offset, slot.device_private_key_size);
+    info.state = KeyState::Absent;
+    if (!area) return std::nullopt;
+    const bool tcp = slot.transport == Transport::Tcp;
+    // The firmware's only "missing key" test is the first byte (dct-format.md 5.4).
+    if ((*area)[0] == 0xFF) {
+        info.state = KeyState::Blank;
+        return std::nullopt;
+    }
+    if (all_equal(*area, 0x00)) {
+        info.state = KeyState::Zero;
+        info.problem = "all zero bytes";
+        return std::nullopt;
+    }
+    auto key = parse_leading_der(*area, tcp ? keys::parse_rsa_private_pkcs1_der : keys::parse_ec_private_sec1_der,
+                                 &info.der_length);
+    if (!key) {
+        info.state = KeyState::Garbage;
+        info.problem = looks_like_pkcs8(*area) ? "PKCS#8 PrivateKeyInfo (OpenSSL 3's default DER), which Device OS cannot read"
+                                               : (tcp ? "not a PKCS#1 RSA private key" : "not a SEC1 EC private key");
+        return std::nullopt;
+    }
+    info.state = KeyState::Valid;
+    return key;
+}
+
+namespace {
+
 DeviceKeyInfo decode_device_key(const SlotLayout& slot, ByteView image) {
     DeviceKeyInfo info;
     const auto priv_area = region(image, slot.device_private_key_offset, slot.device_private_key_size);
     if (!priv_area) return info;
     const bool tcp = slot.transport == Transport::Tcp;
-    std::optional<keys::Key> key;
-    if ((*priv_area)[0] == 0xFF) {
-        info.state = KeyState::Blank;
-    } else if (all_equal(*priv_area, 0x00)) {
-        info.state = KeyState::Zero;
-        info.problem = "all zero bytes";
-    } else {
-        key = parse_leading_der(*priv_area, tcp ? keys::parse_rsa_private_pkcs1_der : keys::parse_ec_private_sec1_der,
-                                &info.der_length);
-        if (!key) {
-            info.state = KeyState::Garbage;
-            info.problem = looks_like_pkcs8(*priv_area) ? "PKCS#8 PrivateKeyInfo (OpenSSL 3's default DER), which Device OS cannot read"
-                                                        : (tcp ? "not a PKCS#1 RSA private key" : "not a SEC1 EC private key");
-        } else {
-            info.state = KeyState::Valid;
-            info.algorithm = key->algorithm_name();
-            info.public_fingerprint = keys::fingerprint(*key);
-            if (tcp) {
-                if (key->bits() != 1024) info.problem = fmt::format("{}: the TCP slot needs RSA-1024", info.algorithm);
-                else if (auto p = keys::firmware_rsa_layout_problem(priv_area->first(info.der_length))) info.problem = *p;
-            } else if (key->curve() != "prime256v1") {
-                info.problem = fmt::format("{}: the UDP slot needs EC P-256", info.algorithm);
-            }
-            info.firmware_parser_ok = info.problem.empty();
+    const std::optional<keys::Key> key = stored_device_private_key(slot, image, info);
+    if (key) {
+        info.algorithm = key->algorithm_name();
+        info.public_fingerprint = keys::fingerprint(*key);
+        if (tcp) {
+            if (key->bits() != 1024) info.problem = fmt::format("{}: the TCP slot needs RSA-1024", info.algorithm);
+            else if (auto p = keys::firmware_rsa_layout_problem(priv_area->first(info.der_length))) info.problem = *p;
+        } else if (key->curve() != "prime256v1") {
+            info.problem = fmt::format("{}: the UDP slot needs EC P-256", info.algorithm);
         }
+        info.firmware_parser_ok = info.problem.empty();
     }
 
     const auto pub_area = region(image, slot.device_public_key_offset, slot.device_public_key_size);

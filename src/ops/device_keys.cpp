@@ -203,24 +203,20 @@ ExportPublicKeyResult export_public_key(DctStore& store, std::optional<dct::Tran
         "put the unit's key back with `photon-dct restore-device-key --pem KEY{}` or `photon-dct restore --from BACKUP "
         "--only device-key`, or give it a new one with `photon-dct new-device-key`",
         protocol ? fmt::format(" --protocol {}", dct::transport_name(r.transport)) : "");
-    if (window.size() < std::size_t{slot.device_private_key_offset} + slot.device_private_key_size)
+    dct::DeviceKeyInfo info;
+    const auto key = dct::stored_device_private_key(slot, window, info);
+    switch (info.state) {
+    case dct::KeyState::Absent:
         throw Error(ErrorKind::DeviceDataInvalid, where + " is past the end of the image", hint);
-    const ByteView area(window.data() + slot.device_private_key_offset, slot.device_private_key_size);
-    if (area[0] == 0xFF)
+    case dct::KeyState::Blank:
         throw Error(ErrorKind::DeviceDataInvalid, where + " is blank (first byte 0xFF): there is no key to derive a public key from", hint);
-    if (std::all_of(area.begin(), area.end(), [](auto b) { return b == 0x00; }))
+    case dct::KeyState::Zero:
         throw Error(ErrorKind::DeviceDataInvalid, where + " is all zero bytes: there is no key to derive a public key from", hint);
-    std::optional<keys::Key> key;
-    if (const auto len = keys::der_sequence_length(area))
-        key = r.transport == dct::Transport::Tcp ? keys::parse_rsa_private_pkcs1_der(area.first(*len))
-                                                 : keys::parse_ec_private_sec1_der(area.first(*len));
-    if (!key)
+    case dct::KeyState::Garbage:
         throw Error(ErrorKind::DeviceDataInvalid,
-                    fmt::format("{} is garbage: {}; no public key can be derived from it", where,
-                                dct::looks_like_pkcs8(area) ? "PKCS#8 PrivateKeyInfo, which Device OS cannot read"
-                                : r.transport == dct::Transport::Tcp ? "not a PKCS#1 RSA private key"
-                                                                     : "not a SEC1 EC private key"),
-                    hint);
+                    fmt::format("{} is garbage: {}; no public key can be derived from it", where, info.problem), hint);
+    case dct::KeyState::Valid: break;
+    }
     r.algorithm = key->algorithm_name();
     r.public_pem = key->public_pem();
     r.fingerprint = keys::fingerprint(*key);

@@ -10,6 +10,7 @@
 #include "photon_dct/bytes.hpp"
 #include "photon_dct/dct/platform.hpp"
 #include "photon_dct/dct/server_block.hpp"
+#include "photon_dct/keys/key.hpp"
 
 namespace photon_dct::dct {
 
@@ -112,6 +113,11 @@ struct DctReport {
 // Accepts 4258..16384 bytes (a 0.6.x application DCT up to the whole DFU window); fields past
 // the end are reported absent. Error(InvalidInput) for any other length.
 DctReport decode_dct(const Platform& platform, ByteView image, const DecodeOptions& options = {});
+
+// The slot's device private key as the firmware reads it: fills `info`'s state, problem and
+// der_length, and returns the key when the state is Valid (whether or not the firmware's parser
+// can use it: decode_dct reports that).
+std::optional<keys::Key> stored_device_private_key(const SlotLayout& slot, ByteView image, DeviceKeyInfo& info);
 
 // The device_id field (3618, 12 bytes) as 24 lower-case hex digits; nullopt when the image is too
 // short or the field is blank (first byte 0xFF: the firmware fills it at boot) or all zero.
