@@ -19,8 +19,8 @@ int run_backup(const BackupOptions& o, Context& context) {
     if (!o.output.empty()) out = o.output;
     const auto r = ops::backup(*store, out);
     if (context.json) {
-        context.print_json_result({{"source", r.source}, {"path", r.path.string()}, {"size", r.size}, {"sha256", r.sha256}},
-                                  kExitOk);
+        context.print_json_result(
+            {{"source", r.source}, {"path", r.path.string()}, {"size", r.size}, {"sha256", r.sha256}}, kExitOk);
     } else {
         fmt::print("Saved {} bytes of {} to {} (mode 0600), SHA-256 {}\n", r.size, r.source, r.path.string(), r.sha256);
     }
@@ -31,10 +31,12 @@ int run_backup(const BackupOptions& o, Context& context) {
 
 void register_backup(CLI::App& app, Context& context) {
     auto options = std::make_shared<BackupOptions>();
-    auto* cmd = app.add_subcommand("backup", "save the whole 16 KiB DCT window of a unit (or a copy of an image) to a file");
+    auto* cmd =
+        app.add_subcommand("backup", "save the whole 16 KiB DCT window of a unit (or a copy of an image) to a file");
     add_target_options(*cmd, options->target, true);
     cmd->add_option("-o,--output", options->output,
-                    "file to create (never overwritten); default for a unit: PLATFORM-DEVICEID-UTCTIME.dct in --backup-dir, for --file: IMAGE.backup-UTCTIME.dct beside it");
+                    "file to create (never overwritten); default for a unit: PLATFORM-DEVICEID-UTCTIME.dct in "
+                    "--backup-dir, for --file: IMAGE.backup-UTCTIME.dct beside it");
     set_runner(*cmd, context, options, run_backup);
 }
 

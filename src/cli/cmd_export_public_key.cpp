@@ -22,7 +22,8 @@ int run_export_public_key(const ExportPublicKeyOptions& o, Context& context) {
     if (const auto* platform = ops::platform_if_known(target); platform && protocol)
         ops::choose_transport(*platform, {}, protocol);
     if (!o.output.empty() && std::filesystem::exists(std::filesystem::symlink_status(o.output)))
-        throw Error(ErrorKind::FileIo, fmt::format("-o '{}' already exists; photon-dct never overwrites a file", o.output),
+        throw Error(ErrorKind::FileIo,
+                    fmt::format("-o '{}' already exists; photon-dct never overwrites a file", o.output),
                     "choose another name or move the old file");
 
     auto store = ops::open_target(target);

@@ -44,8 +44,11 @@ int run_inspect(const InspectOptions& o, Context& context) {
         result["source"] = r.source;
         result["usb"] = nullptr;
         if (const auto usb = store->usb_identity())
-            result["usb"] = {{"usb_id", usb->usb_id}, {"serial", usb->serial}, {"path", usb->port_path},
-                             {"product", usb->product}, {"alt_names", usb->alt_names}};
+            result["usb"] = {{"usb_id", usb->usb_id},
+                             {"serial", usb->serial},
+                             {"path", usb->port_path},
+                             {"product", usb->product},
+                             {"alt_names", usb->alt_names}};
         result["image_sha256"] = keys::sha256_hex(r.window);
         nlohmann::json raw = nlohmann::json::object();
         for (const auto& name : o.raw_fields) {
@@ -66,8 +69,9 @@ int run_inspect(const InspectOptions& o, Context& context) {
     out += fmt::format("  claimed          {}{}\n", f.claimed ? "yes" : "no",
                        f.claim_code ? fmt::format(" (claim code \"{}\")", *f.claim_code) : "");
     if (f.product_id || f.product_version)
-        out += fmt::format("  product          id {} version {}\n", f.product_id ? std::to_string(*f.product_id) : "unset",
-                           f.product_version ? std::to_string(*f.product_version) : "unset");
+        out +=
+            fmt::format("  product          id {} version {}\n", f.product_id ? std::to_string(*f.product_id) : "unset",
+                        f.product_version ? std::to_string(*f.product_version) : "unset");
     if (report.platform->has_udp_slot && f.cloud_transport_byte)
         out += fmt::format("  cloud transport  0x{:02x} = {}\n", *f.cloud_transport_byte,
                            dct::transport_name(report.active_transport));

@@ -7,7 +7,6 @@
 
 namespace photon_dct::cli {
 
-
 namespace {
 
 struct NewDeviceKeyOptions {
@@ -62,7 +61,8 @@ void register_new_device_key(CLI::App& app, Context& context) {
         "new-device-key",
         "give the unit a new device key the firmware can read; saves DEVICEID.pem and DEVICEID.pub.pem before writing");
     add_target_options(*cmd, o->target, true);
-    add_protocol_option(*cmd, o->protocol, "slot to write: tcp (RSA-1024) or udp (EC P-256) (default: the one the unit uses)");
+    add_protocol_option(*cmd, o->protocol,
+                        "slot to write: tcp (RSA-1024) or udp (EC P-256) (default: the one the unit uses)");
     cmd->add_option("--out-dir", o->out_dir, "where to save the key files (default: .; never overwritten)");
     add_write_flags(*cmd, o->write, "generate a key, show what would change, save and write nothing");
     set_runner(*cmd, context, o, run_new_device_key);

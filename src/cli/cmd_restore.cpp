@@ -55,8 +55,8 @@ int run_restore(const RestoreOptions& o, Context& context) {
             kExitOk);
         return kExitOk;
     }
-    std::string out = fmt::format("{}\nRestoring --only {} from {} (SHA-256 {})\n", r.source, ops::restore_scope_name(r.scope),
-                                  r.from.string(), r.backup_sha256);
+    std::string out = fmt::format("{}\nRestoring --only {} from {} (SHA-256 {})\n", r.source,
+                                  ops::restore_scope_name(r.scope), r.from.string(), r.backup_sha256);
     out += fmt::format("  device:  backup {}, unit {}{}\n", r.backup_device_id.value_or("(none)"),
                        r.unit_device_id.value_or("(none)"), r.forced ? " (--force)" : "");
     for (const auto& g : r.regions)
@@ -79,14 +79,16 @@ int run_restore(const RestoreOptions& o, Context& context) {
 void register_restore(CLI::App& app, Context& context) {
     auto o = std::make_shared<RestoreOptions>();
     auto* cmd = app.add_subcommand(
-        "restore", "write chosen regions of a backup of this unit back to it (diff shown; backup first, one write, verify)");
+        "restore",
+        "write chosen regions of a backup of this unit back to it (diff shown; backup first, one write, verify)");
     add_target_options(*cmd, o->target, true);
     cmd->add_option("--from", o->from, "the backup image (from photon-dct backup; 4258 to 16384 bytes)")->required();
     cmd->add_option("--only", o->only,
                     "what to restore: server (server key + address blocks), device-key (device key pair(s)) or all "
                     "(DCT 0..8390); default all")
         ->check(CLI::IsMember({"server", "device-key", "all"}));
-    cmd->add_flag("--force", o->force, "restore even if the backup's device ID differs from the unit's (or is missing)");
+    cmd->add_flag("--force", o->force,
+                  "restore even if the backup's device ID differs from the unit's (or is missing)");
     add_write_flags(*cmd, o->write);
     set_runner(*cmd, context, o, run_restore);
 }

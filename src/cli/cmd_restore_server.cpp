@@ -60,8 +60,9 @@ int run_restore_server(const RestoreServerOptions& o, Context& context) {
                                   kExitOk);
         return kExitOk;
     }
-    const std::string what = fmt::format("{} server block (DCT {}..{})", r.transport == dct::Transport::Tcp ? "TCP" : "UDP",
-                                         slot.server_block_offset, slot.server_block_offset + slot.server_block_size - 1);
+    const std::string what =
+        fmt::format("{} server block (DCT {}..{})", r.transport == dct::Transport::Tcp ? "TCP" : "UDP",
+                    slot.server_block_offset, slot.server_block_offset + slot.server_block_size - 1);
     fmt::print("{}\n{}\n  before:  {}\n  after:   {}\n{}", r.source, what, summary(r.before), summary(r.after),
                write_text(r.write, "The " + what));
     return kExitOk;
@@ -71,10 +72,11 @@ int run_restore_server(const RestoreServerOptions& o, Context& context) {
 
 void register_restore_server(CLI::App& app, Context& context) {
     auto o = std::make_shared<RestoreServerOptions>();
-    auto* cmd = app.add_subcommand("restore-server",
-                                   "write the server public key and address block (backup first, one write, read-back verify)");
+    auto* cmd = app.add_subcommand(
+        "restore-server", "write the server public key and address block (backup first, one write, read-back verify)");
     add_target_options(*cmd, o->target, true);
-    cmd->add_option("--pem", o->pem, "the server's public key (PEM or DER; a private key is accepted, its public half is used)")
+    cmd->add_option("--pem", o->pem,
+                    "the server's public key (PEM or DER; a private key is accepted, its public half is used)")
         ->required();
     cmd->add_option("--host", o->host, "server DNS name (at most 63 characters) or IPv4 address")->required();
     cmd->add_option("--port", o->port, "server port, 1-65534 (default: the firmware's, 5683 TCP / 5684 UDP)");

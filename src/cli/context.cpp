@@ -14,8 +14,13 @@ void Context::warn(std::string line) {
 }
 
 void Context::print_json_result(const nlohmann::json& result, int exit_code) const {
-    nlohmann::json doc{{"schema_version", kJsonSchemaVersion}, {"tool", "photon-dct"}, {"version", PHOTON_DCT_VERSION},
-                       {"command", command}, {"ok", true}, {"exit_code", exit_code}, {"warnings", warnings},
+    nlohmann::json doc{{"schema_version", kJsonSchemaVersion},
+                       {"tool", "photon-dct"},
+                       {"version", PHOTON_DCT_VERSION},
+                       {"command", command},
+                       {"ok", true},
+                       {"exit_code", exit_code},
+                       {"warnings", warnings},
                        {"result", result}};
     fmt::print("{}\n", doc.dump(2));
 }

@@ -21,9 +21,9 @@ struct Context {
     bool json = false;
     bool quiet = false;
     bool trace_usb = false;
-    std::string command;                // the subcommand that ran
-    std::function<int()> run;           // set by the chosen subcommand's callback
-    std::vector<std::string> warnings;  // collected for --json, printed to stderr otherwise
+    std::string command;               // the subcommand that ran
+    std::function<int()> run;          // set by the chosen subcommand's callback
+    std::vector<std::string> warnings; // collected for --json, printed to stderr otherwise
 
     // Progress and diagnostics: stderr, human mode only, silenced by --quiet.
     void progress(std::string_view line) const;

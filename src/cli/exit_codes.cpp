@@ -4,38 +4,61 @@ namespace photon_dct::cli {
 
 int exit_code(ErrorKind kind) {
     switch (kind) {
-    case ErrorKind::Internal: return 1;
-    case ErrorKind::Usage: return 2;
+    case ErrorKind::Internal:
+        return 1;
+    case ErrorKind::Usage:
+        return 2;
     case ErrorKind::NoDevice:
     case ErrorKind::AmbiguousDevice:
-    case ErrorKind::DeviceNotInDfuMode: return 3;
-    case ErrorKind::UsbAccess: return 4;
+    case ErrorKind::DeviceNotInDfuMode:
+        return 3;
+    case ErrorKind::UsbAccess:
+        return 4;
     case ErrorKind::UsbIo:
-    case ErrorKind::DfuProtocol: return 5;
-    case ErrorKind::VerifyMismatch: return 6;
-    case ErrorKind::InvalidInput: return 7;
-    case ErrorKind::FileIo: return 8;
-    case ErrorKind::DeviceDataInvalid: return 9;
-    case ErrorKind::Refused: return 10;
+    case ErrorKind::DfuProtocol:
+        return 5;
+    case ErrorKind::VerifyMismatch:
+        return 6;
+    case ErrorKind::InvalidInput:
+        return 7;
+    case ErrorKind::FileIo:
+        return 8;
+    case ErrorKind::DeviceDataInvalid:
+        return 9;
+    case ErrorKind::Refused:
+        return 10;
     }
     return 1;
 }
 
 std::string_view error_kind_name(ErrorKind kind) {
     switch (kind) {
-    case ErrorKind::Usage: return "usage";
-    case ErrorKind::InvalidInput: return "invalid-input";
-    case ErrorKind::FileIo: return "file-io";
-    case ErrorKind::NoDevice: return "no-device";
-    case ErrorKind::AmbiguousDevice: return "ambiguous-device";
-    case ErrorKind::DeviceNotInDfuMode: return "not-in-dfu-mode";
-    case ErrorKind::UsbAccess: return "usb-access";
-    case ErrorKind::UsbIo: return "usb-io";
-    case ErrorKind::DfuProtocol: return "dfu-protocol";
-    case ErrorKind::VerifyMismatch: return "verify-mismatch";
-    case ErrorKind::DeviceDataInvalid: return "device-data-invalid";
-    case ErrorKind::Refused: return "refused";
-    case ErrorKind::Internal: return "internal";
+    case ErrorKind::Usage:
+        return "usage";
+    case ErrorKind::InvalidInput:
+        return "invalid-input";
+    case ErrorKind::FileIo:
+        return "file-io";
+    case ErrorKind::NoDevice:
+        return "no-device";
+    case ErrorKind::AmbiguousDevice:
+        return "ambiguous-device";
+    case ErrorKind::DeviceNotInDfuMode:
+        return "not-in-dfu-mode";
+    case ErrorKind::UsbAccess:
+        return "usb-access";
+    case ErrorKind::UsbIo:
+        return "usb-io";
+    case ErrorKind::DfuProtocol:
+        return "dfu-protocol";
+    case ErrorKind::VerifyMismatch:
+        return "verify-mismatch";
+    case ErrorKind::DeviceDataInvalid:
+        return "device-data-invalid";
+    case ErrorKind::Refused:
+        return "refused";
+    case ErrorKind::Internal:
+        return "internal";
     }
     return "internal";
 }

@@ -16,9 +16,14 @@ int report_error(const cli::Context& context, ErrorKind kind, const std::string&
     if (context.json) {
         nlohmann::json error{{"kind", cli::error_kind_name(kind)}, {"message", message}};
         if (!hint.empty()) error["hint"] = hint;
-        nlohmann::json doc{{"schema_version", cli::kJsonSchemaVersion}, {"tool", "photon-dct"},
-                           {"version", PHOTON_DCT_VERSION}, {"command", context.command}, {"ok", false},
-                           {"exit_code", code}, {"warnings", context.warnings}, {"error", error}};
+        nlohmann::json doc{{"schema_version", cli::kJsonSchemaVersion},
+                           {"tool", "photon-dct"},
+                           {"version", PHOTON_DCT_VERSION},
+                           {"command", context.command},
+                           {"ok", false},
+                           {"exit_code", code},
+                           {"warnings", context.warnings},
+                           {"error", error}};
         fmt::print("{}\n", doc.dump(2));
     } else {
         fmt::print(stderr, "error: {}\n", message);
@@ -65,7 +70,8 @@ int main(int argc, char** argv) {
         for (const auto* sub : app.get_subcommands()) context.command = sub->get_name();
         // CLI11 may fail before it has set the flag; --json still decides the error's form.
         for (int i = 1; i < argc; ++i) context.json = context.json || std::string_view(argv[i]) == "--json";
-        return report_error(context, ErrorKind::Usage, e.what(), "see `photon-dct --help` or `photon-dct COMMAND --help`");
+        return report_error(context, ErrorKind::Usage, e.what(),
+                            "see `photon-dct --help` or `photon-dct COMMAND --help`");
     }
     try {
         return context.run();

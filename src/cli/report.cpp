@@ -24,7 +24,8 @@ std::string port_text(const dct::DecodedAddress& a) {
 
 std::string target_line(const dct::ConnectionTarget& t, std::string_view versions) {
     const std::string where =
-        t.connects ? fmt::format("{}:{}{}", t.host, t.port, t.particle_cloud ? " (Particle's cloud)" : "") : "no connection";
+        t.connects ? fmt::format("{}:{}{}", t.host, t.port, t.particle_cloud ? " (Particle's cloud)" : "")
+                   : "no connection";
     return fmt::format("{:<17} {}  [{}]", versions, where, t.reason);
 }
 
@@ -35,11 +36,17 @@ json slot_json(const dct::SlotInfo& s) {
     const auto& a = s.address;
     json targets = json::array();
     for (const auto& t : s.targets)
-        targets.push_back({{"device_os", dct::os_range_name(t.os_range)}, {"connects", t.connects}, {"host", t.host},
-                           {"port", t.port}, {"particle_cloud", t.particle_cloud}, {"reason", t.reason}});
+        targets.push_back({{"device_os", dct::os_range_name(t.os_range)},
+                           {"connects", t.connects},
+                           {"host", t.host},
+                           {"port", t.port},
+                           {"particle_cloud", t.particle_cloud},
+                           {"reason", t.reason}});
     json address = nullptr;
     if (s.address_present)
-        address = {{"type", a.type == dct::AddressType::Ipv4 ? "ipv4" : a.type == dct::AddressType::Domain ? "domain" : "invalid"},
+        address = {{"type", a.type == dct::AddressType::Ipv4     ? "ipv4"
+                            : a.type == dct::AddressType::Domain ? "domain"
+                                                                 : "invalid"},
                    {"type_byte", a.type_byte},
                    {"length_byte", a.length_byte},
                    {"blank", a.blank},
@@ -66,8 +73,11 @@ json slot_json(const dct::SlotInfo& s) {
 json report_json(const dct::DctReport& r) {
     json findings = json::array();
     for (const auto& f : r.findings)
-        findings.push_back({{"severity", dct::severity_name(f.severity)}, {"code", f.code}, {"message", f.message},
-                            {"consequence", f.consequence}, {"fix", f.fix}});
+        findings.push_back({{"severity", dct::severity_name(f.severity)},
+                            {"code", f.code},
+                            {"message", f.message},
+                            {"consequence", f.consequence},
+                            {"fix", f.fix}});
     const auto& f = r.fields;
     return {{"platform", r.platform->name},
             {"image_size", r.image_size},
@@ -106,11 +116,16 @@ json write_json(const ops::WriteOutcome& w) {
 
 std::string server_key_text(const dct::ServerKeyInfo& k) {
     switch (k.state) {
-    case dct::KeyState::Absent: return "absent (image too short)";
-    case dct::KeyState::Blank: return "blank (first byte 0xFF)";
-    case dct::KeyState::Zero: return "all zero";
-    case dct::KeyState::Garbage: return fmt::format("garbage ({})", k.firmware_problem);
-    case dct::KeyState::Valid: break;
+    case dct::KeyState::Absent:
+        return "absent (image too short)";
+    case dct::KeyState::Blank:
+        return "blank (first byte 0xFF)";
+    case dct::KeyState::Zero:
+        return "all zero";
+    case dct::KeyState::Garbage:
+        return fmt::format("garbage ({})", k.firmware_problem);
+    case dct::KeyState::Valid:
+        break;
     }
     return fmt::format("{}, {} bytes, SHA-256 {}, {}{}", k.algorithm, k.der_length, k.fingerprint,
                        k.particle_production ? "Particle's production key" : "not Particle's",
@@ -125,15 +140,21 @@ std::string address_text(const dct::SlotInfo& s) {
     case dct::AddressType::Invalid:
         text = a.blank ? "blank (all 0xFF)" : fmt::format("invalid (type 0x{:02x})", a.type_byte);
         break;
-    case dct::AddressType::Ipv4: text = fmt::format("IPv4 {} (length byte {})", a.host, a.length_byte); break;
-    case dct::AddressType::Domain: text = fmt::format("domain \"{}\" ({} bytes)", a.host, a.length_byte); break;
+    case dct::AddressType::Ipv4:
+        text = fmt::format("IPv4 {} (length byte {})", a.host, a.length_byte);
+        break;
+    case dct::AddressType::Domain:
+        text = fmt::format("domain \"{}\" ({} bytes)", a.host, a.length_byte);
+        break;
     }
     return text + ", port " + port_text(a);
 }
 
 std::string slot_text(const dct::SlotInfo& s, bool udp_slot_platform) {
     std::string out = fmt::format("{} slot{}\n", s.transport == dct::Transport::Tcp ? "TCP" : "UDP",
-                                  s.used ? " (used by the firmware)" : udp_slot_platform ? " (not in use)" : "");
+                                  s.used              ? " (used by the firmware)"
+                                  : udp_slot_platform ? " (not in use)"
+                                                      : "");
     out += fmt::format("  server key       {}\n", server_key_text(s.server_key));
     out += fmt::format("  server address   {}\n", address_text(s));
     // One line when every Device OS range ends up at the same place for the same reason.
@@ -172,8 +193,9 @@ std::string write_text(const ops::WriteOutcome& w, std::string_view what) {
     std::size_t changed = 0;
     for (const auto& c : w.changed) changed += c.length;
     if (w.dry_run)
-        return fmt::format("Dry run: would write {} bytes at DCT offset {} in one write ({} bytes change); nothing written.\n",
-                           w.write_length, w.write_offset, changed);
+        return fmt::format(
+            "Dry run: would write {} bytes at DCT offset {} in one write ({} bytes change); nothing written.\n",
+            w.write_length, w.write_offset, changed);
     std::string out = fmt::format("Wrote {} bytes at DCT offset {} in one write ({} bytes changed); read-back {}.\n",
                                   w.write_length, w.write_offset, changed, w.verified ? "verified" : "NOT verified");
     if (w.backup) out += fmt::format("Backup of the DCT before the write: {}\n", w.backup->string());
@@ -208,10 +230,18 @@ nlohmann::json device_key_json(const dct::DeviceKeyInfo& d) {
 std::string device_key_text(const dct::DeviceKeyInfo& d) {
     std::string key;
     switch (d.state) {
-    case dct::KeyState::Absent: key = "absent (image too short)"; break;
-    case dct::KeyState::Blank: key = "blank (first byte 0xFF)"; break;
-    case dct::KeyState::Zero: key = "all zero"; break;
-    case dct::KeyState::Garbage: key = fmt::format("garbage ({})", d.problem); break;
+    case dct::KeyState::Absent:
+        key = "absent (image too short)";
+        break;
+    case dct::KeyState::Blank:
+        key = "blank (first byte 0xFF)";
+        break;
+    case dct::KeyState::Zero:
+        key = "all zero";
+        break;
+    case dct::KeyState::Garbage:
+        key = fmt::format("garbage ({})", d.problem);
+        break;
     case dct::KeyState::Valid:
         key = fmt::format("{}, {} bytes, {}, public key SHA-256 {}", d.algorithm, d.der_length,
                           d.firmware_parser_ok ? "readable by Device OS" : "NOT readable by Device OS: " + d.problem,
@@ -239,10 +269,10 @@ nlohmann::json device_key_result_json(const ops::DeviceKeyResult& r, const dct::
 
 std::string device_key_result_text(const ops::DeviceKeyResult& r, const dct::Platform& platform) {
     const auto& slot = platform.slot(r.transport);
-    const std::string what =
-        fmt::format("{} device key (private DCT {}..{}, public DCT {}..{})", r.transport == dct::Transport::Tcp ? "TCP" : "UDP",
-                    slot.device_private_key_offset, slot.device_private_key_offset + slot.device_private_key_size - 1,
-                    slot.device_public_key_offset, slot.device_public_key_offset + slot.device_public_key_size - 1);
+    const std::string what = fmt::format(
+        "{} device key (private DCT {}..{}, public DCT {}..{})", r.transport == dct::Transport::Tcp ? "TCP" : "UDP",
+        slot.device_private_key_offset, slot.device_private_key_offset + slot.device_private_key_size - 1,
+        slot.device_public_key_offset, slot.device_public_key_offset + slot.device_public_key_size - 1);
     return fmt::format("{}\n{}\n  key:     {}, public key SHA-256 {}\n  before:  {}\n  after:   {}\n{}", r.source, what,
                        r.algorithm, r.public_fingerprint, device_key_text(r.before), device_key_text(r.after),
                        write_text(r.write, "The " + what));

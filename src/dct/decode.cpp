@@ -43,7 +43,7 @@ std::optional<keys::Key> parse_leading_der(ByteView bytes, Parse parse, std::siz
 ServerKeyInfo decode_server_key(Transport transport, ByteView key_area) {
     ServerKeyInfo info;
     const std::size_t expected = transport == Transport::Tcp ? kTcpServerKeySize : kUdpServerKeySize;
-    // The firmware's only check is the first byte (dct-format.md 4.2).
+    // The firmware's only check is the first byte (docs/dct-format.md 4.2).
     if (key_area[0] == 0xFF) {
         info.state = KeyState::Blank;
         return info;
@@ -76,7 +76,9 @@ ServerKeyInfo decode_server_key(Transport transport, ByteView key_area) {
 }
 
 bool is_particle_host(std::string_view host) {
-    auto ends_with = [&](std::string_view s) { return host.size() >= s.size() && host.substr(host.size() - s.size()) == s; };
+    auto ends_with = [&](std::string_view s) {
+        return host.size() >= s.size() && host.substr(host.size() - s.size()) == s;
+    };
     return host == "device.spark.io" || ends_with(".particle.io") || ends_with(".spark.io");
 }
 
@@ -106,10 +108,10 @@ ConnectionTarget connection_target(const SlotLayout& slot, const DecodedAddress&
         t.connects = true;
         t.host = expand_id(std::string(slot.default_host), device_id, range);
         t.port = slot.default_port;
-        t.reason = restores_backup
-                       ? fmt::format("address type {} is invalid: the firmware substitutes {} in RAM", a.type_byte,
-                                     slot.default_host)
-                       : fmt::format("address type {} is invalid: the firmware defaults to {}", a.type_byte, slot.default_host);
+        t.reason = restores_backup ? fmt::format("address type {} is invalid: the firmware substitutes {} in RAM",
+                                                 a.type_byte, slot.default_host)
+                                   : fmt::format("address type {} is invalid: the firmware defaults to {}", a.type_byte,
+                                                 slot.default_host);
     } else {
         t.host = a.type == AddressType::Domain ? expand_id(a.host, device_id, range) : a.host;
         t.connects = !t.host.empty();
@@ -134,7 +136,7 @@ std::optional<keys::Key> stored_device_private_key(const SlotLayout& slot, ByteV
     info.state = KeyState::Absent;
     if (!area) return std::nullopt;
     const bool tcp = slot.transport == Transport::Tcp;
-    // The firmware's only "missing key" test is the first byte (dct-format.md 5.4).
+    // The firmware's only "missing key" test is the first byte (docs/dct-format.md 5.4).
     if ((*area)[0] == 0xFF) {
         info.state = KeyState::Blank;
         return std::nullopt;
@@ -148,8 +150,9 @@ std::optional<keys::Key> stored_device_private_key(const SlotLayout& slot, ByteV
                                  &info.der_length);
     if (!key) {
         info.state = KeyState::Garbage;
-        info.problem = looks_like_pkcs8(*area) ? "PKCS#8 PrivateKeyInfo (OpenSSL 3's default DER), which Device OS cannot read"
-                                               : (tcp ? "not a PKCS#1 RSA private key" : "not a SEC1 EC private key");
+        info.problem = looks_like_pkcs8(*area)
+                           ? "PKCS#8 PrivateKeyInfo (OpenSSL 3's default DER), which Device OS cannot read"
+                           : (tcp ? "not a PKCS#1 RSA private key" : "not a SEC1 EC private key");
         return std::nullopt;
     }
     info.state = KeyState::Valid;
@@ -168,8 +171,10 @@ DeviceKeyInfo decode_device_key(const SlotLayout& slot, ByteView image) {
         info.algorithm = key->algorithm_name();
         info.public_fingerprint = keys::fingerprint(*key);
         if (tcp) {
-            if (key->bits() != 1024) info.problem = fmt::format("{}: the TCP slot needs RSA-1024", info.algorithm);
-            else if (auto p = keys::firmware_rsa_layout_problem(priv_area->first(info.der_length))) info.problem = *p;
+            if (key->bits() != 1024)
+                info.problem = fmt::format("{}: the TCP slot needs RSA-1024", info.algorithm);
+            else if (auto p = keys::firmware_rsa_layout_problem(priv_area->first(info.der_length)))
+                info.problem = *p;
         } else if (key->curve() != "prime256v1") {
             info.problem = fmt::format("{}: the UDP slot needs EC P-256", info.algorithm);
         }
@@ -180,7 +185,7 @@ DeviceKeyInfo decode_device_key(const SlotLayout& slot, ByteView image) {
     if (!pub_area) return info;
     ByteView pub_der = *pub_area;
     if (!tcp && (*pub_area)[0] == 0x00) {
-        // 0.8.0+ firmware right-aligns the 91-byte SPKI in the 128-byte field (dct-format.md 5.3).
+        // 0.8.0+ firmware right-aligns the 91-byte SPKI in the 128-byte field (docs/dct-format.md 5.3).
         const auto first = std::find_if(pub_area->begin(), pub_area->end(), [](auto b) { return b != 0x00; });
         pub_der = pub_area->subspan(static_cast<std::size_t>(first - pub_area->begin()));
         info.public_key_alignment = "right";
@@ -194,9 +199,12 @@ DeviceKeyInfo decode_device_key(const SlotLayout& slot, ByteView image) {
     }
     std::size_t pub_len = 0;
     const auto pub = parse_leading_der(pub_der, keys::parse_spki_der, &pub_len);
-    if (!pub) info.public_key = PublicKeyState::Garbage;
-    else if (!key) info.public_key = PublicKeyState::NoPrivateKey;
-    else info.public_key = pub->same_public_key(*key) ? PublicKeyState::Matches : PublicKeyState::Mismatch;
+    if (!pub)
+        info.public_key = PublicKeyState::Garbage;
+    else if (!key)
+        info.public_key = PublicKeyState::NoPrivateKey;
+    else
+        info.public_key = pub->same_public_key(*key) ? PublicKeyState::Matches : PublicKeyState::Mismatch;
     if (tcp && pub && pub_len != kTcpDevicePublicKeyDerSize) info.public_key = PublicKeyState::Garbage;
     return info;
 }
@@ -255,11 +263,16 @@ OtherFields decode_other_fields(const Platform& p, ByteView image) {
 
 std::string_view os_range_name(OsRange r) {
     switch (r) {
-    case OsRange::UpTo06x: return "0.6.x and earlier";
-    case OsRange::From070To10x: return "0.7.0 to 1.0.x";
-    case OsRange::From110To15x: return "1.1.0 to 1.5.x";
-    case OsRange::From2x: return "2.x";
-    case OsRange::From3x: return "3.x";
+    case OsRange::UpTo06x:
+        return "0.6.x and earlier";
+    case OsRange::From070To10x:
+        return "0.7.0 to 1.0.x";
+    case OsRange::From110To15x:
+        return "1.1.0 to 1.5.x";
+    case OsRange::From2x:
+        return "2.x";
+    case OsRange::From3x:
+        return "3.x";
     }
     return "?";
 }
@@ -282,38 +295,53 @@ OsRange parse_os_version(std::string_view text) {
 
 std::string_view key_state_name(KeyState s) {
     switch (s) {
-    case KeyState::Absent: return "absent";
-    case KeyState::Blank: return "blank";
-    case KeyState::Zero: return "zero";
-    case KeyState::Valid: return "valid";
-    case KeyState::Garbage: return "garbage";
+    case KeyState::Absent:
+        return "absent";
+    case KeyState::Blank:
+        return "blank";
+    case KeyState::Zero:
+        return "zero";
+    case KeyState::Valid:
+        return "valid";
+    case KeyState::Garbage:
+        return "garbage";
     }
     return "?";
 }
 
 std::string_view public_key_state_name(PublicKeyState s) {
     switch (s) {
-    case PublicKeyState::Absent: return "absent";
-    case PublicKeyState::Blank: return "blank";
-    case PublicKeyState::Matches: return "matches";
-    case PublicKeyState::Mismatch: return "mismatch";
-    case PublicKeyState::Garbage: return "garbage";
-    case PublicKeyState::NoPrivateKey: return "no-private-key";
+    case PublicKeyState::Absent:
+        return "absent";
+    case PublicKeyState::Blank:
+        return "blank";
+    case PublicKeyState::Matches:
+        return "matches";
+    case PublicKeyState::Mismatch:
+        return "mismatch";
+    case PublicKeyState::Garbage:
+        return "garbage";
+    case PublicKeyState::NoPrivateKey:
+        return "no-private-key";
     }
     return "?";
 }
 
 std::string_view severity_name(Severity s) {
     switch (s) {
-    case Severity::Error: return "error";
-    case Severity::Warning: return "warning";
-    case Severity::Info: return "info";
+    case Severity::Error:
+        return "error";
+    case Severity::Warning:
+        return "warning";
+    case Severity::Info:
+        return "info";
     }
     return "?";
 }
 
 bool DctReport::has_errors() const {
-    return std::any_of(findings.begin(), findings.end(), [](const Finding& f) { return f.severity == Severity::Error; });
+    return std::any_of(findings.begin(), findings.end(),
+                       [](const Finding& f) { return f.severity == Severity::Error; });
 }
 
 std::optional<std::string> stored_device_id(const Platform& platform, ByteView image) {
@@ -335,10 +363,11 @@ std::optional<ByteView> field_bytes(const Platform& platform, ByteView image, st
 
 DctReport decode_dct(const Platform& platform, ByteView image, const DecodeOptions& options) {
     if (image.size() < kAppDctSizeV060 || image.size() > kDfuWindowSize)
-        throw Error(ErrorKind::InvalidInput,
-                    fmt::format("DCT image is {} bytes; expected {} (a Device OS 0.6.x DCT) to {} (the whole DFU window)",
-                                image.size(), kAppDctSizeV060, kDfuWindowSize),
-                    "dump the DCT with `photon-dct backup` or `dfu-util -a 1 -s 0:16384 -U unit.dct`");
+        throw Error(
+            ErrorKind::InvalidInput,
+            fmt::format("DCT image is {} bytes; expected {} (a Device OS 0.6.x DCT) to {} (the whole DFU window)",
+                        image.size(), kAppDctSizeV060, kDfuWindowSize),
+            "dump the DCT with `photon-dct backup` or `dfu-util -a 1 -s 0:16384 -U unit.dct`");
     DctReport r;
     r.platform = &platform;
     r.image_size = image.size();
@@ -347,8 +376,10 @@ DctReport decode_dct(const Platform& platform, ByteView image, const DecodeOptio
     r.fields = decode_other_fields(platform, image);
 
     std::vector<OsRange> ranges;
-    if (options.os_range) ranges = {*options.os_range};
-    else ranges = {OsRange::UpTo06x, OsRange::From070To10x, OsRange::From110To15x, OsRange::From2x, OsRange::From3x};
+    if (options.os_range)
+        ranges = {*options.os_range};
+    else
+        ranges = {OsRange::UpTo06x, OsRange::From070To10x, OsRange::From110To15x, OsRange::From2x, OsRange::From3x};
 
     r.active_transport = active_transport(platform, image);
     r.tcp = decode_slot(platform.tcp, r.active_transport == Transport::Tcp, image, ranges, r.fields.device_id);

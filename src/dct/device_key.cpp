@@ -18,7 +18,8 @@ bool looks_like_pkcs8(ByteView der) {
 
 DeviceKeySlotBytes encode_device_key_slots(const SlotLayout& slot, const keys::Key& key) {
     if (!key.is_private())
-        throw Error(ErrorKind::InvalidInput, "the device key file holds a public key; the device slot needs the private key",
+        throw Error(ErrorKind::InvalidInput,
+                    "the device key file holds a public key; the device slot needs the private key",
                     "pass the device's private key (e.g. the .pem saved by new-device-key or a backup)");
     DeviceKeySlotBytes out;
     Bytes priv;
@@ -32,7 +33,8 @@ DeviceKeySlotBytes encode_device_key_slots(const SlotLayout& slot, const keys::K
             throw Error(ErrorKind::InvalidInput, "device key's public exponent is not 65537", hint);
         priv = key.pkcs1_private_der();
         if (auto problem = keys::firmware_rsa_layout_problem(priv))
-            throw Error(ErrorKind::InvalidInput, "Device OS's fixed-position key parser would misread this key: " + *problem,
+            throw Error(ErrorKind::InvalidInput,
+                        "Device OS's fixed-position key parser would misread this key: " + *problem,
                         "generate another key (new-device-key only makes keys the firmware reads correctly)");
         pub = key.spki_der();
         out.public_slot.assign(slot.device_public_key_size, 0x00);

@@ -1,5 +1,5 @@
 // The diagnosis rules: from a decoded DCT to findings a technician can act on. Each rule states
-// what the firmware will do (dct-format.md 3.5, 4.2, 5.4, 7.5) and the command that fixes it.
+// what the firmware will do (docs/dct-format.md 3.5, 4.2, 5.4, 7.5) and the command that fixes it.
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -59,7 +59,8 @@ void diagnose_server(const SlotInfo& s, FindingList& out) {
     const bool particle_key = key.state == KeyState::Valid && key.particle_production;
 
     switch (key.state) {
-    case KeyState::Absent: break;
+    case KeyState::Absent:
+        break;
     case KeyState::Blank:
         out.add(Severity::Error, "server-key-blank", fmt::format("{} server public key is blank", slot),
                 "Device OS 0.6.x and earlier cannot complete the handshake; 0.7.0 and later substitute Particle's "
@@ -84,7 +85,8 @@ void diagnose_server(const SlotInfo& s, FindingList& out) {
     if (!s.address_present || s.targets.empty()) return;
     if (addr.type == AddressType::Invalid) {
         const bool blank = addr.type_byte == 0xFF;
-        const std::string what = blank ? "server address blank" : fmt::format("server address invalid (type 0x{:02x})", addr.type_byte);
+        const std::string what =
+            blank ? "server address blank" : fmt::format("server address invalid (type 0x{:02x})", addr.type_byte);
         if (particle_key) {
             out.add(Severity::Info, blank ? "server-address-blank" : "server-address-invalid",
                     fmt::format("{}; the server key is Particle's production key", what),
@@ -135,10 +137,10 @@ void diagnose_server(const SlotInfo& s, FindingList& out) {
 void diagnose_device_key(const SlotInfo& s, FindingList& out) {
     const auto& k = s.device_key;
     const std::string proto = protocol_arg(s);
-    const std::string restore_fix =
-        fmt::format("restore --from BACKUP.dct --only device-key{}", proto);
+    const std::string restore_fix = fmt::format("restore --from BACKUP.dct --only device-key{}", proto);
     switch (k.state) {
-    case KeyState::Absent: return;
+    case KeyState::Absent:
+        return;
     case KeyState::Blank:
         out.add(Severity::Error, "device-key-blank", "device private key is blank",
                 "at the next boot the firmware generates a new key that your cloud has never seen, and the cloud "
@@ -149,7 +151,8 @@ void diagnose_device_key(const SlotInfo& s, FindingList& out) {
     case KeyState::Garbage:
         out.add(Severity::Error, "device-key-invalid",
                 fmt::format("device private key is {} ({})", key_state_name(k.state), k.problem),
-                "the firmware never regenerates a key whose first byte is not 0xFF; every handshake fails", restore_fix);
+                "the firmware never regenerates a key whose first byte is not 0xFF; every handshake fails",
+                restore_fix);
         return;
     case KeyState::Valid:
         if (!k.firmware_parser_ok)
@@ -160,8 +163,9 @@ void diagnose_device_key(const SlotInfo& s, FindingList& out) {
     }
     if (k.public_key == PublicKeyState::Mismatch || k.public_key == PublicKeyState::Garbage)
         out.add(Severity::Warning, "device-public-key-mismatch",
-                fmt::format("stored device public key {} the private key",
-                            k.public_key == PublicKeyState::Mismatch ? "does not match" : "is unreadable, not derived from"),
+                fmt::format("stored device public key {} the private key", k.public_key == PublicKeyState::Mismatch
+                                                                               ? "does not match"
+                                                                               : "is unreadable, not derived from"),
                 "the firmware rewrites it from the private key at its next cloud connection; until then tools that "
                 "read it get the wrong key");
 }

@@ -7,7 +7,7 @@
 namespace photon_dct::dct {
 namespace {
 
-// application_dct_t as of Device OS 2.3.1 (dct-format.md section 2). server_address is not a
+// application_dct_t as of Device OS 2.3.1 (docs/dct-format.md section 2). server_address is not a
 // struct member but the firmware's DCT_SERVER_ADDRESS_OFFSET inside server_public_key.
 constexpr std::array kGen2Fields{
     FieldSpec{"system_flags", 0, 32, "legacy system flags (used by Device OS <= 0.6.x)"},
@@ -55,7 +55,8 @@ constexpr SlotLayout kUdpSlot{Transport::Udp, 3298, 320, 192, 258, 3106, 192, 29
 const std::array kPlatforms{
     Platform{PlatformId::Photon, "photon", "Photon", 0x2b04, 0xd006, 0xc006, false, kTcpSlot, kUdpSlot, kGen2Fields},
     Platform{PlatformId::P1, "p1", "P1", 0x2b04, 0xd008, 0xc008, false, kTcpSlot, kUdpSlot, kGen2Fields},
-    Platform{PlatformId::Electron, "electron", "Electron", 0x2b04, 0xd00a, 0xc00a, true, kTcpSlot, kUdpSlot, kGen2Fields},
+    Platform{PlatformId::Electron, "electron", "Electron", 0x2b04, 0xd00a, 0xc00a, true, kTcpSlot, kUdpSlot,
+             kGen2Fields},
 };
 
 } // namespace

@@ -13,11 +13,11 @@ namespace {
 
 constexpr std::size_t kAddressBlockSize = 128;
 constexpr std::size_t kPortOffsetInAddress = 66;
-constexpr std::size_t kMaxDomainLength = 63;     // firmware's own writer limit (dct-format.md 3.3)
+constexpr std::size_t kMaxDomainLength = 63;       // firmware's own writer limit (docs/dct-format.md 3.3)
 constexpr std::uint8_t kGen2MaxDomainLength = 126; // what the Gen 2 parser accepts
 
 // The only TCP server key layout the handshake can use: it reads the modulus at offset 33 and
-// assumes e = 65537 (dct-format.md 4.1).
+// assumes e = 65537 (docs/dct-format.md 4.1).
 constexpr std::uint8_t kRsa2048SpkiPrefix[] = {0x30, 0x82, 0x01, 0x22, 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48,
                                                0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00, 0x03, 0x82, 0x01,
                                                0x0f, 0x00, 0x30, 0x82, 0x01, 0x0a, 0x02, 0x82, 0x01, 0x01, 0x00};
@@ -40,7 +40,8 @@ Ipv4Host parse_ipv4(std::string_view text) {
     std::size_t pos = 0;
     while (true) {
         const std::size_t dot = text.find('.', pos);
-        const std::string_view octet = text.substr(pos, dot == std::string_view::npos ? std::string_view::npos : dot - pos);
+        const std::string_view octet =
+            text.substr(pos, dot == std::string_view::npos ? std::string_view::npos : dot - pos);
         if (part == 4) invalid_host(text, "an IPv4 address has exactly four parts", hint);
         if (octet.empty()) invalid_host(text, "empty part in IPv4 address", hint);
         if (octet.size() > 1 && octet[0] == '0')
@@ -109,7 +110,8 @@ Host parse_host(std::string_view text) {
 }
 
 std::uint16_t parse_port(std::string_view text) {
-    const std::string hint = "give a port from 1 to 65534, or leave --port out for the firmware default (5683 TCP, 5684 UDP)";
+    const std::string hint =
+        "give a port from 1 to 65534, or leave --port out for the firmware default (5683 TCP, 5684 UDP)";
     unsigned long value = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (text.empty() || ec != std::errc{} || end != text.data() + text.size())
@@ -123,7 +125,8 @@ std::uint16_t parse_port(std::string_view text) {
 
 Bytes server_key_der_for_slot(Transport transport, const keys::Key& key) {
     if (transport == Transport::Tcp) {
-        const std::string hint = "the TCP server key must be RSA-2048 with public exponent 65537 (e.g. your spark-server's default_key.pub.pem)";
+        const std::string hint = "the TCP server key must be RSA-2048 with public exponent 65537 (e.g. your "
+                                 "spark-server's default_key.pub.pem)";
         if (key.type() != keys::KeyType::Rsa || key.bits() != 2048)
             throw Error(ErrorKind::InvalidInput,
                         fmt::format("server key is {}, the TCP slot needs RSA-2048", key.algorithm_name()), hint);
@@ -136,10 +139,11 @@ Bytes server_key_der_for_slot(Transport transport, const keys::Key& key) {
                                std::equal(std::begin(kRsaExponentSuffix), std::end(kRsaExponentSuffix),
                                           der.end() - static_cast<std::ptrdiff_t>(sizeof kRsaExponentSuffix));
         if (!layout_ok)
-            throw Error(ErrorKind::InvalidInput,
-                        fmt::format("server key DER is {} bytes, not the 294-byte layout the device reads at fixed offsets",
-                                    der.size()),
-                        hint);
+            throw Error(
+                ErrorKind::InvalidInput,
+                fmt::format("server key DER is {} bytes, not the 294-byte layout the device reads at fixed offsets",
+                            der.size()),
+                hint);
         return der;
     }
     if (key.type() != keys::KeyType::Ec || key.curve() != "prime256v1")
@@ -194,18 +198,22 @@ DecodedAddress decode_address(ByteView address) {
         d.ipv4_length_mismatch = d.length_byte != 4;
         const bool all0 = address[2] == 0 && address[3] == 0 && address[4] == 0 && address[5] == 0;
         const bool all1 = address[2] == 255 && address[3] == 255 && address[4] == 255 && address[5] == 255;
-        if (d.ipv4_length_mismatch) d.strict_rule_broken = fmt::format("IPv4 length byte is {}, not 4", d.length_byte);
-        else if (all0 || all1) d.strict_rule_broken = fmt::format("{} is not a usable server address", d.host);
+        if (d.ipv4_length_mismatch)
+            d.strict_rule_broken = fmt::format("IPv4 length byte is {}, not 4", d.length_byte);
+        else if (all0 || all1)
+            d.strict_rule_broken = fmt::format("{} is not a usable server address", d.host);
     } else if (d.type_byte == 0x01 && d.length_byte <= kGen2MaxDomainLength) {
         d.type = AddressType::Domain;
         d.host.assign(reinterpret_cast<const char*>(address.data() + 2), d.length_byte);
         d.domain_overlaps_port = 2 + std::size_t{d.length_byte} > kPortOffsetInAddress;
         d.domain_has_unprintable =
             std::any_of(d.host.begin(), d.host.end(), [](char c) { return c < 0x21 || c > 0x7e; });
-        if (d.length_byte == 0) d.strict_rule_broken = "empty host name";
+        if (d.length_byte == 0)
+            d.strict_rule_broken = "empty host name";
         else if (d.length_byte > kMaxDomainLength)
             d.strict_rule_broken = fmt::format("host name is {} bytes, more than 63", d.length_byte);
-        else if (d.domain_has_unprintable) d.strict_rule_broken = "host name has unprintable bytes";
+        else if (d.domain_has_unprintable)
+            d.strict_rule_broken = "host name has unprintable bytes";
     } else {
         d.type = AddressType::Invalid;
     }

@@ -17,9 +17,7 @@ constexpr std::uint8_t kTypeInterface = 0x04;
     throw Error(ErrorKind::DfuProtocol, "malformed USB configuration descriptor: " + why);
 }
 
-std::uint16_t le16(ByteView b, std::size_t at) {
-    return static_cast<std::uint16_t>(b[at] | (b[at + 1] << 8));
-}
+std::uint16_t le16(ByteView b, std::size_t at) { return static_cast<std::uint16_t>(b[at] | (b[at + 1] << 8)); }
 
 } // namespace
 
@@ -50,8 +48,7 @@ DfuInterface parse_dfu_interface(ByteView config) {
             const std::uint8_t number = d[2];
             const bool is_dfu = d[5] == kDfuInterfaceClass && d[6] == kDfuInterfaceSubclass;
             if (is_dfu && d[7] == kDfuProtocolRuntime) saw_runtime = true;
-            if (is_dfu && d[7] != kDfuProtocolRuntime &&
-                (!found || found->interface_number == number)) {
+            if (is_dfu && d[7] != kDfuProtocolRuntime && (!found || found->interface_number == number)) {
                 if (!found) {
                     found.emplace();
                     found->interface_number = number;
@@ -83,9 +80,8 @@ DfuInterface parse_dfu_interface(ByteView config) {
                     "put it into DFU mode (hold SETUP, tap RESET, release SETUP when the LED blinks yellow)");
     }
     if (!functional) {
-        throw Error(ErrorKind::DfuProtocol,
-                    "the DFU interface " + std::to_string(found->interface_number) +
-                        " has no DFU functional descriptor (type 0x21)");
+        throw Error(ErrorKind::DfuProtocol, "the DFU interface " + std::to_string(found->interface_number) +
+                                                " has no DFU functional descriptor (type 0x21)");
     }
     found->functional = *functional;
     // Protocol 0 counts as DFU mode only for DfuSe devices (bcdDFUVersion 0x011A).
@@ -94,10 +90,9 @@ DfuInterface parse_dfu_interface(ByteView config) {
         if (alt.protocol == kDfuProtocolDfuMode || (alt.protocol == 0 && found->is_dfuse())) any_dfu_mode = true;
     }
     if (!any_dfu_mode) {
-        throw Error(ErrorKind::DeviceNotInDfuMode,
-                    "the DFU interface " + std::to_string(found->interface_number) +
-                        " does not report DFU mode (bInterfaceProtocol " +
-                        std::to_string(found->alts.front().protocol) + ")");
+        throw Error(ErrorKind::DeviceNotInDfuMode, "the DFU interface " + std::to_string(found->interface_number) +
+                                                       " does not report DFU mode (bInterfaceProtocol " +
+                                                       std::to_string(found->alts.front().protocol) + ")");
     }
     return *found;
 }

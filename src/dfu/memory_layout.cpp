@@ -36,8 +36,7 @@ public:
 
 private:
     [[noreturn]] void fail(const std::string& why) const {
-        throw Error(ErrorKind::DfuProtocol, "malformed DfuSe memory layout \"" +
-                                                std::string(text_) + "\": " + why +
+        throw Error(ErrorKind::DfuProtocol, "malformed DfuSe memory layout \"" + std::string(text_) + "\": " + why +
                                                 " (at character " + std::to_string(pos_) + ")");
     }
 
@@ -54,10 +53,14 @@ private:
         while (pos_ < text_.size()) {
             const char c = text_[pos_];
             int d;
-            if (c >= '0' && c <= '9') d = c - '0';
-            else if (base == 16 && c >= 'a' && c <= 'f') d = c - 'a' + 10;
-            else if (base == 16 && c >= 'A' && c <= 'F') d = c - 'A' + 10;
-            else break;
+            if (c >= '0' && c <= '9')
+                d = c - '0';
+            else if (base == 16 && c >= 'a' && c <= 'f')
+                d = c - 'a' + 10;
+            else if (base == 16 && c >= 'A' && c <= 'F')
+                d = c - 'A' + 10;
+            else
+                break;
             value = value * static_cast<std::uint64_t>(base) + static_cast<std::uint64_t>(d);
             if (value > std::numeric_limits<std::uint32_t>::max()) fail(std::string(what) + " is too large");
             ++digits;
@@ -104,8 +107,8 @@ private:
             const std::uint64_t end = address + count * size;
             if (end > std::uint64_t{1} << 32) fail("segment extends past 4 GiB");
             layout.segments.push_back(MemorySegment{static_cast<std::uint32_t>(address),
-                                                    static_cast<std::uint32_t>(count),
-                                                    static_cast<std::uint32_t>(size), type});
+                                                    static_cast<std::uint32_t>(count), static_cast<std::uint32_t>(size),
+                                                    type});
             address = end;
             if (at(',')) {
                 ++pos_;
@@ -131,8 +134,7 @@ const MemorySegment* MemoryLayout::find(std::uint64_t address) const {
     return nullptr;
 }
 
-bool MemoryLayout::covers(std::uint64_t address, std::uint64_t length,
-                          std::uint8_t required_attributes) const {
+bool MemoryLayout::covers(std::uint64_t address, std::uint64_t length, std::uint8_t required_attributes) const {
     std::uint64_t cursor = address;
     const std::uint64_t end = address + length;
     while (cursor < end) {

@@ -9,10 +9,9 @@ namespace photon_dct::dfu {
 namespace {
 
 constexpr std::array<std::string_view, 11> kStateNames{
-    "appIDLE",          "appDETACH",   "dfuIDLE",
-    "dfuDNLOAD_SYNC",   "dfuDNBUSY",   "dfuDNLOAD_IDLE",
-    "dfuMANIFEST_SYNC", "dfuMANIFEST", "dfuMANIFEST_WAIT_RESET",
-    "dfuUPLOAD_IDLE",   "dfuERROR",
+    "appIDLE",        "appDETACH",        "dfuIDLE",     "dfuDNLOAD_SYNC",         "dfuDNBUSY",
+    "dfuDNLOAD_IDLE", "dfuMANIFEST_SYNC", "dfuMANIFEST", "dfuMANIFEST_WAIT_RESET", "dfuUPLOAD_IDLE",
+    "dfuERROR",
 };
 
 struct StatusText {
@@ -59,20 +58,16 @@ std::string status_description(Status status) {
     return "the device reports a status code that DFU 1.1 does not define";
 }
 
-std::string describe_status(Status status) {
-    return status_name(status) + " (" + status_description(status) + ")";
-}
+std::string describe_status(Status status) { return status_name(status) + " (" + status_description(status) + ")"; }
 
 StatusReply parse_status_reply(ByteView reply) {
     if (reply.size() < 6) {
         throw Error(ErrorKind::DfuProtocol,
-                    "DFU GETSTATUS reply is " + std::to_string(reply.size()) +
-                        " bytes long, expected 6");
+                    "DFU GETSTATUS reply is " + std::to_string(reply.size()) + " bytes long, expected 6");
     }
     StatusReply out;
     out.status = static_cast<Status>(reply[0]);
-    out.poll_timeout_ms = static_cast<std::uint32_t>(reply[1]) |
-                          (static_cast<std::uint32_t>(reply[2]) << 8) |
+    out.poll_timeout_ms = static_cast<std::uint32_t>(reply[1]) | (static_cast<std::uint32_t>(reply[2]) << 8) |
                           (static_cast<std::uint32_t>(reply[3]) << 16);
     out.state = static_cast<State>(reply[4]);
     out.string_index = reply[5];

@@ -28,13 +28,20 @@ std::string hex16(std::uint16_t value) {
 
 std::string request_name(Request r) {
     switch (r) {
-    case Request::Detach: return "DETACH";
-    case Request::Dnload: return "DNLOAD";
-    case Request::Upload: return "UPLOAD";
-    case Request::GetStatus: return "GETSTATUS";
-    case Request::ClrStatus: return "CLRSTATUS";
-    case Request::GetState: return "GETSTATE";
-    case Request::Abort: return "ABORT";
+    case Request::Detach:
+        return "DETACH";
+    case Request::Dnload:
+        return "DNLOAD";
+    case Request::Upload:
+        return "UPLOAD";
+    case Request::GetStatus:
+        return "GETSTATUS";
+    case Request::ClrStatus:
+        return "CLRSTATUS";
+    case Request::GetState:
+        return "GETSTATE";
+    case Request::Abort:
+        return "ABORT";
     }
     return "request " + std::to_string(static_cast<int>(r));
 }
@@ -57,10 +64,9 @@ DfuseSession::DfuseSession(ControlTransport& transport, SessionOptions options)
     const Bytes config = transport_.configuration_descriptor();
     interface_ = parse_dfu_interface(config);
     if (!interface_.is_dfuse()) {
-        throw Error(ErrorKind::DfuProtocol,
-                    "the DFU interface speaks DFU version " +
-                        hex16(interface_.functional.dfu_version) +
-                        ", not DfuSe (0x011a); this is not a Particle/STM32 bootloader");
+        throw Error(ErrorKind::DfuProtocol, "the DFU interface speaks DFU version " +
+                                                hex16(interface_.functional.dfu_version) +
+                                                ", not DfuSe (0x011a); this is not a Particle/STM32 bootloader");
     }
     if (interface_.functional.transfer_size == 0) {
         throw Error(ErrorKind::DfuProtocol, "the DFU functional descriptor gives wTransferSize 0");
@@ -111,12 +117,11 @@ void DfuseSession::select_alt(std::string_view wanted) {
     for (const auto& alt : alts_) {
         if (!found.empty()) found += ", ";
         const auto alt_name = memory_layout_name(alt.raw_name);
-        found += "\"" + (alt_name ? *alt_name : alt.raw_name) + "\" (alt " +
-                 std::to_string(alt.alternate_setting) + ")";
+        found +=
+            "\"" + (alt_name ? *alt_name : alt.raw_name) + "\" (alt " + std::to_string(alt.alternate_setting) + ")";
     }
     if (found.empty()) found = "none";
-    throw Error(ErrorKind::DfuProtocol,
-                "the device has no DFU memory named \"" + name + "\"; it offers: " + found);
+    throw Error(ErrorKind::DfuProtocol, "the device has no DFU memory named \"" + name + "\"; it offers: " + found);
 }
 
 const MemoryLayout& DfuseSession::layout() const {
@@ -128,12 +133,10 @@ const MemoryLayout& DfuseSession::layout() const {
 
 void DfuseSession::require_usable(const char* what) const {
     if (left_) {
-        throw Error(ErrorKind::Internal,
-                    std::string("DfuseSession: ") + what + " after the device left DFU mode");
+        throw Error(ErrorKind::Internal, std::string("DfuseSession: ") + what + " after the device left DFU mode");
     }
     if (!selected_alt_) {
-        throw Error(ErrorKind::Internal,
-                    std::string("DfuseSession: ") + what + " before select_alt");
+        throw Error(ErrorKind::Internal, std::string("DfuseSession: ") + what + " before select_alt");
     }
 }
 
@@ -141,30 +144,32 @@ void DfuseSession::trace(const std::string& line) const {
     if (options_.trace) options_.trace(line);
 }
 
-std::size_t DfuseSession::control(std::uint8_t request_type, Request request,
-                                  std::uint16_t value, std::span<std::uint8_t> data,
-                                  const std::string& what) {
+std::size_t DfuseSession::control(std::uint8_t request_type, Request request, std::uint16_t value,
+                                  std::span<std::uint8_t> data, const std::string& what) {
     if (pending_wait_.count() > 0) {
         options_.sleep(pending_wait_);
         pending_wait_ = std::chrono::milliseconds{0};
     }
     ++counters_.control_transfers;
     switch (request) {
-    case Request::GetStatus: ++counters_.status_polls; break;
-    case Request::Upload: ++counters_.uploads; break;
+    case Request::GetStatus:
+        ++counters_.status_polls;
+        break;
+    case Request::Upload:
+        ++counters_.uploads;
+        break;
     case Request::Dnload:
         if (value >= kDfuseFirstDataBlock && !data.empty()) ++counters_.data_downloads;
         if (value == 0 && !data.empty() && data[0] == kDfuseSetAddress) ++counters_.set_address_commands;
         if (value == 0 && !data.empty() && data[0] == kDfuseErase) ++counters_.erase_commands;
         break;
-    default: break;
+    default:
+        break;
     }
-    const ControlSetup setup{request_type, static_cast<std::uint8_t>(request), value,
-                             interface_.interface_number};
+    const ControlSetup setup{request_type, static_cast<std::uint8_t>(request), value, interface_.interface_number};
     std::string line;
     if (options_.trace) {
-        line = request_name(request) + " wValue=" + std::to_string(value) +
-               " wLength=" + std::to_string(data.size());
+        line = request_name(request) + " wValue=" + std::to_string(value) + " wLength=" + std::to_string(data.size());
         if (request_type == kRequestTypeClassOut && !data.empty() && data.size() <= 8) {
             line += " [" + to_hex(ByteView(data.data(), data.size())) + "]";
         }
@@ -198,15 +203,11 @@ void DfuseSession::clear_status(const std::string& what) {
     control(kRequestTypeClassOut, Request::ClrStatus, 0, {}, what);
 }
 
-void DfuseSession::abort(const std::string& what) {
-    control(kRequestTypeClassOut, Request::Abort, 0, {}, what);
-}
+void DfuseSession::abort(const std::string& what) { control(kRequestTypeClassOut, Request::Abort, 0, {}, what); }
 
-void DfuseSession::fail_status(const StatusReply& st, const std::string& what,
-                               std::uint32_t address) const {
+void DfuseSession::fail_status(const StatusReply& st, const std::string& what, std::uint32_t address) const {
     throw Error(ErrorKind::DfuProtocol, "DFU status " + describe_status(st.status) + " in state " +
-                                            state_name(st.state) + " during " + what + " at " +
-                                            hex32(address));
+                                            state_name(st.state) + " during " + what + " at " + hex32(address));
 }
 
 void DfuseSession::bring_to_idle(const std::string& what) {
@@ -238,19 +239,16 @@ void DfuseSession::bring_to_idle(const std::string& what) {
         case State::dfuMANIFEST:
         case State::dfuMANIFEST_WAIT_RESET:
             throw Error(ErrorKind::DfuProtocol,
-                        "the device is leaving DFU mode (state " + state_name(st.state) +
-                            ") during " + what,
+                        "the device is leaving DFU mode (state " + state_name(st.state) + ") during " + what,
                         "wait for it to reset, then put it back into DFU mode");
         default:
-            throw Error(ErrorKind::DfuProtocol, "the device reports " + state_name(st.state) +
-                                                    " (status " + describe_status(st.status) +
-                                                    ") during " + what);
+            throw Error(ErrorKind::DfuProtocol, "the device reports " + state_name(st.state) + " (status " +
+                                                    describe_status(st.status) + ") during " + what);
         }
     }
     throw Error(ErrorKind::DfuProtocol,
-                "could not bring the device to dfuIDLE during " + what + " after " +
-                    std::to_string(kMaxIdleAttempts) + " attempts; last state " +
-                    state_name(st.state) + ", status " + describe_status(st.status),
+                "could not bring the device to dfuIDLE during " + what + " after " + std::to_string(kMaxIdleAttempts) +
+                    " attempts; last state " + state_name(st.state) + ", status " + describe_status(st.status),
                 "reset the unit and put it back into DFU mode");
 }
 
@@ -258,14 +256,12 @@ void DfuseSession::abort_to_idle(const std::string& what) {
     abort(what);
     const StatusReply st = get_status(what);
     if (st.state != State::dfuIDLE) {
-        throw Error(ErrorKind::DfuProtocol, "expected dfuIDLE after ABORT during " + what +
-                                                ", the device reports " + state_name(st.state) +
-                                                " with status " + describe_status(st.status));
+        throw Error(ErrorKind::DfuProtocol, "expected dfuIDLE after ABORT during " + what + ", the device reports " +
+                                                state_name(st.state) + " with status " + describe_status(st.status));
     }
     if (st.status != Status::OK) {
-        throw Error(ErrorKind::DfuProtocol, "DFU status " + describe_status(st.status) +
-                                                " in state " + state_name(st.state) +
-                                                " after ABORT during " + what);
+        throw Error(ErrorKind::DfuProtocol, "DFU status " + describe_status(st.status) + " in state " +
+                                                state_name(st.state) + " after ABORT during " + what);
     }
 }
 
@@ -275,16 +271,14 @@ void DfuseSession::poll_until_idle_after_download(const std::string& what, std::
     if (st.status != Status::OK) fail_status(st, what, address);
     if (first_must_be_busy && st.state != State::dfuDNBUSY) {
         throw Error(ErrorKind::DfuProtocol, "wrong state after " + what + " at " + hex32(address) +
-                                                ": expected dfuDNBUSY, the device reports " +
-                                                state_name(st.state));
+                                                ": expected dfuDNBUSY, the device reports " + state_name(st.state));
     }
     unsigned polls = 1;
     while (st.state == State::dfuDNBUSY || st.state == State::dfuDNLOAD_SYNC) {
         if (polls >= options_.max_polls) {
             throw Error(ErrorKind::DfuProtocol,
-                        "device stuck: still in " + state_name(st.state) + " after " +
-                            std::to_string(polls) + " status polls during " + what + " at " +
-                            hex32(address),
+                        "device stuck: still in " + state_name(st.state) + " after " + std::to_string(polls) +
+                            " status polls during " + what + " at " + hex32(address),
                         "reset the unit and put it back into DFU mode");
         }
         st = get_status(what);
@@ -292,18 +286,15 @@ void DfuseSession::poll_until_idle_after_download(const std::string& what, std::
         if (st.status != Status::OK) fail_status(st, what, address);
     }
     if (st.state != State::dfuDNLOAD_IDLE) {
-        throw Error(ErrorKind::DfuProtocol, "unexpected state " + state_name(st.state) +
-                                                " after " + what + " at " + hex32(address) +
-                                                " (expected dfuDNLOAD_IDLE)");
+        throw Error(ErrorKind::DfuProtocol, "unexpected state " + state_name(st.state) + " after " + what + " at " +
+                                                hex32(address) + " (expected dfuDNLOAD_IDLE)");
     }
 }
 
 void DfuseSession::set_address(std::uint32_t address, const std::string& what) {
-    std::array<std::uint8_t, 5> cmd{kDfuseSetAddress,
-                                    static_cast<std::uint8_t>(address & 0xff),
-                                    static_cast<std::uint8_t>((address >> 8) & 0xff),
-                                    static_cast<std::uint8_t>((address >> 16) & 0xff),
-                                    static_cast<std::uint8_t>((address >> 24) & 0xff)};
+    std::array<std::uint8_t, 5> cmd{
+        kDfuseSetAddress, static_cast<std::uint8_t>(address & 0xff), static_cast<std::uint8_t>((address >> 8) & 0xff),
+        static_cast<std::uint8_t>((address >> 16) & 0xff), static_cast<std::uint8_t>((address >> 24) & 0xff)};
     const std::string command = "set address for " + what;
     control(kRequestTypeClassOut, Request::Dnload, 0, cmd, command);
     poll_until_idle_after_download(command, address, /*first_must_be_busy=*/true);
@@ -337,14 +328,13 @@ Bytes DfuseSession::upload(std::uint32_t address, std::size_t length) {
     if (length == 0) return {};
     const MemoryLayout& mem = layout();
     if (!mem.covers(address, length, kMemReadable)) {
-        throw Error(ErrorKind::Refused, "reading " + std::to_string(length) + " bytes at " +
-                                            hex32(address) + " is outside the readable memory of \"" +
-                                            mem.name + "\"");
+        throw Error(ErrorKind::Refused, "reading " + std::to_string(length) + " bytes at " + hex32(address) +
+                                            " is outside the readable memory of \"" + mem.name + "\"");
     }
     const std::size_t blocks = (length + transfer_size_ - 1) / transfer_size_;
     if (blocks > 0xFFFFu - kDfuseFirstDataBlock + 1) {
-        throw Error(ErrorKind::Internal, "upload of " + std::to_string(length) +
-                                             " bytes needs more than 65534 DFU blocks");
+        throw Error(ErrorKind::Internal,
+                    "upload of " + std::to_string(length) + " bytes needs more than 65534 DFU blocks");
     }
     return with_recovery(
         [&] {
@@ -356,10 +346,9 @@ Bytes DfuseSession::upload(std::uint32_t address, std::size_t length) {
             std::uint16_t block = kDfuseFirstDataBlock;
             while (done < length) {
                 const std::size_t want = std::min<std::size_t>(transfer_size_, length - done);
-                const std::size_t got =
-                    control(kRequestTypeClassIn, Request::Upload, block,
-                            std::span<std::uint8_t>(out.data() + done, want),
-                            "upload at " + hex32(std::uint64_t{address} + done));
+                const std::size_t got = control(kRequestTypeClassIn, Request::Upload, block,
+                                                std::span<std::uint8_t>(out.data() + done, want),
+                                                "upload at " + hex32(std::uint64_t{address} + done));
                 done += std::min(got, want);
                 if (got < want) break; // short block: the device has no more
                 ++block;
@@ -376,9 +365,8 @@ void DfuseSession::download(std::uint32_t address, ByteView data) {
     if (data.empty()) return;
     const MemoryLayout& mem = layout();
     if (!mem.covers(address, data.size(), kMemWritable)) {
-        throw Error(ErrorKind::Refused, "writing " + std::to_string(data.size()) + " bytes at " +
-                                            hex32(address) + " is outside the writable memory of \"" +
-                                            mem.name + "\"");
+        throw Error(ErrorKind::Refused, "writing " + std::to_string(data.size()) + " bytes at " + hex32(address) +
+                                            " is outside the writable memory of \"" + mem.name + "\"");
     }
     with_recovery(
         [&] {
@@ -406,8 +394,7 @@ void DfuseSession::leave(std::uint32_t address) {
         [&] {
             bring_to_idle("leave");
             set_address(address, "leave");
-            control(kRequestTypeClassOut, Request::Dnload, kDfuseFirstDataBlock, {},
-                    "leave request");
+            control(kRequestTypeClassOut, Request::Dnload, kDfuseFirstDataBlock, {}, "leave request");
         },
         [this] { recover_after_error(); });
     left_ = true;
@@ -429,8 +416,8 @@ void DfuseSession::leave(std::uint32_t address) {
     case State::dfuMANIFEST_WAIT_RESET:
         return;
     default:
-        throw Error(ErrorKind::DfuProtocol, "the device did not leave DFU mode: it reports " +
-                                                state_name(st.state) + " after the leave request");
+        throw Error(ErrorKind::DfuProtocol, "the device did not leave DFU mode: it reports " + state_name(st.state) +
+                                                " after the leave request");
     }
 }
 

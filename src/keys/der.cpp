@@ -11,8 +11,8 @@ namespace {
 
 struct Tlv {
     std::uint8_t tag = 0;
-    std::size_t header = 0;   // tag + length bytes
-    std::size_t length = 0;   // content length
+    std::size_t header = 0; // tag + length bytes
+    std::size_t length = 0; // content length
 };
 
 // Reads one tag/length header at der[pos]; the content must fit in der.
@@ -26,7 +26,7 @@ std::optional<Tlv> read_tlv(ByteView der, std::size_t pos) {
         t.length = first;
     } else {
         const std::size_t n = first & 0x7fU;
-        if (n == 0 || n > 4) return std::nullopt;  // indefinite form or absurdly long
+        if (n == 0 || n > 4) return std::nullopt; // indefinite form or absurdly long
         if (der.size() - pos < 2 + n) return std::nullopt;
         std::size_t len = 0;
         for (std::size_t i = 0; i < n; ++i) len = (len << 8) | der[pos + 2 + i];
@@ -51,8 +51,8 @@ std::optional<std::string> firmware_rsa_layout_problem(ByteView der) {
     if (!seq || seq->tag != 0x30) return "not a DER SEQUENCE";
     const std::size_t total = seq->header + seq->length;
     if (total > slot_size)
-        return "the key is " + std::to_string(total) + " bytes, more than the " + std::to_string(slot_size)
-               + "-byte slot (PKCS#8 instead of PKCS#1, or not RSA-1024?)";
+        return "the key is " + std::to_string(total) + " bytes, more than the " + std::to_string(slot_size) +
+               "-byte slot (PKCS#8 instead of PKCS#1, or not RSA-1024?)";
     const ByteView body = der.first(total);
     std::size_t pos = seq->header;
 
@@ -62,8 +62,8 @@ std::optional<std::string> firmware_rsa_layout_problem(ByteView der) {
         const std::size_t len = t->length;
         const bool ok = len == width || (len == width + 1 && body[pos + t->header] == 0x00);
         if (!ok)
-            return std::string(name) + " is encoded in " + std::to_string(len) + " bytes; the firmware expects "
-                   + std::to_string(width) + " (or " + std::to_string(width + 1) + " with a leading zero)";
+            return std::string(name) + " is encoded in " + std::to_string(len) + " bytes; the firmware expects " +
+                   std::to_string(width) + " (or " + std::to_string(width + 1) + " with a leading zero)";
         pos += t->header + len;
         return std::nullopt;
     };
@@ -79,7 +79,8 @@ std::optional<std::string> firmware_rsa_layout_problem(ByteView der) {
     if (auto p = integer("the modulus N", 128)) return p;
     {
         static constexpr std::uint8_t e65537[] = {0x02, 0x03, 0x01, 0x00, 0x01};
-        if (body.size() - pos < sizeof e65537 || !std::equal(std::begin(e65537), std::end(e65537), body.begin() + static_cast<std::ptrdiff_t>(pos)))
+        if (body.size() - pos < sizeof e65537 ||
+            !std::equal(std::begin(e65537), std::end(e65537), body.begin() + static_cast<std::ptrdiff_t>(pos)))
             return "the public exponent is not 65537 (the firmware assumes it)";
         pos += sizeof e65537;
     }

@@ -23,8 +23,8 @@ Key generate_rsa(int bits, std::uint64_t public_exponent) {
     if (!e) throw_openssl("BN_new failed");
     std::uint8_t be[8];
     for (int i = 0; i < 8; ++i) be[i] = static_cast<std::uint8_t>(public_exponent >> (56 - 8 * i));
-    if (BN_bin2bn(be, sizeof be, e.get()) == nullptr || EVP_PKEY_CTX_set_rsa_keygen_bits(ctx.get(), bits) != 1
-        || EVP_PKEY_CTX_set1_rsa_keygen_pubexp(ctx.get(), e.get()) != 1)
+    if (BN_bin2bn(be, sizeof be, e.get()) == nullptr || EVP_PKEY_CTX_set_rsa_keygen_bits(ctx.get(), bits) != 1 ||
+        EVP_PKEY_CTX_set1_rsa_keygen_pubexp(ctx.get(), e.get()) != 1)
         throw_openssl("cannot set RSA key generation parameters");
     EVP_PKEY* raw = nullptr;
     if (EVP_PKEY_generate(ctx.get(), &raw) != 1 || raw == nullptr) throw_openssl("RSA key generation failed");

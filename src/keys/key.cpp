@@ -32,10 +32,8 @@ void normalize(EVP_PKEY* pkey) noexcept {
                                    OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED);
     char group[80] = {};
     std::size_t len = 0;
-    if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &len) == 1
-        && len > 0) {
-        EVP_PKEY_set_utf8_string_param(pkey, OSSL_PKEY_PARAM_EC_ENCODING,
-                                       OSSL_PKEY_EC_ENCODING_GROUP);
+    if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &len) == 1 && len > 0) {
+        EVP_PKEY_set_utf8_string_param(pkey, OSSL_PKEY_PARAM_EC_ENCODING, OSSL_PKEY_EC_ENCODING_GROUP);
     }
     EVP_PKEY_set_int_param(pkey, OSSL_PKEY_PARAM_EC_INCLUDE_PUBLIC, 1);
 }
@@ -46,8 +44,8 @@ bool has_private(const EVP_PKEY* pkey) noexcept {
     const char* bn_name = nullptr;
     if (EVP_PKEY_is_a(pkey, "RSA") || EVP_PKEY_is_a(pkey, "RSA-PSS")) {
         bn_name = OSSL_PKEY_PARAM_RSA_D;
-    } else if (EVP_PKEY_is_a(pkey, "EC") || EVP_PKEY_is_a(pkey, "DSA") || EVP_PKEY_is_a(pkey, "DH")
-               || EVP_PKEY_is_a(pkey, "SM2")) {
+    } else if (EVP_PKEY_is_a(pkey, "EC") || EVP_PKEY_is_a(pkey, "DSA") || EVP_PKEY_is_a(pkey, "DH") ||
+               EVP_PKEY_is_a(pkey, "SM2")) {
         bn_name = OSSL_PKEY_PARAM_PRIV_KEY;
     }
     if (bn_name != nullptr) {
@@ -58,14 +56,12 @@ bool has_private(const EVP_PKEY* pkey) noexcept {
     }
     // Ed25519, X25519, … expose the private key as an octet string.
     std::size_t len = 0;
-    return EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_PRIV_KEY, nullptr, 0, &len) == 1
-           && len > 0;
+    return EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_PRIV_KEY, nullptr, 0, &len) == 1 && len > 0;
 }
 
 namespace {
 
-Bytes encode(const EVP_PKEY* pkey, int selection, const char* output_type,
-             const char* structure, const char* what) {
+Bytes encode(const EVP_PKEY* pkey, int selection, const char* output_type, const char* structure, const char* what) {
     ErrorQueueGuard guard;
     EncoderCtxPtr ctx(OSSL_ENCODER_CTX_new_for_pkey(pkey, selection, output_type, structure, nullptr));
     if (!ctx || OSSL_ENCODER_CTX_get_num_encoders(ctx.get()) == 0) throw_openssl(what);
@@ -99,10 +95,12 @@ std::optional<Bytes> bn_param(const EVP_PKEY* pkey, const char* name) {
 bool looks_like_pkcs1_rsa_private(ByteView der) {
     if (der.size() < 8 || der[0] != 0x30) return false;
     std::size_t pos = 1;
-    if (der[pos] & 0x80) pos += 1 + (der[pos] & 0x7f);
-    else pos += 1;
-    return pos + 4 <= der.size() && der[pos] == 0x02 && der[pos + 1] == 0x01 && der[pos + 2] == 0x00
-           && der[pos + 3] == 0x02;
+    if (der[pos] & 0x80)
+        pos += 1 + (der[pos] & 0x7f);
+    else
+        pos += 1;
+    return pos + 4 <= der.size() && der[pos] == 0x02 && der[pos + 1] == 0x01 && der[pos + 2] == 0x00 &&
+           der[pos + 3] == 0x02;
 }
 
 } // namespace
@@ -163,8 +161,7 @@ std::string Key::curve() const {
     ErrorQueueGuard guard;
     char group[80] = {};
     std::size_t len = 0;
-    if (EVP_PKEY_get_utf8_string_param(p, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &len) != 1)
-        return {};
+    if (EVP_PKEY_get_utf8_string_param(p, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &len) != 1) return {};
     return std::string(group, len);
 }
 
@@ -175,9 +172,11 @@ std::string Key::algorithm_name() const {
         return "RSA-" + std::to_string(bits());
     case KeyType::Ec: {
         const std::string c = curve();
-        static constexpr std::array<std::pair<const char*, const char*>, 5> nist{{
-            {"prime256v1", "P-256"}, {"secp384r1", "P-384"}, {"secp521r1", "P-521"},
-            {"secp224r1", "P-224"}, {"prime192v1", "P-192"}}};
+        static constexpr std::array<std::pair<const char*, const char*>, 5> nist{{{"prime256v1", "P-256"},
+                                                                                  {"secp384r1", "P-384"},
+                                                                                  {"secp521r1", "P-521"},
+                                                                                  {"secp224r1", "P-224"},
+                                                                                  {"prime192v1", "P-192"}}};
         for (const auto& [sn, name] : nist)
             if (c == sn) return std::string("EC ") + name;
         return c.empty() ? "EC (explicit curve, " + std::to_string(bits()) + " bits)" : "EC " + c;
@@ -221,9 +220,9 @@ Bytes Key::spki_der() const {
 
 Bytes Key::pkcs1_private_der() const {
     if (type() != KeyType::Rsa || !is_private())
-        throw Error(ErrorKind::Internal,
-                    "pkcs1_private_der needs an RSA private key, got a " + std::string(is_private() ? "private " : "public ")
-                        + algorithm_name() + " key");
+        throw Error(ErrorKind::Internal, "pkcs1_private_der needs an RSA private key, got a " +
+                                             std::string(is_private() ? "private " : "public ") + algorithm_name() +
+                                             " key");
     Bytes der = encode(impl().pkey.get(), EVP_PKEY_KEYPAIR, "DER", "type-specific",
                        "cannot encode the RSA private key as PKCS#1");
     if (!looks_like_pkcs1_rsa_private(der)) {
@@ -235,9 +234,9 @@ Bytes Key::pkcs1_private_der() const {
 
 Bytes Key::sec1_private_der() const {
     if (type() != KeyType::Ec || !is_private())
-        throw Error(ErrorKind::Internal,
-                    "sec1_private_der needs an EC private key, got a " + std::string(is_private() ? "private " : "public ")
-                        + algorithm_name() + " key");
+        throw Error(ErrorKind::Internal, "sec1_private_der needs an EC private key, got a " +
+                                             std::string(is_private() ? "private " : "public ") + algorithm_name() +
+                                             " key");
     return encode(impl().pkey.get(), EVP_PKEY_KEYPAIR, "DER", "type-specific",
                   "cannot encode the EC private key as SEC1");
 }
@@ -255,8 +254,7 @@ std::string Key::private_pem() const {
         throw Error(ErrorKind::Internal, "private_pem needs a private key, got a public " + algorithm_name() + " key");
     const KeyType t = type();
     const char* structure = (t == KeyType::Rsa || t == KeyType::Ec) ? "type-specific" : "PrivateKeyInfo";
-    Bytes pem = encode(impl().pkey.get(), EVP_PKEY_KEYPAIR, "PEM", structure,
-                       "cannot encode the private key as PEM");
+    Bytes pem = encode(impl().pkey.get(), EVP_PKEY_KEYPAIR, "PEM", structure, "cannot encode the private key as PEM");
     std::string out(pem.begin(), pem.end());
     cleanse(pem);
     return out;

@@ -28,8 +28,8 @@ constexpr const char* kDecryptHint =
 constexpr std::size_t kMaxKeyFile = 1024 * 1024;
 
 [[noreturn]] void not_a_key(std::string_view what, const std::string& looks_like) {
-    throw Error(ErrorKind::InvalidInput,
-                std::string(what) + ": not a PEM or DER key (" + looks_like + ")", kFormatHint);
+    throw Error(ErrorKind::InvalidInput, std::string(what) + ": not a PEM or DER key (" + looks_like + ")",
+                kFormatHint);
 }
 
 [[noreturn]] void encrypted(std::string_view what) {
@@ -117,15 +117,16 @@ Key load_der(ByteView content, std::string_view what) {
     const ByteView der = content.first(*len);
     const ByteView rest = content.subspan(*len);
     if (!rest.empty() && !all_equal(rest, 0xFF) && !all_equal(rest, 0x00))
-        not_a_key(what, "a " + plural_bytes(*len) + " DER SEQUENCE followed by " + plural_bytes(rest.size())
-                            + " that are not 0xFF or 0x00 padding");
+        not_a_key(what, "a " + plural_bytes(*len) + " DER SEQUENCE followed by " + plural_bytes(rest.size()) +
+                            " that are not 0xFF or 0x00 padding");
     // Checked first so that no OpenSSL decoder ever tries to decrypt (and ask for a passphrase).
     if (is_encrypted_pkcs8(der)) encrypted(what);
     if (auto k = decode_any_der(der)) return *k;
     if (is_certificate(der))
         throw Error(ErrorKind::InvalidInput, std::string(what) + ": a DER certificate, not a key",
                     "Extract its public key first (e.g. `openssl x509 -in cert.der -inform DER -pubkey -noout`).");
-    not_a_key(what, "a " + plural_bytes(*len) + " DER SEQUENCE that is not a key this tool reads"
+    not_a_key(what, "a " + plural_bytes(*len) +
+                        " DER SEQUENCE that is not a key this tool reads"
                         " (or an RSA/EC key whose values are inconsistent)");
 }
 
@@ -167,9 +168,7 @@ Key load_pem(ByteView content, std::string_view what) {
         const std::string& name = block->name;
         const ByteView der = block->data.data;
         const bool proc_encrypted = block->header.find("ENCRYPTED") != std::string::npos;
-        auto malformed = [&]() -> Key {
-            not_a_key(what, "the \"" + name + "\" PEM block does not hold a valid key");
-        };
+        auto malformed = [&]() -> Key { not_a_key(what, "the \"" + name + "\" PEM block does not hold a valid key"); };
         if (name == "PUBLIC KEY") {
             if (auto k = parse_spki_der(der)) return *k;
             return malformed();
@@ -207,8 +206,7 @@ Key load_pem(ByteView content, std::string_view what) {
 } // namespace
 
 Key load_key(ByteView content, std::string_view what) {
-    if (content.size() > kMaxKeyFile)
-        not_a_key(what, plural_bytes(content.size()) + ", too large for a key file");
+    if (content.size() > kMaxKeyFile) not_a_key(what, plural_bytes(content.size()) + ", too large for a key file");
     if (contains(content, "-----BEGIN")) return load_pem(content, what);
     return load_der(content, what);
 }

@@ -21,7 +21,9 @@ namespace photon_dct::keys::detail {
 template <auto Fn>
 struct Deleter {
     template <class T>
-    void operator()(T* p) const noexcept { Fn(p); }
+    void operator()(T* p) const noexcept {
+        Fn(p);
+    }
 };
 
 using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;

@@ -51,8 +51,7 @@ std::optional<Key> parse_rsa_private_pkcs1_der(ByteView der) try {
     // PKCS#1 RSAPrivateKey: SEQUENCE { INTEGER version, INTEGER n, … }. Reject PKCS#8
     // (SEQUENCE { INTEGER 0, SEQUENCE AlgorithmIdentifier, … }) before OpenSSL sees it.
     const std::size_t hdr = (der[1] & 0x80) ? 2 + (der[1] & 0x7fU) : 2;
-    if (der.size() < hdr + 4 || der[hdr] != 0x02 || der[hdr + 1] != 0x01 || der[hdr + 3] != 0x02)
-        return std::nullopt;
+    if (der.size() < hdr + 4 || der[hdr] != 0x02 || der[hdr + 1] != 0x01 || der[hdr + 3] != 0x02) return std::nullopt;
     PkeyPtr pkey = decode_exact(der, "type-specific", "RSA", EVP_PKEY_KEYPAIR);
     if (!pkey || !EVP_PKEY_is_a(pkey.get(), "RSA") || !has_private(pkey.get()) || !pairwise_ok(pkey.get()))
         return std::nullopt;
@@ -66,8 +65,8 @@ std::optional<Key> parse_ec_private_sec1_der(ByteView der) try {
     if (!exact_sequence(der)) return std::nullopt;
     // SEC1 ECPrivateKey: SEQUENCE { INTEGER 1, OCTET STRING privateKey, … }.
     const std::size_t hdr = (der[1] & 0x80) ? 2 + (der[1] & 0x7fU) : 2;
-    if (der.size() < hdr + 4 || der[hdr] != 0x02 || der[hdr + 1] != 0x01 || der[hdr + 2] != 0x01
-        || der[hdr + 3] != 0x04)
+    if (der.size() < hdr + 4 || der[hdr] != 0x02 || der[hdr + 1] != 0x01 || der[hdr + 2] != 0x01 ||
+        der[hdr + 3] != 0x04)
         return std::nullopt;
     PkeyPtr pkey = decode_exact(der, "type-specific", "EC", EVP_PKEY_KEYPAIR);
     if (!pkey || !EVP_PKEY_is_a(pkey.get(), "EC") || !has_private(pkey.get()) || !pairwise_ok(pkey.get()))

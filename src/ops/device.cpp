@@ -78,8 +78,7 @@ const DeviceEntry& select_device(const std::vector<DeviceEntry>& devices, const 
             throw Error(ErrorKind::NoDevice,
                         fmt::format("no unit matches {}{}; attached:{}",
                                     selector.device_id ? "--device " + *selector.device_id : "",
-                                    selector.path ? " --path " + *selector.path : "",
-                                    entry_list([&] {
+                                    selector.path ? " --path " + *selector.path : "", entry_list([&] {
                                         std::vector<const DeviceEntry*> all;
                                         for (const auto& d : devices) all.push_back(&d);
                                         return all;
@@ -89,14 +88,16 @@ const DeviceEntry& select_device(const std::vector<DeviceEntry>& devices, const 
                     fmt::format("connect the unit and {}", kEnterDfuHint));
     }
     if (dfu.size() > 1) {
-        const bool same_serial = std::all_of(dfu.begin(), dfu.end(), [&](auto* d) { return d->usb.serial == dfu.front()->usb.serial; });
+        const bool same_serial =
+            std::all_of(dfu.begin(), dfu.end(), [&](auto* d) { return d->usb.serial == dfu.front()->usb.serial; });
         throw Error(ErrorKind::AmbiguousDevice,
                     fmt::format("{} units in DFU mode; choose one:{}", dfu.size(), entry_list(dfu)),
                     same_serial ? "these bootloaders all report the same serial: select with --path BUS-PORT"
                                 : "select one with --device ID or --path BUS-PORT");
     }
     if (!dfu.front()->usb.access_problem.empty())
-        throw Error(ErrorKind::UsbAccess, fmt::format("cannot open {}: {}", entry_line(*dfu.front()), dfu.front()->usb.access_problem),
+        throw Error(ErrorKind::UsbAccess,
+                    fmt::format("cannot open {}: {}", entry_line(*dfu.front()), dfu.front()->usb.access_problem),
                     "install the udev rules (60-photon-dct.rules, see README) and replug the unit, or run with sudo");
     return *dfu.front();
 }

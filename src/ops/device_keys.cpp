@@ -23,7 +23,8 @@ void wipe(std::string& s) {
 std::string slot_name(dct::Transport t) { return t == dct::Transport::Tcp ? "TCP" : "UDP"; }
 
 std::string private_range(const dct::SlotLayout& s) {
-    return fmt::format("DCT {}..{}", s.device_private_key_offset, s.device_private_key_offset + s.device_private_key_size - 1);
+    return fmt::format("DCT {}..{}", s.device_private_key_offset,
+                       s.device_private_key_offset + s.device_private_key_size - 1);
 }
 
 dct::DeviceKeyInfo device_key_info(const dct::Platform& platform, const Bytes& window, dct::Transport t) {
@@ -42,7 +43,8 @@ void check_key_fits_unit(const DeviceKeyInput& input, const dct::Platform& platf
     throw Error(ErrorKind::InvalidInput,
                 fmt::format("the device key is {}, which only fits the {} slot, but {} the {} slot", input.algorithm,
                             slot_name(input.key_transport),
-                            chosen_by_unit ? "this unit uses (cloud_transport)" : "this platform only has", slot_name(unit)),
+                            chosen_by_unit ? "this unit uses (cloud_transport)" : "this platform only has",
+                            slot_name(unit)),
                 chosen_by_unit ? fmt::format("pass --protocol {} to write the {} slot, or use a {} key",
                                              dct::transport_name(input.key_transport), slot_name(input.key_transport),
                                              unit == dct::Transport::Tcp ? "RSA-1024" : "EC P-256")
@@ -72,9 +74,12 @@ const dct::Platform* platform_if_known(const TargetRequest& target) {
 
 std::optional<dct::Transport> transport_for_key(const keys::Key& key) {
     switch (key.type()) {
-    case keys::KeyType::Rsa: return dct::Transport::Tcp;
-    case keys::KeyType::Ec: return dct::Transport::Udp;
-    case keys::KeyType::Other: break;
+    case keys::KeyType::Rsa:
+        return dct::Transport::Tcp;
+    case keys::KeyType::Ec:
+        return dct::Transport::Udp;
+    case keys::KeyType::Other:
+        break;
     }
     return std::nullopt;
 }
@@ -99,7 +104,8 @@ DeviceKeyInput check_device_key_input(const RestoreDeviceKeyRequest& request, co
     keys::Key key = keys::load_key_file(request.key_path, what);
     if (!key.is_private())
         throw Error(ErrorKind::InvalidInput,
-                    fmt::format("{} holds a public key ({}); the device slot needs the private key", what, key.algorithm_name()),
+                    fmt::format("{} holds a public key ({}); the device slot needs the private key", what,
+                                key.algorithm_name()),
                     "pass the device's private key (the .pem new-device-key saved, or a key from a backup)");
     const auto fits = transport_for_key(key);
     if (platform && request.protocol) choose_transport(*platform, {}, request.protocol); // refuses UDP on Photon/P1
@@ -113,7 +119,8 @@ DeviceKeyInput check_device_key_input(const RestoreDeviceKeyRequest& request, co
     return DeviceKeyInput{std::move(key), check, algorithm, fingerprint};
 }
 
-DeviceKeyResult restore_device_key(DctStore& store, const RestoreDeviceKeyRequest& request, const DeviceKeyInput& input) {
+DeviceKeyResult restore_device_key(DctStore& store, const RestoreDeviceKeyRequest& request,
+                                   const DeviceKeyInput& input) {
     const Bytes window = store.read_window();
     const auto transport = choose_transport(store.platform(), window, request.protocol);
     check_key_fits_unit(input, store.platform(), transport);
@@ -149,7 +156,8 @@ NewDeviceKeyResult new_device_key(DctStore& store, const NewDeviceKeyRequest& re
     for (const auto& p : {r.private_key_path, r.public_key_path}) {
         std::error_code ec;
         if (fs::exists(fs::symlink_status(p, ec)))
-            throw Error(ErrorKind::FileIo, fmt::format("'{}' already exists; photon-dct never overwrites a key file", p.string()),
+            throw Error(ErrorKind::FileIo,
+                        fmt::format("'{}' already exists; photon-dct never overwrites a key file", p.string()),
                         "move the old key files away (they may be the only copy of a key), or use another --out-dir");
     }
 
@@ -183,7 +191,8 @@ NewDeviceKeyResult new_device_key(DctStore& store, const NewDeviceKeyRequest& re
         r.key = write_device_key(store, window, transport, key, regions, request.write);
     } catch (const Error& e) {
         if (!r.files_saved) throw;
-        throw Error(e.kind(), fmt::format("{} (the new key is saved in {})", e.what(), r.private_key_path.string()), e.hint());
+        throw Error(e.kind(), fmt::format("{} (the new key is saved in {})", e.what(), r.private_key_path.string()),
+                    e.hint());
     }
     return r;
 }
@@ -197,8 +206,8 @@ ExportPublicKeyResult export_public_key(DctStore& store, std::optional<dct::Tran
     r.transport = choose_transport(store.platform(), window, protocol);
     r.device_id = unit_device_id(store, window);
     const auto& slot = store.platform().slot(r.transport);
-    const std::string where = fmt::format("{}: the {} device private key ({})", store.description(), slot_name(r.transport),
-                                          private_range(slot));
+    const std::string where = fmt::format("{}: the {} device private key ({})", store.description(),
+                                          slot_name(r.transport), private_range(slot));
     const std::string hint = fmt::format(
         "put the unit's key back with `photon-dct restore-device-key --pem KEY{}` or `photon-dct restore --from BACKUP "
         "--only device-key`, or give it a new one with `photon-dct new-device-key`",
@@ -209,13 +218,16 @@ ExportPublicKeyResult export_public_key(DctStore& store, std::optional<dct::Tran
     case dct::KeyState::Absent:
         throw Error(ErrorKind::DeviceDataInvalid, where + " is past the end of the image", hint);
     case dct::KeyState::Blank:
-        throw Error(ErrorKind::DeviceDataInvalid, where + " is blank (first byte 0xFF): there is no key to derive a public key from", hint);
+        throw Error(ErrorKind::DeviceDataInvalid,
+                    where + " is blank (first byte 0xFF): there is no key to derive a public key from", hint);
     case dct::KeyState::Zero:
-        throw Error(ErrorKind::DeviceDataInvalid, where + " is all zero bytes: there is no key to derive a public key from", hint);
+        throw Error(ErrorKind::DeviceDataInvalid,
+                    where + " is all zero bytes: there is no key to derive a public key from", hint);
     case dct::KeyState::Garbage:
         throw Error(ErrorKind::DeviceDataInvalid,
                     fmt::format("{} is garbage: {}; no public key can be derived from it", where, info.problem), hint);
-    case dct::KeyState::Valid: break;
+    case dct::KeyState::Valid:
+        break;
     }
     r.algorithm = key->algorithm_name();
     r.public_pem = key->public_pem();

@@ -23,8 +23,8 @@ std::uint8_t read_byte(DctStore& store, const Bytes& window) {
 void check_protocol_platform(const dct::Platform& platform) {
     if (!platform.has_udp_slot)
         throw Error(ErrorKind::Refused,
-                    fmt::format("the {} is TCP only: its firmware ignores cloud_transport (DCT {})", platform.display_name,
-                                platform.field("cloud_transport").offset),
+                    fmt::format("the {} is TCP only: its firmware ignores cloud_transport (DCT {})",
+                                platform.display_name, platform.field("cloud_transport").offset),
                     "the protocol setting exists on the Electron only (for a --file image: --platform electron)");
 }
 

@@ -37,9 +37,12 @@ std::string ranges_text(const std::vector<NamedRange>& regions) {
 
 std::string_view restore_scope_name(RestoreScope s) {
     switch (s) {
-    case RestoreScope::Server: return "server";
-    case RestoreScope::DeviceKey: return "device-key";
-    case RestoreScope::All: return "all";
+    case RestoreScope::Server:
+        return "server";
+    case RestoreScope::DeviceKey:
+        return "device-key";
+    case RestoreScope::All:
+        return "all";
     }
     return "all";
 }
@@ -55,8 +58,8 @@ Bytes read_restore_backup(const RestoreRequest& request) {
     Bytes backup = read_file(request.from, "backup");
     if (backup.size() < dct::kAppDctSizeV060 || backup.size() > dct::kDfuWindowSize)
         throw Error(ErrorKind::InvalidInput,
-                    fmt::format("--from {}: {} bytes is not a DCT backup (expected {} to {} bytes)", request.from.string(),
-                                backup.size(), dct::kAppDctSizeV060, dct::kDfuWindowSize),
+                    fmt::format("--from {}: {} bytes is not a DCT backup (expected {} to {} bytes)",
+                                request.from.string(), backup.size(), dct::kAppDctSizeV060, dct::kDfuWindowSize),
                     "use a file written by `photon-dct backup` (or `dfu-util -a 1 -s 0:16384 -U FILE`)");
     return backup;
 }
@@ -132,23 +135,26 @@ RestoreResult restore(DctStore& store, const RestoreRequest& request, const Byte
 
     // A backup that holds nothing in these regions would only erase the unit.
     if (only_erased_or_zero(backup, r.regions))
-        throw Error(ErrorKind::InvalidInput,
-                    fmt::format("--from {}: the backup holds only erased (0xFF) or zero bytes in what --only {} restores "
-                                "({}); there is nothing to restore",
-                                request.from.string(), restore_scope_name(request.scope), ranges_text(r.regions)),
-                    "use a backup taken while the unit was working (photon-dct backup)");
+        throw Error(
+            ErrorKind::InvalidInput,
+            fmt::format("--from {}: the backup holds only erased (0xFF) or zero bytes in what --only {} restores "
+                        "({}); there is nothing to restore",
+                        request.from.string(), restore_scope_name(request.scope), ranges_text(r.regions)),
+            "use a backup taken while the unit was working (photon-dct backup)");
     if (request.scope == RestoreScope::DeviceKey) {
         bool any_key = false;
         for (const auto& r2 : r.regions)
             if (r2.field.find("private") != std::string::npos) {
                 const ByteView area(backup.data() + r2.offset, r2.length);
-                any_key = any_key || (area[0] != 0xFF && std::any_of(area.begin(), area.end(), [](auto b) { return b != 0; }));
+                any_key = any_key ||
+                          (area[0] != 0xFF && std::any_of(area.begin(), area.end(), [](auto b) { return b != 0; }));
             }
         if (!any_key)
-            throw Error(ErrorKind::InvalidInput,
-                        fmt::format("--from {}: the backup's device private key field is blank; there is no key to restore",
-                                    request.from.string()),
-                        "use an older backup, or give the unit a new key with `photon-dct new-device-key`");
+            throw Error(
+                ErrorKind::InvalidInput,
+                fmt::format("--from {}: the backup's device private key field is blank; there is no key to restore",
+                            request.from.string()),
+                "use an older backup, or give the unit a new key with `photon-dct new-device-key`");
     }
 
     // The backup must come from this unit.
@@ -156,15 +162,18 @@ RestoreResult restore(DctStore& store, const RestoreRequest& request, const Byte
     r.unit_device_id = unit_device_id(store, window);
     std::string mismatch;
     if (!r.backup_device_id)
-        mismatch = "the backup has no device ID (its device_id field at DCT 3618 is blank), so it cannot be matched to this unit";
+        mismatch = "the backup has no device ID (its device_id field at DCT 3618 is blank), so it cannot be matched to "
+                   "this unit";
     else if (!r.unit_device_id)
         mismatch = fmt::format("the unit has no device ID to compare with the backup's {}", *r.backup_device_id);
     else if (*r.backup_device_id != *r.unit_device_id)
-        mismatch = fmt::format("the backup is of device {}, but this unit is {}", *r.backup_device_id, *r.unit_device_id);
+        mismatch =
+            fmt::format("the backup is of device {}, but this unit is {}", *r.backup_device_id, *r.unit_device_id);
     if (!mismatch.empty()) {
         if (!request.force)
-            throw Error(ErrorKind::Refused, fmt::format("refusing to restore --from {}: {}", request.from.string(), mismatch),
-                        "restore a backup of this very unit; add --force only if you are sure (device keys are per unit)");
+            throw Error(
+                ErrorKind::Refused, fmt::format("refusing to restore --from {}: {}", request.from.string(), mismatch),
+                "restore a backup of this very unit; add --force only if you are sure (device keys are per unit)");
         r.forced = true;
         r.warnings.push_back("--force: " + mismatch);
     }

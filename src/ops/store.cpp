@@ -19,7 +19,8 @@ namespace fs = std::filesystem;
 namespace {
 
 [[noreturn]] void file_error(const std::string& what, const fs::path& path, int err, std::string hint = {}) {
-    throw Error(ErrorKind::FileIo, fmt::format("{} '{}': {}", what, path.string(), std::strerror(err)), std::move(hint));
+    throw Error(ErrorKind::FileIo, fmt::format("{} '{}': {}", what, path.string(), std::strerror(err)),
+                std::move(hint));
 }
 
 // RAII file descriptor.
@@ -51,14 +52,16 @@ void write_all(int fd, ByteView bytes, const fs::path& path) {
 }
 
 std::string utc_timestamp() {
-    return fmt::format("{:%Y%m%dT%H%M%SZ}", fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
+    return fmt::format("{:%Y%m%dT%H%M%SZ}",
+                       fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
 }
 
 } // namespace
 
 Bytes read_file(const fs::path& path, std::string_view what) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) file_error(fmt::format("cannot open {}", what), path, errno, "check the path and that you may read the file");
+    if (!in)
+        file_error(fmt::format("cannot open {}", what), path, errno, "check the path and that you may read the file");
     Bytes bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (in.bad()) file_error(fmt::format("cannot read {}", what), path, errno);
     return bytes;
@@ -89,7 +92,9 @@ fs::path unique_timestamped_path(const fs::path& dir, const std::string& stem, c
 
 FileStore::FileStore(fs::path path, const dct::Platform& platform) : path_(std::move(path)), platform_(platform) {}
 
-std::string FileStore::description() const { return fmt::format("image {} ({})", path_.string(), platform_.display_name); }
+std::string FileStore::description() const {
+    return fmt::format("image {} ({})", path_.string(), platform_.display_name);
+}
 
 std::string FileStore::selector_args() const {
     std::string args = "--file " + path_.string();
@@ -102,9 +107,8 @@ Bytes FileStore::read_window() { return read_file(path_, "DCT image"); }
 void FileStore::write(std::uint32_t offset, ByteView bytes) {
     Bytes image = read_window();
     if (std::size_t{offset} + bytes.size() > image.size())
-        throw Error(ErrorKind::InvalidInput,
-                    fmt::format("write at {}..{} is past the end of the {}-byte image {}", offset,
-                                offset + bytes.size(), image.size(), path_.string()));
+        throw Error(ErrorKind::InvalidInput, fmt::format("write at {}..{} is past the end of the {}-byte image {}",
+                                                         offset, offset + bytes.size(), image.size(), path_.string()));
     std::copy(bytes.begin(), bytes.end(), image.begin() + offset);
 
     std::error_code ec;

@@ -33,7 +33,8 @@ BackupResult backup(DctStore& store, const std::optional<std::filesystem::path>&
     return r;
 }
 
-dct::Transport choose_transport(const dct::Platform& platform, const Bytes& window, std::optional<dct::Transport> asked) {
+dct::Transport choose_transport(const dct::Platform& platform, const Bytes& window,
+                                std::optional<dct::Transport> asked) {
     if (asked) {
         if (*asked == dct::Transport::Udp && !platform.has_udp_slot)
             throw Error(ErrorKind::Refused,
@@ -62,12 +63,15 @@ ServerBlockInput check_server_block_input(const RestoreServerRequest& request) {
 void check_server_key_for_platform(const dct::Platform& platform, const RestoreServerRequest& request,
                                    const ServerBlockInput& input) {
     std::optional<dct::Transport> transport = request.protocol;
-    if (transport) choose_transport(platform, {}, transport); // refuses UDP on a TCP-only platform
-    else if (!platform.has_udp_slot) transport = dct::Transport::Tcp;
+    if (transport)
+        choose_transport(platform, {}, transport); // refuses UDP on a TCP-only platform
+    else if (!platform.has_udp_slot)
+        transport = dct::Transport::Tcp;
     if (transport) dct::server_key_der_for_slot(*transport, input.key);
 }
 
-RestoreServerResult restore_server(DctStore& store, const RestoreServerRequest& request, const ServerBlockInput& input) {
+RestoreServerResult restore_server(DctStore& store, const RestoreServerRequest& request,
+                                   const ServerBlockInput& input) {
     RestoreServerResult r;
     r.source = store.description();
     r.warnings = input.warnings;

@@ -29,10 +29,11 @@ std::vector<ChangedRange> diff_ranges(const Bytes& a, const Bytes& b) {
 
 void require_readable_dct(const DctStore& store, const Bytes& window) {
     if (std::all_of(window.begin(), window.end(), [](auto b) { return b == 0x00; }))
-        throw Error(ErrorKind::DeviceDataInvalid,
-                    fmt::format("{}: the DCT reads as all zeros, so the bootloader cannot reach it and a write would fail",
-                                store.description()),
-                    "flash Device OS 0.7.0 or later system firmware (e.g. `particle update`), then try again");
+        throw Error(
+            ErrorKind::DeviceDataInvalid,
+            fmt::format("{}: the DCT reads as all zeros, so the bootloader cannot reach it and a write would fail",
+                        store.description()),
+            "flash Device OS 0.7.0 or later system firmware (e.g. `particle update`), then try again");
 }
 
 WriteOutcome write_regions(DctStore& store, const Bytes& window, const std::vector<Region>& regions,
@@ -94,7 +95,8 @@ WriteOutcome write_regions(DctStore& store, const Bytes& window, const std::vect
                             "`photon-dct restore --from BACKUP`");
             out.verified = true;
         } catch (const Error& e) {
-            throw Error(e.kind(), fmt::format("{} (the DCT as it was before is saved in {})", e.what(), backup.string()),
+            throw Error(e.kind(),
+                        fmt::format("{} (the DCT as it was before is saved in {})", e.what(), backup.string()),
                         e.hint());
         }
     }

@@ -11,8 +11,7 @@ namespace photon_dct::usb::detail {
 const std::string kUdevHint =
     std::string("install the udev rules: sudo cp ") + PHOTON_DCT_UDEV_RULES_PATH +
     " /etc/udev/rules.d/ && sudo udevadm control --reload && replug the unit (or run with sudo)";
-const std::string kBusyHint =
-    "close the other program (dfu-util, particle-cli?) that holds the device, then retry";
+const std::string kBusyHint = "close the other program (dfu-util, particle-cli?) that holds the device, then retry";
 
 Error usb_error(int rc, const std::string& what) {
     const std::string name = libusb_error_name(rc);

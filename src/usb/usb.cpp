@@ -29,8 +29,7 @@ std::string access_problem_text(int rc) {
     case LIBUSB_ERROR_NO_DEVICE:
         return "the device disconnected while being opened; reconnect it and retry";
     default:
-        return std::string("the device could not be opened: ") + libusb_strerror(rc) +
-               "; replug it and retry";
+        return std::string("the device could not be opened: ") + libusb_strerror(rc) + "; replug it and retry";
     }
 }
 
@@ -54,8 +53,7 @@ bool dfu_alt_string_indexes(const libusb_config_descriptor& cfg, std::vector<std
         bool is_dfu = false;
         for (int a = 0; a < intf.num_altsetting; ++a) {
             const libusb_interface_descriptor& alt = intf.altsetting[a];
-            if (alt.bInterfaceClass == 0xFE && alt.bInterfaceSubClass == 0x01 &&
-                alt.bInterfaceProtocol != 0x01) {
+            if (alt.bInterfaceClass == 0xFE && alt.bInterfaceSubClass == 0x01 && alt.bInterfaceProtocol != 0x01) {
                 is_dfu = true;
                 out.push_back(alt.iInterface);
             }
@@ -73,25 +71,30 @@ void append_extra(photon_dct::Bytes& out, const unsigned char* extra, int length
 // the device at enumeration). libusb keeps every class-specific descriptor in `extra`, in order,
 // so the result matches what GET_DESCRIPTOR(CONFIGURATION) returns, with no USB traffic.
 photon_dct::Bytes raw_configuration(const libusb_config_descriptor& cfg) {
-    photon_dct::Bytes out{9, LIBUSB_DT_CONFIG, 0, 0, cfg.bNumInterfaces, cfg.bConfigurationValue,
-                          cfg.iConfiguration, cfg.bmAttributes, cfg.MaxPower};
+    photon_dct::Bytes out{9,
+                          LIBUSB_DT_CONFIG,
+                          0,
+                          0,
+                          cfg.bNumInterfaces,
+                          cfg.bConfigurationValue,
+                          cfg.iConfiguration,
+                          cfg.bmAttributes,
+                          cfg.MaxPower};
     append_extra(out, cfg.extra, cfg.extra_length);
     for (int i = 0; i < cfg.bNumInterfaces; ++i) {
         const libusb_interface& intf = cfg.interface[i];
         for (int a = 0; a < intf.num_altsetting; ++a) {
             const libusb_interface_descriptor& alt = intf.altsetting[a];
-            out.insert(out.end(), {9, LIBUSB_DT_INTERFACE, alt.bInterfaceNumber,
-                                   alt.bAlternateSetting, alt.bNumEndpoints, alt.bInterfaceClass,
-                                   alt.bInterfaceSubClass, alt.bInterfaceProtocol, alt.iInterface});
+            out.insert(out.end(),
+                       {9, LIBUSB_DT_INTERFACE, alt.bInterfaceNumber, alt.bAlternateSetting, alt.bNumEndpoints,
+                        alt.bInterfaceClass, alt.bInterfaceSubClass, alt.bInterfaceProtocol, alt.iInterface});
             append_extra(out, alt.extra, alt.extra_length);
             for (int e = 0; e < alt.bNumEndpoints; ++e) {
                 const libusb_endpoint_descriptor& ep = alt.endpoint[e];
                 const std::uint8_t length = ep.bLength >= 9 ? 9 : 7;
-                out.insert(out.end(), {length, LIBUSB_DT_ENDPOINT, ep.bEndpointAddress,
-                                       ep.bmAttributes,
+                out.insert(out.end(), {length, LIBUSB_DT_ENDPOINT, ep.bEndpointAddress, ep.bmAttributes,
                                        static_cast<std::uint8_t>(ep.wMaxPacketSize & 0xff),
-                                       static_cast<std::uint8_t>(ep.wMaxPacketSize >> 8),
-                                       ep.bInterval});
+                                       static_cast<std::uint8_t>(ep.wMaxPacketSize >> 8), ep.bInterval});
                 if (length == 9) out.insert(out.end(), {ep.bRefresh, ep.bSynchAddress});
                 append_extra(out, ep.extra, ep.extra_length);
             }
@@ -107,8 +110,7 @@ photon_dct::Bytes raw_configuration(const libusb_config_descriptor& cfg) {
 std::string read_string(libusb_device_handle* handle, std::uint8_t index, const std::string& what) {
     if (index == 0) return {};
     std::array<unsigned char, 256> buf{};
-    const int rc = libusb_get_string_descriptor_ascii(handle, index, buf.data(),
-                                                      static_cast<int>(buf.size()));
+    const int rc = libusb_get_string_descriptor_ascii(handle, index, buf.data(), static_cast<int>(buf.size()));
     if (rc < 0) throw_usb(rc, what);
     return std::string(reinterpret_cast<const char*>(buf.data()), static_cast<std::size_t>(rc));
 }
@@ -181,18 +183,16 @@ public:
     std::size_t control(const photon_dct::dfu::ControlSetup& setup, std::span<std::uint8_t> data,
                         std::chrono::milliseconds timeout) override {
         if (data.size() > 4096) {
-            throw Error(ErrorKind::Internal, "control transfer of " + std::to_string(data.size()) +
-                                                 " bytes exceeds the 4096-byte limit");
+            throw Error(ErrorKind::Internal,
+                        "control transfer of " + std::to_string(data.size()) + " bytes exceeds the 4096-byte limit");
         }
         const auto ms = static_cast<unsigned int>(std::max<std::int64_t>(1, timeout.count()));
-        const int rc = libusb_control_transfer(handle_, setup.request_type, setup.request,
-                                               setup.value, setup.index, data.data(),
-                                               static_cast<std::uint16_t>(data.size()), ms);
+        const int rc = libusb_control_transfer(handle_, setup.request_type, setup.request, setup.value, setup.index,
+                                               data.data(), static_cast<std::uint16_t>(data.size()), ms);
         if (rc < 0) throw_usb(rc, "control transfer");
         const auto got = static_cast<std::size_t>(rc);
         if ((setup.request_type & LIBUSB_ENDPOINT_IN) == 0 && got < data.size()) {
-            throw Error(ErrorKind::UsbIo, "control transfer: the device accepted only " +
-                                              std::to_string(got) + " of " +
+            throw Error(ErrorKind::UsbIo, "control transfer: the device accepted only " + std::to_string(got) + " of " +
                                               std::to_string(data.size()) + " bytes");
         }
         return got;
@@ -221,8 +221,8 @@ public:
     void set_alt_setting(std::uint8_t interface_number, std::uint8_t alt_setting) override {
         const int rc = libusb_set_interface_alt_setting(handle_, interface_number, alt_setting);
         if (rc != 0) {
-            throw_usb(rc, "selecting alt setting " + std::to_string(alt_setting) +
-                              " of interface " + std::to_string(interface_number));
+            throw_usb(rc, "selecting alt setting " + std::to_string(alt_setting) + " of interface " +
+                              std::to_string(interface_number));
         }
     }
 
@@ -307,8 +307,8 @@ std::unique_ptr<photon_dct::dfu::ControlTransport> UsbContext::open(const UsbDev
         return std::make_unique<LibusbTransport>(impl_, handle);
     }
     throw Error(ErrorKind::NoDevice,
-                "the device at path " + device.port_path + " (bus " + std::to_string(device.bus) +
-                    ", address " + std::to_string(device.address) + ") is no longer attached",
+                "the device at path " + device.port_path + " (bus " + std::to_string(device.bus) + ", address " +
+                    std::to_string(device.address) + ") is no longer attached",
                 "reconnect it and retry");
 }
 

@@ -201,11 +201,11 @@ TEST(InspectRaw, UnknownFieldIsInvalidInputNamingValidFields) {
 TEST(InspectRaw, FieldPastTheEndOfAShortImageIsAbsent) {
     TempDir dir;
     auto image = read_bytes(kFieldFailure);
-    image.resize(4258);  // a 0.6.x application DCT
+    image.resize(4258); // a 0.6.x application DCT
     write_bytes(dir / "short.dct", image);
     // device_secret (8119, 15 bytes, 1.5.0+) lies past the end of a 4258-byte image.
     const auto r = run({"inspect", "--file", (dir / "short.dct").string(), "--raw", "device_secret"}, dir.path());
-    EXPECT_EQ(r.status, 11) << r.err;  // still the blank-address field failure
+    EXPECT_EQ(r.status, 11) << r.err; // still the blank-address field failure
     const auto at = r.out.find("device_secret (offset 8119, 15 bytes)");
     ASSERT_NE(at, std::string::npos) << r.out;
     EXPECT_TRUE(contains(r.out.substr(at), "absent: the image is too short")) << r.out;
@@ -230,24 +230,26 @@ TEST_P(Help, ExitsZeroAndNamesTheOptions) {
     const auto r = run(args);
     EXPECT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(r.err, "");
-    for (const auto& m : k.mentions) EXPECT_TRUE(contains(r.out, m)) << k.command << " --help lacks '" << m << "':\n" << r.out;
+    for (const auto& m : k.mentions)
+        EXPECT_TRUE(contains(r.out, m)) << k.command << " --help lacks '" << m << "':\n" << r.out;
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Command, Help,
-    ::testing::Values(
-        HelpCase{"", {"--json", "--version", "list", "inspect", "backup", "restore-server", "restore-device-key",
-                      "new-device-key", "export-public-key", "restore", "protocol"}},
-        HelpCase{"list", {"--help"}},
-        HelpCase{"inspect", {"--file", "--platform", "--device", "--path", "--device-os", "--raw"}},
-        HelpCase{"backup", {"--file", "--output", "--backup-dir", "--device", "--path"}},
-        HelpCase{"restore-server", {"--file", "--pem", "--host", "--port", "--protocol", "--dry-run", "--leave",
-                                    "--backup-dir", "--platform"}},
-        HelpCase{"restore-device-key", {"--file", "--pem", "--protocol", "--dry-run", "--leave"}},
-        HelpCase{"new-device-key", {"--file", "--protocol", "--out-dir", "--dry-run", "--leave"}},
-        HelpCase{"export-public-key", {"--file", "--output", "--protocol"}},
-        HelpCase{"restore", {"--file", "--from", "--only", "--force", "--dry-run", "--leave"}},
-        HelpCase{"protocol", {"--file", "--platform", "--dry-run", "--leave", "tcp", "udp"}}),
+    ::testing::Values(HelpCase{"",
+                               {"--json", "--version", "list", "inspect", "backup", "restore-server",
+                                "restore-device-key", "new-device-key", "export-public-key", "restore", "protocol"}},
+                      HelpCase{"list", {"--help"}},
+                      HelpCase{"inspect", {"--file", "--platform", "--device", "--path", "--device-os", "--raw"}},
+                      HelpCase{"backup", {"--file", "--output", "--backup-dir", "--device", "--path"}},
+                      HelpCase{"restore-server",
+                               {"--file", "--pem", "--host", "--port", "--protocol", "--dry-run", "--leave",
+                                "--backup-dir", "--platform"}},
+                      HelpCase{"restore-device-key", {"--file", "--pem", "--protocol", "--dry-run", "--leave"}},
+                      HelpCase{"new-device-key", {"--file", "--protocol", "--out-dir", "--dry-run", "--leave"}},
+                      HelpCase{"export-public-key", {"--file", "--output", "--protocol"}},
+                      HelpCase{"restore", {"--file", "--from", "--only", "--force", "--dry-run", "--leave"}},
+                      HelpCase{"protocol", {"--file", "--platform", "--dry-run", "--leave", "tcp", "udp"}}),
     [](const ::testing::TestParamInfo<HelpCase>& p) {
         std::string name = p.param.command.empty() ? "toplevel" : p.param.command;
         for (auto& c : name)

@@ -42,10 +42,10 @@ inline const fs::path kErasedDeviceKey = kData / "erased-device-key-photon.dct";
 
 // The TCP server block of a Photon (issue 2 item 2): 512 bytes at 2082.
 inline constexpr std::size_t kTcpBlockBegin = 2082;
-inline constexpr std::size_t kTcpBlockEnd = 2082 + 512;  // exclusive: 2082..2593
+inline constexpr std::size_t kTcpBlockEnd = 2082 + 512; // exclusive: 2082..2593
 
 struct Result {
-    int status = -1;  // exit status (128+signal if killed)
+    int status = -1; // exit status (128+signal if killed)
     std::string out;
     std::string err;
 };
@@ -107,8 +107,7 @@ inline Result run(const std::vector<std::string>& args, const fs::path& cwd = {}
     for (auto& f : fds)
         if (f.fd >= 0) ::close(f.fd);
     int wstatus = 0;
-    while (::waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
-    }
+    while (::waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {}
     r.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
     return r;
 }
@@ -138,4 +137,4 @@ inline unsigned file_mode(const fs::path& p) {
     return st.st_mode & 07777;
 }
 
-}  // namespace cli_test
+} // namespace cli_test

@@ -19,8 +19,8 @@ struct JsonCase {
     // Prepares files in `dir` and returns the arguments (without --json, added by the test).
     std::function<std::vector<std::string>(const fs::path& dir)> setup;
     int exit_code;
-    std::string command;     // expected "command" ("" for errors before a subcommand is known)
-    std::string error_kind;  // "" = success
+    std::string command;    // expected "command" ("" for errors before a subcommand is known)
+    std::string error_kind; // "" = success
 };
 
 void PrintTo(const JsonCase& k, std::ostream* os) { *os << k.name; }
@@ -33,128 +33,217 @@ fs::path copy_to(const fs::path& from, const fs::path& dir, const std::string& n
 std::vector<JsonCase> cases() {
     std::vector<JsonCase> c;
     // ---- inspect
-    c.push_back({"InspectFindings", [](const fs::path& d) {
+    c.push_back({"InspectFindings",
+                 [](const fs::path& d) {
                      return std::vector<std::string>{"inspect", "--file", copy_to(kFieldFailure, d, "u.dct").string()};
-                 }, 11, "inspect", ""});
-    c.push_back({"InspectClean", [](const fs::path& d) {
+                 },
+                 11, "inspect", ""});
+    c.push_back({"InspectClean",
+                 [](const fs::path& d) {
                      return std::vector<std::string>{"inspect", "--file", copy_to(kProvisioned, d, "u.dct").string()};
-                 }, 0, "inspect", ""});
-    c.push_back({"InspectRaw", [](const fs::path& d) {
+                 },
+                 0, "inspect", ""});
+    c.push_back({"InspectRaw",
+                 [](const fs::path& d) {
                      return std::vector<std::string>{"inspect", "--file", copy_to(kFieldFailure, d, "u.dct").string(),
                                                      "--raw", "server_address"};
-                 }, 11, "inspect", ""});
-    c.push_back({"InspectMissingFile", [](const fs::path& d) {
+                 },
+                 11, "inspect", ""});
+    c.push_back({"InspectMissingFile",
+                 [](const fs::path& d) {
                      return std::vector<std::string>{"inspect", "--file", (d / "nope.dct").string()};
-                 }, 8, "inspect", "file-io"});
-    c.push_back({"InspectRawUnknownField", [](const fs::path& d) {
+                 },
+                 8, "inspect", "file-io"});
+    c.push_back({"InspectRawUnknownField",
+                 [](const fs::path& d) {
                      return std::vector<std::string>{"inspect", "--file", copy_to(kFieldFailure, d, "u.dct").string(),
                                                      "--raw", "nosuchfield"};
-                 }, 7, "inspect", "invalid-input"});
+                 },
+                 7, "inspect", "invalid-input"});
     // ---- restore-server
-    c.push_back({"RestoreServerWrites", [](const fs::path& d) {
-                     return std::vector<std::string>{"restore-server", "--file", copy_to(kFieldFailure, d, "u.dct").string(),
-                                                     "--pem", kServerPub.string(), "--host", "cloud.example.com"};
-                 }, 0, "restore-server", ""});
-    c.push_back({"RestoreServerDryRun", [](const fs::path& d) {
-                     return std::vector<std::string>{"restore-server", "--file", copy_to(kFieldFailure, d, "u.dct").string(),
-                                                     "--pem", kServerPub.string(), "--host", "192.0.2.10", "--dry-run"};
-                 }, 0, "restore-server", ""});
-    c.push_back({"RestoreServerPrivateKeyPem", [](const fs::path& d) {
+    c.push_back({"RestoreServerWrites",
+                 [](const fs::path& d) {
+                     return std::vector<std::string>{"restore-server",
+                                                     "--file",
+                                                     copy_to(kFieldFailure, d, "u.dct").string(),
+                                                     "--pem",
+                                                     kServerPub.string(),
+                                                     "--host",
+                                                     "cloud.example.com"};
+                 },
+                 0, "restore-server", ""});
+    c.push_back({"RestoreServerDryRun",
+                 [](const fs::path& d) {
+                     return std::vector<std::string>{"restore-server",
+                                                     "--file",
+                                                     copy_to(kFieldFailure, d, "u.dct").string(),
+                                                     "--pem",
+                                                     kServerPub.string(),
+                                                     "--host",
+                                                     "192.0.2.10",
+                                                     "--dry-run"};
+                 },
+                 0, "restore-server", ""});
+    c.push_back({"RestoreServerPrivateKeyPem",
+                 [](const fs::path& d) {
                      write_text(d / "k.pem", keys::generate_rsa(2048).private_pem());
-                     return std::vector<std::string>{"restore-server", "--file", copy_to(kFieldFailure, d, "u.dct").string(),
-                                                     "--pem", (d / "k.pem").string(), "--host", "cloud.example.com"};
-                 }, 0, "restore-server", ""});
-    c.push_back({"RestoreServerBadHost", [](const fs::path& d) {
-                     return std::vector<std::string>{"restore-server", "--file", copy_to(kFieldFailure, d, "u.dct").string(),
-                                                     "--pem", kServerPub.string(), "--host", "1.2.3"};
-                 }, 7, "restore-server", "invalid-input"});
-    c.push_back({"RestoreServerUdpOnPhoton", [](const fs::path& d) {
-                     return std::vector<std::string>{"restore-server", "--file", copy_to(kFieldFailure, d, "u.dct").string(),
-                                                     "--pem", kServerPub.string(), "--host", "cloud.example.com",
-                                                     "--protocol", "udp"};
-                 }, 10, "restore-server", "refused"});
-    c.push_back({"RestoreServerMissingHost", [](const fs::path& d) {
-                     return std::vector<std::string>{"restore-server", "--file", copy_to(kFieldFailure, d, "u.dct").string(),
-                                                     "--pem", kServerPub.string()};
-                 }, 2, "restore-server", "usage"});
-    c.push_back({"RestoreServerPortWithoutValue", [](const fs::path& d) {
-                     return std::vector<std::string>{"restore-server", "--file", copy_to(kFieldFailure, d, "u.dct").string(),
-                                                     "--pem", kServerPub.string(), "--host", "cloud.example.com", "--port"};
-                 }, 2, "restore-server", "usage"});
+                     return std::vector<std::string>{"restore-server",
+                                                     "--file",
+                                                     copy_to(kFieldFailure, d, "u.dct").string(),
+                                                     "--pem",
+                                                     (d / "k.pem").string(),
+                                                     "--host",
+                                                     "cloud.example.com"};
+                 },
+                 0, "restore-server", ""});
+    c.push_back(
+        {"RestoreServerBadHost",
+         [](const fs::path& d) {
+             return std::vector<std::string>{
+                 "restore-server", "--file", copy_to(kFieldFailure, d, "u.dct").string(), "--pem", kServerPub.string(),
+                 "--host",         "1.2.3"};
+         },
+         7, "restore-server", "invalid-input"});
+    c.push_back({"RestoreServerUdpOnPhoton",
+                 [](const fs::path& d) {
+                     return std::vector<std::string>{"restore-server",
+                                                     "--file",
+                                                     copy_to(kFieldFailure, d, "u.dct").string(),
+                                                     "--pem",
+                                                     kServerPub.string(),
+                                                     "--host",
+                                                     "cloud.example.com",
+                                                     "--protocol",
+                                                     "udp"};
+                 },
+                 10, "restore-server", "refused"});
+    c.push_back({"RestoreServerMissingHost",
+                 [](const fs::path& d) {
+                     return std::vector<std::string>{"restore-server", "--file",
+                                                     copy_to(kFieldFailure, d, "u.dct").string(), "--pem",
+                                                     kServerPub.string()};
+                 },
+                 2, "restore-server", "usage"});
+    c.push_back({"RestoreServerPortWithoutValue",
+                 [](const fs::path& d) {
+                     return std::vector<std::string>{"restore-server",
+                                                     "--file",
+                                                     copy_to(kFieldFailure, d, "u.dct").string(),
+                                                     "--pem",
+                                                     kServerPub.string(),
+                                                     "--host",
+                                                     "cloud.example.com",
+                                                     "--port"};
+                 },
+                 2, "restore-server", "usage"});
     // ---- backup
-    c.push_back({"BackupWrites", [](const fs::path& d) {
-                     return std::vector<std::string>{"backup", "--file", copy_to(kFieldFailure, d, "u.dct").string(), "-o",
-                                                     (d / "out.dct").string()};
-                 }, 0, "backup", ""});
-    c.push_back({"BackupRefusesToOverwrite", [](const fs::path& d) {
+    c.push_back({"BackupWrites",
+                 [](const fs::path& d) {
+                     return std::vector<std::string>{"backup", "--file", copy_to(kFieldFailure, d, "u.dct").string(),
+                                                     "-o", (d / "out.dct").string()};
+                 },
+                 0, "backup", ""});
+    c.push_back({"BackupRefusesToOverwrite",
+                 [](const fs::path& d) {
                      write_text(d / "out.dct", "keep me");
-                     return std::vector<std::string>{"backup", "--file", copy_to(kFieldFailure, d, "u.dct").string(), "-o",
-                                                     (d / "out.dct").string()};
-                 }, 8, "backup", "file-io"});
+                     return std::vector<std::string>{"backup", "--file", copy_to(kFieldFailure, d, "u.dct").string(),
+                                                     "-o", (d / "out.dct").string()};
+                 },
+                 8, "backup", "file-io"});
     // ---- restore
-    c.push_back({"RestoreFromOwnBackup", [](const fs::path& d) {
+    c.push_back({"RestoreFromOwnBackup",
+                 [](const fs::path& d) {
                      const auto from = copy_to(kFieldFailure, d, "from.dct");
-                     return std::vector<std::string>{"restore", "--file", copy_to(kFieldFailure, d, "u.dct").string(),
-                                                     "--from", from.string(), "--only", "server"};
-                 }, 0, "restore", ""});
-    c.push_back({"RestoreFromMissingBackup", [](const fs::path& d) {
+                     return std::vector<std::string>{
+                         "restore", "--file", copy_to(kFieldFailure, d, "u.dct").string(), "--from", from.string(),
+                         "--only",  "server"};
+                 },
+                 0, "restore", ""});
+    c.push_back({"RestoreFromMissingBackup",
+                 [](const fs::path& d) {
                      return std::vector<std::string>{"restore", "--file", copy_to(kFieldFailure, d, "u.dct").string(),
                                                      "--from", (d / "nope.dct").string()};
-                 }, 8, "restore", "file-io"});
+                 },
+                 8, "restore", "file-io"});
     // ---- restore-device-key
-    c.push_back({"RestoreDeviceKeyWrites", [](const fs::path& d) {
+    c.push_back({"RestoreDeviceKeyWrites",
+                 [](const fs::path& d) {
                      return std::vector<std::string>{"restore-device-key", "--file",
                                                      copy_to(kErasedDeviceKey, d, "u.dct").string(), "--pem",
                                                      kDeviceKey.string()};
-                 }, 0, "restore-device-key", ""});
-    c.push_back({"RestoreDeviceKeyPublicKeyRefused", [](const fs::path& d) {
+                 },
+                 0, "restore-device-key", ""});
+    c.push_back({"RestoreDeviceKeyPublicKeyRefused",
+                 [](const fs::path& d) {
                      return std::vector<std::string>{"restore-device-key", "--file",
                                                      copy_to(kErasedDeviceKey, d, "u.dct").string(), "--pem",
                                                      kServerPub.string()};
-                 }, 7, "restore-device-key", "invalid-input"});
+                 },
+                 7, "restore-device-key", "invalid-input"});
     // ---- export-public-key
-    c.push_back({"ExportPublicKey", [](const fs::path& d) {
-                     return std::vector<std::string>{"export-public-key", "--file",
-                                                     copy_to(kProvisioned, d, "u.dct").string()};
-                 }, 0, "export-public-key", ""});
-    c.push_back({"ExportPublicKeyToFile", [](const fs::path& d) {
+    c.push_back(
+        {"ExportPublicKey",
+         [](const fs::path& d) {
+             return std::vector<std::string>{"export-public-key", "--file", copy_to(kProvisioned, d, "u.dct").string()};
+         },
+         0, "export-public-key", ""});
+    c.push_back({"ExportPublicKeyToFile",
+                 [](const fs::path& d) {
                      return std::vector<std::string>{"export-public-key", "--file",
                                                      copy_to(kProvisioned, d, "u.dct").string(), "-o",
                                                      (d / "device.pub.pem").string()};
-                 }, 0, "export-public-key", ""});
-    c.push_back({"ExportPublicKeyNoFile", [](const fs::path& d) {
+                 },
+                 0, "export-public-key", ""});
+    c.push_back({"ExportPublicKeyNoFile",
+                 [](const fs::path& d) {
                      return std::vector<std::string>{"export-public-key", "--file", (d / "nope.dct").string()};
-                 }, 8, "export-public-key", "file-io"});
+                 },
+                 8, "export-public-key", "file-io"});
     // ---- new-device-key (the private key goes to a file, never to stdout)
-    c.push_back({"NewDeviceKeyWrites", [](const fs::path& d) {
+    c.push_back({"NewDeviceKeyWrites",
+                 [](const fs::path& d) {
                      fs::create_directory(d / "keys");
-                     return std::vector<std::string>{"new-device-key", "--file", copy_to(kProvisioned, d, "u.dct").string(),
-                                                     "--out-dir", (d / "keys").string()};
-                 }, 0, "new-device-key", ""});
-    c.push_back({"NewDeviceKeyDryRun", [](const fs::path& d) {
-                     return std::vector<std::string>{"new-device-key", "--file", copy_to(kProvisioned, d, "u.dct").string(),
-                                                     "--out-dir", d.string(), "--dry-run"};
-                 }, 0, "new-device-key", ""});
+                     return std::vector<std::string>{"new-device-key", "--file",
+                                                     copy_to(kProvisioned, d, "u.dct").string(), "--out-dir",
+                                                     (d / "keys").string()};
+                 },
+                 0, "new-device-key", ""});
+    c.push_back({"NewDeviceKeyDryRun",
+                 [](const fs::path& d) {
+                     return std::vector<std::string>{
+                         "new-device-key", "--file",   copy_to(kProvisioned, d, "u.dct").string(),
+                         "--out-dir",      d.string(), "--dry-run"};
+                 },
+                 0, "new-device-key", ""});
     // ---- protocol (Electron image; the Photon is refused)
-    c.push_back({"ProtocolShowElectron", [](const fs::path& d) {
+    c.push_back({"ProtocolShowElectron",
+                 [](const fs::path& d) {
                      return std::vector<std::string>{"protocol", "--file", copy_to(kFieldFailure, d, "u.dct").string(),
                                                      "--platform", "electron"};
-                 }, 0, "protocol", ""});
-    c.push_back({"ProtocolSetElectron", [](const fs::path& d) {
-                     return std::vector<std::string>{"protocol", "udp", "--file", copy_to(kFieldFailure, d, "u.dct").string(),
+                 },
+                 0, "protocol", ""});
+    c.push_back({"ProtocolSetElectron",
+                 [](const fs::path& d) {
+                     return std::vector<std::string>{"protocol",   "udp",
+                                                     "--file",     copy_to(kFieldFailure, d, "u.dct").string(),
                                                      "--platform", "electron"};
-                 }, 0, "protocol", ""});
-    c.push_back({"ProtocolOnPhotonRefused", [](const fs::path& d) {
+                 },
+                 0, "protocol", ""});
+    c.push_back({"ProtocolOnPhotonRefused",
+                 [](const fs::path& d) {
                      return std::vector<std::string>{"protocol", "--file", copy_to(kFieldFailure, d, "u.dct").string()};
-                 }, 10, "protocol", "refused"});
+                 },
+                 10, "protocol", "refused"});
     // ---- usage errors
-    c.push_back({"UnknownOption", [](const fs::path& d) {
+    c.push_back({"UnknownOption",
+                 [](const fs::path& d) {
                      return std::vector<std::string>{"inspect", "--file", copy_to(kFieldFailure, d, "u.dct").string(),
                                                      "--bogus"};
-                 }, 2, "inspect", "usage"});
+                 },
+                 2, "inspect", "usage"});
     c.push_back({"NoSubcommand", [](const fs::path&) { return std::vector<std::string>{}; }, 2, "", "usage"});
-    c.push_back({"UnknownSubcommand", [](const fs::path&) { return std::vector<std::string>{"frobnicate"}; }, 2, "",
-                 "usage"});
+    c.push_back(
+        {"UnknownSubcommand", [](const fs::path&) { return std::vector<std::string>{"frobnicate"}; }, 2, "", "usage"});
     return c;
 }
 
@@ -164,7 +253,7 @@ void check_document(const JsonCase& k, const Result& r) {
     EXPECT_EQ(r.status, k.exit_code) << "stdout: " << r.out << "\nstderr: " << r.err;
     json doc;
     try {
-        doc = json::parse(r.out);  // the whole of stdout: trailing text makes this throw
+        doc = json::parse(r.out); // the whole of stdout: trailing text makes this throw
     } catch (const json::exception& e) {
         FAIL() << "stdout is not exactly one JSON document (" << e.what() << "):\n" << r.out << "\nstderr: " << r.err;
     }
@@ -264,8 +353,8 @@ TEST(JsonContent, InspectReportsTheBlankAddressFinding) {
     EXPECT_EQ(doc["result"]["platform"], "photon");
     bool found = false;
     for (const auto& f : doc["result"]["findings"])
-        if (f["severity"] == "error" && contains(f["consequence"].get<std::string>() + f["message"].get<std::string>(),
-                                                 "device.spark.io"))
+        if (f["severity"] == "error" &&
+            contains(f["consequence"].get<std::string>() + f["message"].get<std::string>(), "device.spark.io"))
             found = true;
     EXPECT_TRUE(found) << doc["result"]["findings"].dump(2);
     EXPECT_EQ(doc["result"]["image_sha256"], sha256_file(kFieldFailure));

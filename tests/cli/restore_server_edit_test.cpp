@@ -10,8 +10,8 @@ using namespace cli_test;
 namespace keys = photon_dct::keys;
 
 std::vector<std::string> restore_args(const fs::path& image, const fs::path& pem) {
-    return {"restore-server", "--file", image.string(), "--pem", pem.string(), "--host", "cloud.example.com",
-            "--port", "5683"};
+    return {"restore-server",    "--file", image.string(), "--pem", pem.string(), "--host",
+            "cloud.example.com", "--port", "5683"};
 }
 
 std::vector<std::string> backups_in(const fs::path& dir) {
@@ -65,7 +65,7 @@ TEST_F(RestoreServerEdit, WritesBackupFirstAndChangesOnlyTheTcpServerBlock) {
     EXPECT_EQ(after[2466], 0x01);
     EXPECT_EQ(after[2467], host.size());
     EXPECT_EQ(std::string(after.begin() + 2468, after.begin() + 2468 + static_cast<long>(host.size())), host);
-    EXPECT_EQ(after[2082 + 450], 0x16);  // port 5683 = 0x1633, big-endian
+    EXPECT_EQ(after[2082 + 450], 0x16); // port 5683 = 0x1633, big-endian
     EXPECT_EQ(after[2082 + 451], 0x33);
     EXPECT_TRUE(contains(r.out, "one write")) << r.out;
 }
@@ -86,11 +86,13 @@ TEST_F(RestoreServerEdit, SecondRunWritesNothingAndMakesNoSecondBackup) {
 }
 
 TEST_F(RestoreServerEdit, DryRunWritesNothingAndCreatesNoFile) {
-    const auto r = run([&] {
-        auto a = restore_args(image_, kServerPub);
-        a.push_back("--dry-run");
-        return a;
-    }(), dir_.path());
+    const auto r = run(
+        [&] {
+            auto a = restore_args(image_, kServerPub);
+            a.push_back("--dry-run");
+            return a;
+        }(),
+        dir_.path());
     EXPECT_EQ(r.status, 0) << r.err;
     EXPECT_TRUE(contains(r.out, "Dry run")) << r.out;
     EXPECT_TRUE(contains(r.out, "nothing written")) << r.out;

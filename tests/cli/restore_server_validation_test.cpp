@@ -35,11 +35,11 @@ struct Case {
     std::string host = "cloud.example.com";
     std::optional<std::string> port;
     KeyKind key = KeyKind::ServerPub;
-    std::string platform;  // "" = default (photon)
-    std::string protocol;  // "" = default
+    std::string platform; // "" = default (photon)
+    std::string protocol; // "" = default
     ImageKind image = ImageKind::Copy;
     int exit_code = 7;
-    std::vector<std::string> message;  // substrings the error line must contain
+    std::vector<std::string> message; // substrings the error line must contain
     // The image itself is the problem, so it has to be read first: a "reading the DCT of ..."
     // progress line may come before the error. Every other rule is about what the user typed and
     // is checked before the image (or a unit) is touched: stderr starts with "error:".
@@ -56,11 +56,12 @@ std::string encrypted_pem(const keys::Key& key, bool traditional) {
     if (!pkey) throw std::runtime_error("PEM_read_bio_PrivateKey failed");
     BIO* out = BIO_new(BIO_s_mem());
     static char pass[] = "correct horse";
-    const int ok = traditional ? PEM_write_bio_PrivateKey_traditional(out, pkey, EVP_aes_128_cbc(),
-                                                                       reinterpret_cast<unsigned char*>(pass),
-                                                                       static_cast<int>(sizeof pass - 1), nullptr, nullptr)
-                               : PEM_write_bio_PKCS8PrivateKey(out, pkey, EVP_aes_256_cbc(), pass,
-                                                               static_cast<int>(sizeof pass - 1), nullptr, nullptr);
+    const int ok =
+        traditional
+            ? PEM_write_bio_PrivateKey_traditional(out, pkey, EVP_aes_128_cbc(), reinterpret_cast<unsigned char*>(pass),
+                                                   static_cast<int>(sizeof pass - 1), nullptr, nullptr)
+            : PEM_write_bio_PKCS8PrivateKey(out, pkey, EVP_aes_256_cbc(), pass, static_cast<int>(sizeof pass - 1),
+                                            nullptr, nullptr);
     EVP_PKEY_free(pkey);
     if (ok != 1) {
         BIO_free(out);
@@ -77,15 +78,32 @@ std::string encrypted_pem(const keys::Key& key, bool traditional) {
 fs::path make_key(KeyKind kind, const fs::path& dir) {
     const fs::path p = dir / "server-key.pem";
     switch (kind) {
-    case KeyKind::ServerPub: fs::copy_file(kServerPub, p); break;
-    case KeyKind::Rsa1024: write_text(p, keys::generate_rsa(1024).public_pem()); break;
-    case KeyKind::Rsa2048E3: write_text(p, keys::generate_rsa(2048, 3).public_pem()); break;
-    case KeyKind::EcP256: write_text(p, keys::generate_ec_p256().public_pem()); break;
-    case KeyKind::Garbage: write_text(p, "this is not a key, just some text\nwith two lines\n"); break;
-    case KeyKind::Empty: write_text(p, ""); break;
-    case KeyKind::Missing: break;
-    case KeyKind::EncryptedPkcs8: write_text(p, encrypted_pem(keys::generate_rsa(2048), false)); break;
-    case KeyKind::EncryptedTrad: write_text(p, encrypted_pem(keys::generate_rsa(2048), true)); break;
+    case KeyKind::ServerPub:
+        fs::copy_file(kServerPub, p);
+        break;
+    case KeyKind::Rsa1024:
+        write_text(p, keys::generate_rsa(1024).public_pem());
+        break;
+    case KeyKind::Rsa2048E3:
+        write_text(p, keys::generate_rsa(2048, 3).public_pem());
+        break;
+    case KeyKind::EcP256:
+        write_text(p, keys::generate_ec_p256().public_pem());
+        break;
+    case KeyKind::Garbage:
+        write_text(p, "this is not a key, just some text\nwith two lines\n");
+        break;
+    case KeyKind::Empty:
+        write_text(p, "");
+        break;
+    case KeyKind::Missing:
+        break;
+    case KeyKind::EncryptedPkcs8:
+        write_text(p, encrypted_pem(keys::generate_rsa(2048), false));
+        break;
+    case KeyKind::EncryptedTrad:
+        write_text(p, encrypted_pem(keys::generate_rsa(2048), true));
+        break;
     }
     return p;
 }
@@ -109,7 +127,10 @@ std::vector<Case> cases() {
     host("HostIpv6Loopback", "::1", {"IPv6"});
     host("HostIpv6Bracketed", "[2001:db8::1]", {"IPv6"});
     host("HostWithPort", "host:5683", {"host:port"});
-    host("HostNonAscii", "b\xc3\xbc" "cher.example", {"non-ASCII"});
+    host("HostNonAscii",
+         "b\xc3\xbc"
+         "cher.example",
+         {"non-ASCII"});
     host("Host64Characters", std::string(60, 'a') + ".com", {"64 characters", "63"});
     host("HostLeadingHyphen", "-a.example", {"'-a'", "hyphen"});
     host("HostEmptyLabel", "a..b", {"empty label"});
@@ -185,18 +206,21 @@ class RestoreServerRefusal : public ::testing::TestWithParam<Case> {};
 
 TEST_P(RestoreServerRefusal, RefusedWithoutTouchingTheImage) {
     const Case& k = GetParam();
-    TempDir image_dir;  // holds only the image: any other entry afterwards is a stray file
+    TempDir image_dir; // holds only the image: any other entry afterwards is a stray file
     TempDir key_dir;
     const fs::path image = image_dir / "unit.dct";
     switch (k.image) {
-    case ImageKind::Copy: fs::copy_file(kFieldFailure, image); break;
+    case ImageKind::Copy:
+        fs::copy_file(kFieldFailure, image);
+        break;
     case ImageKind::Short100: {
         auto bytes = read_bytes(kFieldFailure);
         bytes.resize(100);
         write_bytes(image, bytes);
         break;
     }
-    case ImageKind::Missing: break;
+    case ImageKind::Missing:
+        break;
     }
     const fs::path key = make_key(k.key, key_dir.path());
     const bool image_exists = fs::exists(image);
@@ -214,8 +238,10 @@ TEST_P(RestoreServerRefusal, RefusedWithoutTouchingTheImage) {
     // The error line names the problem.
     const auto at = r.err.rfind("error:", 0) == 0 ? 0 : r.err.find("\nerror:");
     ASSERT_NE(at, std::string::npos) << "no error line on stderr: " << r.err;
-    const std::string error_line = r.err.substr(at == 0 ? 0 : at + 1, r.err.find('\n', at + 1) - (at == 0 ? 0 : at + 1));
-    for (const auto& part : k.message) EXPECT_TRUE(contains(error_line, part)) << "missing '" << part << "' in: " << error_line;
+    const std::string error_line =
+        r.err.substr(at == 0 ? 0 : at + 1, r.err.find('\n', at + 1) - (at == 0 ? 0 : at + 1));
+    for (const auto& part : k.message)
+        EXPECT_TRUE(contains(error_line, part)) << "missing '" << part << "' in: " << error_line;
     // Nothing but the error comes first: an input rule is checked before the image is read.
     if (k.needs_image) {
         std::string rest = r.err;
@@ -223,7 +249,8 @@ TEST_P(RestoreServerRefusal, RefusedWithoutTouchingTheImage) {
         EXPECT_TRUE(starts_with(rest, "error:")) << "stderr: " << r.err;
     } else {
         EXPECT_TRUE(starts_with(r.err, "error:"))
-            << "stderr does not start with \"error:\" (the rule was checked only after reading the image):\n" << r.err;
+            << "stderr does not start with \"error:\" (the rule was checked only after reading the image):\n"
+            << r.err;
     }
     EXPECT_EQ(r.out, "") << "a refusal prints nothing on stdout";
 

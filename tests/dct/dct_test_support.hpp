@@ -1,5 +1,5 @@
 // Helpers for the dct tests. Every expected byte in these tests is typed from
-// /work/shared/reference/dct-format.md (section numbers in comments), never produced by the encoder
+// docs/dct-format.md (section numbers in comments), never produced by the encoder
 // under test.
 #pragma once
 
@@ -75,7 +75,7 @@ inline Bytes pem_to_der(std::string_view pem) {
     return test_support::base64_decode(body);
 }
 
-// A DFU-window-sized image of erased flash (dct-format.md 1.3).
+// A DFU-window-sized image of erased flash (docs/dct-format.md 1.3).
 inline Bytes erased_image(std::size_t size = 16384) { return Bytes(size, 0xFF); }
 
 inline void put(Bytes& image, std::size_t offset, const Bytes& bytes) {
@@ -97,13 +97,14 @@ void expect_invalid_input(F&& f, std::initializer_list<std::string_view> needles
     } catch (const photon_dct::Error& e) {
         EXPECT_EQ(e.kind(), photon_dct::ErrorKind::InvalidInput) << e.what();
         const std::string msg = e.what();
-        for (auto n : needles) EXPECT_NE(msg.find(n), std::string::npos) << "message '" << msg << "' lacks '" << n << "'";
+        for (auto n : needles)
+            EXPECT_NE(msg.find(n), std::string::npos) << "message '" << msg << "' lacks '" << n << "'";
     } catch (const std::exception& e) {
         ADD_FAILURE() << "expected photon_dct::Error, got std::exception: " << e.what();
     }
 }
 
-// ---- Reference data typed from dct-format.md --------------------------------------------
+// ---- Reference data typed from docs/dct-format.md --------------------------------------------
 
 // §4.1: the only TCP server key layout the handshake reads (first 33 bytes, N follows at 33).
 inline Bytes rsa2048_spki_prefix() {
@@ -182,7 +183,9 @@ inline std::vector<DerInteger> pkcs1_integers(const Bytes& der) {
 inline bool firmware_layout_ok_by_reference(const Bytes& pkcs1) {
     const auto ints = pkcs1_integers(pkcs1);
     if (ints.size() != 9) return false;
-    auto fits = [](const DerInteger& i, std::size_t w) { return i.length == w || (i.length == w + 1 && i.leading_zero); };
+    auto fits = [](const DerInteger& i, std::size_t w) {
+        return i.length == w || (i.length == w + 1 && i.leading_zero);
+    };
     return fits(ints[1], 128) && ints[2].length == 3 && fits(ints[3], 128) && fits(ints[4], 64) && fits(ints[5], 64) &&
            fits(ints[6], 64) && fits(ints[7], 64) && fits(ints[8], 64);
 }

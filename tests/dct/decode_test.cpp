@@ -1,4 +1,4 @@
-// decode_address / decode_dct against dct-format.md 2, 3.3-3.5, 4.2, 5, 7.5 and 9.
+// decode_address / decode_dct against docs/dct-format.md 2, 3.3-3.5, 4.2, 5, 7.5 and 9.
 // Images are 16384-byte 0xFF buffers with bytes placed from the reference.
 #include <gtest/gtest.h>
 
@@ -68,9 +68,12 @@ Bytes reference_device_spki(const keys::Key& k) {
 // PKCS#8 PrivateKeyInfo wrapping a PKCS#1 key, built by hand (§5.1: 30 82 02 77 02 01 00 30 0d 06 09 2a 86 48 …).
 Bytes pkcs8_of(const Bytes& pkcs1) {
     const Bytes alg = hex("02 01 00 30 0d 06 09 2a 86 48 86 f7 0d 01 01 01 05 00");
-    Bytes octet = cat({hex("04 82"), Bytes{static_cast<std::uint8_t>(pkcs1.size() >> 8), static_cast<std::uint8_t>(pkcs1.size() & 0xFF)}, pkcs1});
+    Bytes octet = cat(
+        {hex("04 82"),
+         Bytes{static_cast<std::uint8_t>(pkcs1.size() >> 8), static_cast<std::uint8_t>(pkcs1.size() & 0xFF)}, pkcs1});
     const std::size_t content = alg.size() + octet.size();
-    return cat({hex("30 82"), Bytes{static_cast<std::uint8_t>(content >> 8), static_cast<std::uint8_t>(content & 0xFF)}, alg, octet});
+    return cat({hex("30 82"), Bytes{static_cast<std::uint8_t>(content >> 8), static_cast<std::uint8_t>(content & 0xFF)},
+                alg, octet});
 }
 
 } // namespace
@@ -270,13 +273,15 @@ TEST(DecodeAddress, FirmwareRestoredDefaultsWithNul) {
     const DecodedAddress t = decode_address(cat({hex("01 0f"), ascii("device.spark.io"), hex("00"), fill(110, 0xFF)}));
     EXPECT_EQ(t.host, "device.spark.io");
     EXPECT_TRUE(t.port_is_default);
-    const DecodedAddress u = decode_address(cat({hex("01 13"), ascii("$id.udp.particle.io"), hex("00"), fill(106, 0xFF)}));
+    const DecodedAddress u =
+        decode_address(cat({hex("01 13"), ascii("$id.udp.particle.io"), hex("00"), fill(106, 0xFF)}));
     EXPECT_EQ(u.host, "$id.udp.particle.io");
 }
 
 TEST(DecodeAddress, ParticleCliRemnantsAfterShortTlv) {
     // §9.2 with the shipped rsa.pub.der: bytes 390-401 keep "ce.spark.io\0".
-    const Bytes ip = cat({hex("00 04 0a 00 00 05 63 65 2e 73 70 61 72 6b 2e 69 6f 00"), fill(48, 0xFF), hex("16 33"), fill(60, 0xFF)});
+    const Bytes ip = cat(
+        {hex("00 04 0a 00 00 05 63 65 2e 73 70 61 72 6b 2e 69 6f 00"), fill(48, 0xFF), hex("16 33"), fill(60, 0xFF)});
     ASSERT_EQ(ip.size(), 128u);
     const DecodedAddress a = decode_address(ip);
     EXPECT_EQ(a.host, "10.0.0.5");
@@ -284,7 +289,8 @@ TEST(DecodeAddress, ParticleCliRemnantsAfterShortTlv) {
     EXPECT_EQ(a.raw_port, 5683);
 
     // §9.4: domain, then "io" remnant of $id.udp.particle.io at 19-20; host is exactly len bytes.
-    const Bytes d = cat({hex("01 11"), ascii("cloud.example.com"), hex("69 6f"), fill(45, 0xFF), hex("16 34"), fill(60, 0xFF)});
+    const Bytes d =
+        cat({hex("01 11"), ascii("cloud.example.com"), hex("69 6f"), fill(45, 0xFF), hex("16 34"), fill(60, 0xFF)});
     ASSERT_EQ(d.size(), 128u);
     const DecodedAddress b = decode_address(d);
     EXPECT_EQ(b.host, "cloud.example.com");
@@ -811,7 +817,7 @@ TEST(ImageLength, V060SizeAccepted) {
     EXPECT_FALSE(field_bytes(electron(), img, "eap_config").has_value());
     EXPECT_FALSE(field_bytes(electron(), img, "device_secret").has_value());
     EXPECT_TRUE(field_bytes(electron(), img, "alt_server_address").has_value()); // 3490+128 < 4258
-    EXPECT_TRUE(field_bytes(electron(), img, "led_theme").has_value());           // ends at 3823
+    EXPECT_TRUE(field_bytes(electron(), img, "led_theme").has_value());          // ends at 3823
     ASSERT_TRUE(r.udp.has_value());
     EXPECT_TRUE(r.udp->address_present);
     EXPECT_TRUE(r.tcp.address_present);
@@ -820,7 +826,8 @@ TEST(ImageLength, V060SizeAccepted) {
 }
 
 TEST(ImageLength, OtherSizesAccepted) {
-    for (std::size_t n : {std::size_t{8391}, std::size_t{16384}}) EXPECT_EQ(decode_dct(photon(), base_image(n)).image_size, n);
+    for (std::size_t n : {std::size_t{8391}, std::size_t{16384}})
+        EXPECT_EQ(decode_dct(photon(), base_image(n)).image_size, n);
 }
 
 TEST(ImageLength, TooShortRefused) {
@@ -875,9 +882,10 @@ TEST(FieldFailure, CustomKeyWithBlankTcpAddressOn063) {
     const Finding* f = find(r, "server-address-blank");
     ASSERT_NE(f, nullptr) << codes(r);
     EXPECT_EQ(f->severity, Severity::Error);
-    EXPECT_NE(f->message.find("server address blank: this device will connect to device.spark.io:5683 (Particle's cloud), "
-                              "not your server"),
-              std::string::npos)
+    EXPECT_NE(
+        f->message.find("server address blank: this device will connect to device.spark.io:5683 (Particle's cloud), "
+                        "not your server"),
+        std::string::npos)
         << f->message;
     const std::string prefix = "photon-dct restore-server --pem";
     const std::string suffix = "--file unit.dct";

@@ -1,4 +1,4 @@
-// encode_device_key_slots against dct-format.md 5.1-5.3.
+// encode_device_key_slots against docs/dct-format.md 5.1-5.3.
 #include <gtest/gtest.h>
 
 #include "dct_test_support.hpp"
@@ -34,8 +34,9 @@ TEST(EncodeDeviceKeySlots, TcpPublicSlotIs162ByteSpkiThen222Zeros) {
     ASSERT_EQ(s.public_slot.size(), 384u);
     const Bytes n = k.rsa_modulus();
     ASSERT_EQ(n.size(), 128u);
-    const Bytes expected = cat({hex("30 81 9f 30 0d 06 09 2a 86 48 86 f7 0d 01 01 01 05 00 03 81 8d 00 30 81 89 02 81 81 00"),
-                                n, hex("02 03 01 00 01"), fill(222, 0x00)});
+    const Bytes expected =
+        cat({hex("30 81 9f 30 0d 06 09 2a 86 48 86 f7 0d 01 01 01 05 00 03 81 8d 00 30 81 89 02 81 81 00"), n,
+             hex("02 03 01 00 01"), fill(222, 0x00)});
     ASSERT_EQ(expected.size(), 384u);
     EXPECT_EQ(s.public_slot, expected);
     // N in the SPKI is privkey[11..138] (§5.2)

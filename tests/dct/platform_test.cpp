@@ -1,4 +1,4 @@
-// Platform table against dct-format.md sections 1.3, 2, 3.1, 6.2 and 7.1 (values typed from the document).
+// Platform table against docs/dct-format.md sections 1.3, 2, 3.1, 6.2 and 7.1 (values typed from the document).
 #include <gtest/gtest.h>
 
 #include <string>
@@ -17,7 +17,7 @@ struct ExpectedField {
     std::uint32_t size;
 };
 
-// dct-format.md section 2, application_dct_t (D231), in order.
+// docs/dct-format.md section 2, application_dct_t (D231), in order.
 const std::vector<ExpectedField> kSection2 = {
     {"system_flags", 0, 32},
     {"version", 32, 2},
@@ -149,7 +149,7 @@ TEST(PlatformTable, CloudTransportAndDeviceIdOffsets) {
 }
 
 TEST(PlatformTable, UsbIdentities) {
-    // dct-format.md 7.1 / 6.2.
+    // docs/dct-format.md 7.1 / 6.2.
     const std::tuple<PlatformId, const char*, const char*, std::uint16_t, std::uint16_t, int> expected[] = {
         {PlatformId::Photon, "photon", "Photon", 0xd006, 0xc006, 6},
         {PlatformId::P1, "p1", "P1", 0xd008, 0xc008, 8},
@@ -169,7 +169,7 @@ TEST(PlatformTable, UsbIdentities) {
         EXPECT_EQ(find_platform_by_usb(0x2b04, cdc), &p);
     }
     EXPECT_EQ(find_platform("core"), nullptr);
-    EXPECT_EQ(find_platform("Photon"), nullptr); // command-line spelling is lower-case
+    EXPECT_EQ(find_platform("Photon"), nullptr);              // command-line spelling is lower-case
     EXPECT_EQ(find_platform_by_usb(0x1d50, 0x607f), nullptr); // Core is not Gen 2 Photon-family
     EXPECT_EQ(find_platform_by_usb(0x2b04, 0xd00c), nullptr); // Gen 3
     EXPECT_EQ(find_platform_by_usb(0x1234, 0xd006), nullptr);

@@ -1,4 +1,4 @@
-// Strict writer rules (server_block.hpp, dct-format.md 3.3 "strict rules" used as the writer's
+// Strict writer rules (server_block.hpp, docs/dct-format.md 3.3 "strict rules" used as the writer's
 // validation, 3.5 port rules, 4.1 key rules). Each refusal is its own test.
 #include <gtest/gtest.h>
 
@@ -38,7 +38,11 @@ TEST(ParseHost, RefusesBroadcastAddress) { host_refused("255.255.255.255", {"bro
 TEST(ParseHost, RefusesIpv6Loopback) { host_refused("::1", {"IPv6"}); }
 TEST(ParseHost, RefusesBracketedIpv6) { host_refused("[2001:db8::1]", {"IPv6"}); }
 TEST(ParseHost, RefusesHostColonPort) { host_refused("host:5683", {"host:port"}); }
-TEST(ParseHost, RefusesNonAscii) { host_refused("b\xc3\xbc" "cher.example", {"non-ASCII"}); }
+TEST(ParseHost, RefusesNonAscii) {
+    host_refused("b\xc3\xbc"
+                 "cher.example",
+                 {"non-ASCII"});
+}
 TEST(ParseHost, RefusesSixtyFourCharacterName) {
     const std::string name = std::string(60, 'a') + ".com";
     ASSERT_EQ(name.size(), 64u);
@@ -123,7 +127,8 @@ TEST(ServerKeyRules, EcKeyRefusedForTcp) {
     expect_invalid_input([&] { (void)server_key_der_for_slot(Transport::Tcp, server_ec()); }, {"EC P-256", "RSA-2048"});
 }
 TEST(ServerKeyRules, RsaKeyRefusedForUdp) {
-    expect_invalid_input([&] { (void)server_key_der_for_slot(Transport::Udp, server_rsa2048()); }, {"RSA-2048", "P-256"});
+    expect_invalid_input([&] { (void)server_key_der_for_slot(Transport::Udp, server_rsa2048()); },
+                         {"RSA-2048", "P-256"});
 }
 TEST(ServerKeyRules, EcP384RefusedForUdp) {
     // The keys API only generates P-256; make a P-384 key with OpenSSL and hand it over as PEM.
@@ -133,8 +138,8 @@ TEST(ServerKeyRules, EcP384RefusedForUdp) {
     ASSERT_EQ(PEM_write_bio_PUBKEY(bio.get(), pkey.get()), 1);
     char* data = nullptr;
     const long n = BIO_get_mem_data(bio.get(), &data);
-    const keys::Key k = keys::load_key(ByteView(reinterpret_cast<const std::uint8_t*>(data), static_cast<std::size_t>(n)),
-                                       "p384.pem");
+    const keys::Key k =
+        keys::load_key(ByteView(reinterpret_cast<const std::uint8_t*>(data), static_cast<std::size_t>(n)), "p384.pem");
     ASSERT_EQ(k.algorithm_name(), "EC P-384");
     expect_invalid_input([&] { (void)server_key_der_for_slot(Transport::Udp, k); }, {"P-384", "P-256"});
 }

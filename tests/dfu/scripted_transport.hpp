@@ -29,19 +29,30 @@ struct Step {
     Bytes reply;               // IN data returned
     Outcome outcome = Outcome::Reply;
 
-    Step stall() && { outcome = Outcome::Stall; return std::move(*this); }
-    Step timeout() && { outcome = Outcome::Timeout; return std::move(*this); }
-    Step vanish() && { outcome = Outcome::Vanish; return std::move(*this); }
+    Step stall() && {
+        outcome = Outcome::Stall;
+        return std::move(*this);
+    }
+    Step timeout() && {
+        outcome = Outcome::Timeout;
+        return std::move(*this);
+    }
+    Step vanish() && {
+        outcome = Outcome::Vanish;
+        return std::move(*this);
+    }
 };
 
 inline Step GetStatus(Status status, State state, std::uint32_t poll_ms = 0) {
     Step s;
     s.setup = {0xA1, 3, 0, 0};
     s.in_length = 6;
-    s.reply = {static_cast<std::uint8_t>(status), static_cast<std::uint8_t>(poll_ms & 0xff),
+    s.reply = {static_cast<std::uint8_t>(status),
+               static_cast<std::uint8_t>(poll_ms & 0xff),
                static_cast<std::uint8_t>((poll_ms >> 8) & 0xff),
                static_cast<std::uint8_t>((poll_ms >> 16) & 0xff),
-               static_cast<std::uint8_t>(state), 0};
+               static_cast<std::uint8_t>(state),
+               0};
     return s;
 }
 inline Step Idle() { return GetStatus(Status::OK, State::dfuIDLE); }
@@ -58,8 +69,16 @@ inline Step SetAddressCmd(std::uint32_t a) {
     return Dnload(0, {0x21, static_cast<std::uint8_t>(a), static_cast<std::uint8_t>(a >> 8),
                       static_cast<std::uint8_t>(a >> 16), static_cast<std::uint8_t>(a >> 24)});
 }
-inline Step Abort() { Step s; s.setup = {0x21, 6, 0, 0}; return s; }
-inline Step ClrStatus() { Step s; s.setup = {0x21, 4, 0, 0}; return s; }
+inline Step Abort() {
+    Step s;
+    s.setup = {0x21, 6, 0, 0};
+    return s;
+}
+inline Step ClrStatus() {
+    Step s;
+    s.setup = {0x21, 4, 0, 0};
+    return s;
+}
 inline Step Upload(std::uint16_t block, std::size_t length, Bytes reply) {
     Step s;
     s.setup = {0xA1, 2, block, 0};
@@ -70,8 +89,8 @@ inline Step Upload(std::uint16_t block, std::size_t length, Bytes reply) {
 
 inline std::string describe(const ControlSetup& s, std::size_t length) {
     std::ostringstream o;
-    o << "bmRequestType=0x" << std::hex << int(s.request_type) << " bRequest=" << std::dec
-      << int(s.request) << " wValue=" << s.value << " wIndex=" << s.index << " wLength=" << length;
+    o << "bmRequestType=0x" << std::hex << int(s.request_type) << " bRequest=" << std::dec << int(s.request)
+      << " wValue=" << s.value << " wIndex=" << s.index << " wLength=" << length;
     return o.str();
 }
 
@@ -80,7 +99,10 @@ public:
     ScriptedTransport(Bytes config, std::map<std::uint8_t, std::string> strings)
         : config_(std::move(config)), strings_(std::move(strings)) {}
 
-    ScriptedTransport& expect(Step step) { script_.push_back(std::move(step)); return *this; }
+    ScriptedTransport& expect(Step step) {
+        script_.push_back(std::move(step));
+        return *this;
+    }
     ScriptedTransport& expect_n(unsigned n, const Step& step) {
         for (unsigned i = 0; i < n; ++i) script_.push_back(step);
         return *this;
@@ -117,10 +139,14 @@ public:
                 << "OUT payload of request #" << calls_ << " (" << got << ")";
         }
         switch (step.outcome) {
-        case Outcome::Stall: throw Error(ErrorKind::DfuProtocol, "the device rejected the request (stall)");
-        case Outcome::Timeout: throw Error(ErrorKind::UsbIo, "the USB transfer timed out");
-        case Outcome::Vanish: throw Error(ErrorKind::UsbIo, "device disconnected");
-        case Outcome::Reply: break;
+        case Outcome::Stall:
+            throw Error(ErrorKind::DfuProtocol, "the device rejected the request (stall)");
+        case Outcome::Timeout:
+            throw Error(ErrorKind::UsbIo, "the USB transfer timed out");
+        case Outcome::Vanish:
+            throw Error(ErrorKind::UsbIo, "device disconnected");
+        case Outcome::Reply:
+            break;
         }
         if (!in) return data.size();
         const std::size_t n = std::min(step.reply.size(), data.size());
@@ -159,24 +185,16 @@ inline const char* const kGen3Dct = "@DCT Flash   /0x00000000/1*016Ke";
 
 // The Photon's 36-byte configuration descriptor: config, alt 0, alt 1, functional descriptor.
 inline Bytes photon_config() {
-    return {0x09, 0x02, 0x24, 0x00, 0x01, 0x01, 0x02, 0xC0, 0x32,
-            0x09, 0x04, 0x00, 0x00, 0x00, 0xFE, 0x01, 0x02, 0x06,
-            0x09, 0x04, 0x00, 0x01, 0x00, 0xFE, 0x01, 0x02, 0x07,
-            0x09, 0x21, 0x0B, 0xFF, 0x00, 0x00, 0x10, 0x1A, 0x01};
+    return {0x09, 0x02, 0x24, 0x00, 0x01, 0x01, 0x02, 0xC0, 0x32, 0x09, 0x04, 0x00, 0x00, 0x00, 0xFE, 0x01, 0x02, 0x06,
+            0x09, 0x04, 0x00, 0x01, 0x00, 0xFE, 0x01, 0x02, 0x07, 0x09, 0x21, 0x0B, 0xFF, 0x00, 0x00, 0x10, 0x1A, 0x01};
 }
 // The P1's: a third alt (Serial Flash, iInterface 8).
 inline Bytes p1_config() {
-    return {0x09, 0x02, 0x2D, 0x00, 0x01, 0x01, 0x02, 0xC0, 0x32,
-            0x09, 0x04, 0x00, 0x00, 0x00, 0xFE, 0x01, 0x02, 0x06,
-            0x09, 0x04, 0x00, 0x01, 0x00, 0xFE, 0x01, 0x02, 0x07,
-            0x09, 0x04, 0x00, 0x02, 0x00, 0xFE, 0x01, 0x02, 0x08,
-            0x09, 0x21, 0x0B, 0xFF, 0x00, 0x00, 0x10, 0x1A, 0x01};
+    return {0x09, 0x02, 0x2D, 0x00, 0x01, 0x01, 0x02, 0xC0, 0x32, 0x09, 0x04, 0x00, 0x00, 0x00, 0xFE,
+            0x01, 0x02, 0x06, 0x09, 0x04, 0x00, 0x01, 0x00, 0xFE, 0x01, 0x02, 0x07, 0x09, 0x04, 0x00,
+            0x02, 0x00, 0xFE, 0x01, 0x02, 0x08, 0x09, 0x21, 0x0B, 0xFF, 0x00, 0x00, 0x10, 0x1A, 0x01};
 }
-inline std::map<std::uint8_t, std::string> photon_strings() {
-    return {{6, kPhotonAlt0}, {7, kPhotonAlt1}};
-}
-inline std::map<std::uint8_t, std::string> p1_strings() {
-    return {{6, kPhotonAlt0}, {7, kPhotonAlt1}, {8, kP1Alt2}};
-}
+inline std::map<std::uint8_t, std::string> photon_strings() { return {{6, kPhotonAlt0}, {7, kPhotonAlt1}}; }
+inline std::map<std::uint8_t, std::string> p1_strings() { return {{6, kPhotonAlt0}, {7, kPhotonAlt1}, {8, kP1Alt2}}; }
 
 } // namespace photon_dct::dfu::testing

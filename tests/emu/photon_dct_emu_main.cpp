@@ -41,229 +41,234 @@ constexpr const char* kPreload = "libumockdev-preload.so.0";
 volatile sig_atomic_t g_child = 0;
 
 void forward_signal(int sig) {
-  if (g_child > 0) kill(static_cast<pid_t>(g_child), sig);
+    if (g_child > 0) kill(static_cast<pid_t>(g_child), sig);
 }
 
 // LD_PRELOAD without umockdev's preload entries (':' or ' ' separated).
 std::string strip_umockdev_preload(const std::string& value, bool& had) {
-  std::string out;
-  std::size_t i = 0;
-  had = false;
-  while (i <= value.size()) {
-    std::size_t j = value.find_first_of(": ", i);
-    if (j == std::string::npos) j = value.size();
-    const std::string item = value.substr(i, j - i);
-    if (!item.empty()) {
-      if (item.find("libumockdev-preload") != std::string::npos) {
-        had = true;
-      } else {
-        if (!out.empty()) out += ':';
-        out += item;
-      }
+    std::string out;
+    std::size_t i = 0;
+    had = false;
+    while (i <= value.size()) {
+        std::size_t j = value.find_first_of(": ", i);
+        if (j == std::string::npos) j = value.size();
+        const std::string item = value.substr(i, j - i);
+        if (!item.empty()) {
+            if (item.find("libumockdev-preload") != std::string::npos) {
+                had = true;
+            } else {
+                if (!out.empty()) out += ':';
+                out += item;
+            }
+        }
+        i = j + 1;
     }
-    i = j + 1;
-  }
-  return out;
+    return out;
 }
 
 bool is_hex(const std::string& s) {
-  if (s.empty()) return false;
-  for (char c : s)
-    if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
-  return true;
+    if (s.empty()) return false;
+    for (char c : s)
+        if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
+    return true;
 }
 
 // Serial of device i: the last hex digits changed so that every device differs (except for the
 // pre-0.6.0 constant serial, which every unit reports).
 std::string derive_serial(const std::string& base, std::size_t i) {
-  if (i == 0 || base == "00000000010C" || base.size() < 4) return base;
-  bool upper = false;
-  for (char c : base)
-    if (std::isupper(static_cast<unsigned char>(c))) upper = true;
-  const std::size_t n = base.size();
-  const unsigned long tail = std::strtoul(base.substr(n - 4).c_str(), nullptr, 16);
-  char buf[8];
-  std::snprintf(buf, sizeof buf, upper ? "%04lX" : "%04lx", (tail + i) & 0xFFFFul);
-  return base.substr(0, n - 4) + buf;
+    if (i == 0 || base == "00000000010C" || base.size() < 4) return base;
+    bool upper = false;
+    for (char c : base)
+        if (std::isupper(static_cast<unsigned char>(c))) upper = true;
+    const std::size_t n = base.size();
+    const unsigned long tail = std::strtoul(base.substr(n - 4).c_str(), nullptr, 16);
+    char buf[8];
+    std::snprintf(buf, sizeof buf, upper ? "%04lX" : "%04lx", (tail + i) & 0xFFFFul);
+    return base.substr(0, n - 4) + buf;
 }
 
 [[noreturn]] void usage_error(const std::string& msg) {
-  std::cerr << "photon-dct-emu: " << msg << "\n"
-            << "usage: photon-dct-emu [options] -- COMMAND [ARGS...]  (see --help)\n";
-  std::exit(kUsageError);
+    std::cerr << "photon-dct-emu: " << msg << "\n"
+              << "usage: photon-dct-emu [options] -- COMMAND [ARGS...]  (see --help)\n";
+    std::exit(kUsageError);
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
-  // Split at the first "--": options before, the command after.
-  std::vector<std::string> own;
-  std::vector<std::string> command;
-  bool seen_sep = false;
-  for (int i = 1; i < argc; ++i) {
-    if (!seen_sep && std::strcmp(argv[i], "--") == 0) {
-      seen_sep = true;
-      continue;
+    // Split at the first "--": options before, the command after.
+    std::vector<std::string> own;
+    std::vector<std::string> command;
+    bool seen_sep = false;
+    for (int i = 1; i < argc; ++i) {
+        if (!seen_sep && std::strcmp(argv[i], "--") == 0) {
+            seen_sep = true;
+            continue;
+        }
+        (seen_sep ? command : own).emplace_back(argv[i]);
     }
-    (seen_sep ? command : own).emplace_back(argv[i]);
-  }
 
-  CLI::App app{"Run COMMAND against emulated Particle Photon/P1/Electron bootloaders (umockdev).",
-               "photon-dct-emu"};
-  app.footer(
-      "\nUsage: photon-dct-emu [options] -- COMMAND [ARGS...]\n"
-      "Fault SPEC: KIND:REQUEST[:N][,KIND:REQUEST[:N]...]; KIND = Stall|Error|Timeout|ShortRead|Disconnect|\n"
-      "DisconnectAfter|Reset; REQUEST = DnloadData|DnloadCommand|SetAddress|Erase|Upload|GetStatus|ClrStatus|\n"
-      "Abort|Leave|Any; N = the nth matching request (default 1). Faults apply to every device.\n"
-      "Exit status: COMMAND's status, 128+signal if it was killed, 125 for usage errors, 126/127 if\n"
-      "COMMAND cannot be run. PHOTON_EMU_TRACE=1 logs every control request to stderr.");
-  std::string platform = "photon";
-  std::string serial = "3a0036000247363333343435";
-  unsigned devices = 1;
-  std::string dct_path, dump_path, transcript_path;
-  std::vector<std::string> fault_specs;
-  bool normal_mode = false, gen3 = false, unreadable = false;
-  std::optional<unsigned> poll_ms;
-  app.add_option("--platform", platform, "photon (default), p1 or electron")
-      ->check(CLI::IsMember({"photon", "p1", "electron"}, CLI::ignore_case));
-  app.add_option("--serial", serial, "USB serial number (hex device ID) of the first device");
-  app.add_option("--devices", devices, "number of emulated devices (1..16)")->check(CLI::Range(1u, 16u));
-  app.add_option("--dct", dct_path, "DCT image (<= 16384 bytes, padded with 0xFF) loaded into every device");
-  app.add_option("--dump", dump_path, "write the final DCT to OUT (OUT.0, OUT.1, ... for several devices)");
-  app.add_option("--transcript", transcript_path, "write the control-request transcript as JSON lines");
-  app.add_option("--fault", fault_specs, "inject faults (repeatable), see below");
-  app.add_flag("--normal-mode", normal_mode, "devices run firmware (CDC, PID c006/c008/c00a), no DFU interface");
-  app.add_flag("--gen3-dct-string", gen3, "alt 1 named @DCT Flash   /0x00000000/1*016Ke (not erasable)");
-  app.add_flag("--unreadable-dct", unreadable, "alt 1 reads zeros and writes stall (0.7.0+ bootloader, old system fw)");
-  app.add_option("--poll-ms", poll_ms, "bwPollTimeout after a data write (default 500)")->check(CLI::Range(0u, 60000u));
-  try {
-    std::vector<std::string> rev(own.rbegin(), own.rend());
-    app.parse(rev);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    usage_error(e.what());
-  }
-  if (!seen_sep || command.empty()) usage_error("missing '-- COMMAND [ARGS...]'");
-  for (auto& c : platform) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (!is_hex(serial) || serial.size() > 126) usage_error("--serial must be a non-empty hex string: '" + serial + "'");
-
-  std::vector<photon_emu::Fault> faults;
-  for (const auto& spec : fault_specs) {
+    CLI::App app{"Run COMMAND against emulated Particle Photon/P1/Electron bootloaders (umockdev).", "photon-dct-emu"};
+    app.footer(
+        "\nUsage: photon-dct-emu [options] -- COMMAND [ARGS...]\n"
+        "Fault SPEC: KIND:REQUEST[:N][,KIND:REQUEST[:N]...]; KIND = Stall|Error|Timeout|ShortRead|Disconnect|\n"
+        "DisconnectAfter|Reset; REQUEST = DnloadData|DnloadCommand|SetAddress|Erase|Upload|GetStatus|ClrStatus|\n"
+        "Abort|Leave|Any; N = the nth matching request (default 1). Faults apply to every device.\n"
+        "Exit status: COMMAND's status, 128+signal if it was killed, 125 for usage errors, 126/127 if\n"
+        "COMMAND cannot be run. PHOTON_EMU_TRACE=1 logs every control request to stderr.");
+    std::string platform = "photon";
+    std::string serial = "3a0036000247363333343435";
+    unsigned devices = 1;
+    std::string dct_path, dump_path, transcript_path;
+    std::vector<std::string> fault_specs;
+    bool normal_mode = false, gen3 = false, unreadable = false;
+    std::optional<unsigned> poll_ms;
+    app.add_option("--platform", platform, "photon (default), p1 or electron")
+        ->check(CLI::IsMember({"photon", "p1", "electron"}, CLI::ignore_case));
+    app.add_option("--serial", serial, "USB serial number (hex device ID) of the first device");
+    app.add_option("--devices", devices, "number of emulated devices (1..16)")->check(CLI::Range(1u, 16u));
+    app.add_option("--dct", dct_path, "DCT image (<= 16384 bytes, padded with 0xFF) loaded into every device");
+    app.add_option("--dump", dump_path, "write the final DCT to OUT (OUT.0, OUT.1, ... for several devices)");
+    app.add_option("--transcript", transcript_path, "write the control-request transcript as JSON lines");
+    app.add_option("--fault", fault_specs, "inject faults (repeatable), see below");
+    app.add_flag("--normal-mode", normal_mode, "devices run firmware (CDC, PID c006/c008/c00a), no DFU interface");
+    app.add_flag("--gen3-dct-string", gen3, "alt 1 named @DCT Flash   /0x00000000/1*016Ke (not erasable)");
+    app.add_flag("--unreadable-dct", unreadable,
+                 "alt 1 reads zeros and writes stall (0.7.0+ bootloader, old system fw)");
+    app.add_option("--poll-ms", poll_ms, "bwPollTimeout after a data write (default 500)")
+        ->check(CLI::Range(0u, 60000u));
     try {
-      const auto f = photon_emu::parse_faults(spec);
-      faults.insert(faults.end(), f.begin(), f.end());
-    } catch (const std::invalid_argument& e) {
-      usage_error(std::string("--fault: ") + e.what());
+        std::vector<std::string> rev(own.rbegin(), own.rend());
+        app.parse(rev);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        usage_error(e.what());
     }
-  }
-  std::vector<std::uint8_t> dct;
-  if (!dct_path.empty()) {
-    std::ifstream f(dct_path, std::ios::binary);
-    if (!f) usage_error("--dct: cannot read '" + dct_path + "'");
-    dct.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-    if (dct.size() > 16384) {
-      usage_error("--dct: '" + dct_path + "' has " + std::to_string(dct.size()) + " bytes, at most 16384 allowed");
+    if (!seen_sep || command.empty()) usage_error("missing '-- COMMAND [ARGS...]'");
+    for (auto& c : platform) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!is_hex(serial) || serial.size() > 126)
+        usage_error("--serial must be a non-empty hex string: '" + serial + "'");
+
+    std::vector<photon_emu::Fault> faults;
+    for (const auto& spec : fault_specs) {
+        try {
+            const auto f = photon_emu::parse_faults(spec);
+            faults.insert(faults.end(), f.begin(), f.end());
+        } catch (const std::invalid_argument& e) {
+            usage_error(std::string("--fault: ") + e.what());
+        }
     }
-    dct.resize(16384, 0xFF);
-  }
-
-  std::vector<photon_emu::DeviceConfig> cfgs;
-  for (unsigned i = 0; i < devices; ++i) {
-    photon_emu::DeviceConfig c;
-    c.platform = platform == "p1"         ? photon_emu::Platform::P1
-                 : platform == "electron" ? photon_emu::Platform::Electron
-                                          : photon_emu::Platform::Photon;
-    c.serial = derive_serial(serial, i);
-    c.dfu_mode = !normal_mode;
-    c.gen3_dct_string = gen3;
-    c.unreadable_dct = unreadable;
-    c.dct = dct;
-    c.faults = faults;
-    if (poll_ms) c.poll_timeout_ms = *poll_ms;
-    cfgs.push_back(std::move(c));
-  }
-
-  std::optional<photon_emu::Emulator> emu;
-  try {
-    emu.emplace(std::move(cfgs));
-  } catch (const std::exception& e) {
-    std::cerr << "photon-dct-emu: " << e.what() << "\n";
-    return kUsageError;
-  }
-
-  // Child environment: ours (UMOCKDEV_DIR was set by the testbed) plus the preload first.
-  std::vector<std::string> env_store;
-  std::string preload = kPreload;
-  for (char** e = environ; *e != nullptr; ++e) {
-    if (std::strncmp(*e, "LD_PRELOAD=", 11) == 0) {
-      bool had = false;
-      const std::string rest = strip_umockdev_preload(*e + 11, had);
-      if (!rest.empty()) preload += ":" + rest;
-      continue;
+    std::vector<std::uint8_t> dct;
+    if (!dct_path.empty()) {
+        std::ifstream f(dct_path, std::ios::binary);
+        if (!f) usage_error("--dct: cannot read '" + dct_path + "'");
+        dct.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+        if (dct.size() > 16384) {
+            usage_error("--dct: '" + dct_path + "' has " + std::to_string(dct.size()) +
+                        " bytes, at most 16384 allowed");
+        }
+        dct.resize(16384, 0xFF);
     }
-    if (std::strncmp(*e, "UMOCKDEV_DIR=", 13) == 0) continue;
-    env_store.emplace_back(*e);
-  }
-  env_store.push_back("LD_PRELOAD=" + preload);
-  env_store.push_back("UMOCKDEV_DIR=" + emu->umockdev_dir());
-  std::vector<char*> envp;
-  for (auto& s : env_store) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::vector<char*> args;
-  for (auto& s : command) args.push_back(s.data());
-  args.push_back(nullptr);
 
-  struct sigaction sa {};
-  sa.sa_handler = forward_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-  sigaction(SIGHUP, &sa, nullptr);
-
-  std::fflush(stdout);
-  std::fflush(stderr);
-  pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, args[0], nullptr, nullptr, args.data(), envp.data());
-  if (rc != 0) {
-    std::cerr << "photon-dct-emu: cannot run '" << command[0] << "': " << std::strerror(rc) << "\n";
-    return rc == ENOENT ? 127 : 126;
-  }
-  g_child = pid;
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) {
-      std::cerr << "photon-dct-emu: waitpid: " << std::strerror(errno) << "\n";
-      return kUsageError;
+    std::vector<photon_emu::DeviceConfig> cfgs;
+    for (unsigned i = 0; i < devices; ++i) {
+        photon_emu::DeviceConfig c;
+        c.platform = platform == "p1"         ? photon_emu::Platform::P1
+                     : platform == "electron" ? photon_emu::Platform::Electron
+                                              : photon_emu::Platform::Photon;
+        c.serial = derive_serial(serial, i);
+        c.dfu_mode = !normal_mode;
+        c.gen3_dct_string = gen3;
+        c.unreadable_dct = unreadable;
+        c.dct = dct;
+        c.faults = faults;
+        if (poll_ms) c.poll_timeout_ms = *poll_ms;
+        cfgs.push_back(std::move(c));
     }
-  }
-  g_child = 0;
-  int exit_code = 0;
-  if (WIFEXITED(status)) exit_code = WEXITSTATUS(status);
-  else if (WIFSIGNALED(status)) exit_code = 128 + WTERMSIG(status);
 
-  bool io_error = false;
-  if (!dump_path.empty()) {
-    for (std::size_t d = 0; d < emu->device_count(); ++d) {
-      const std::string path = emu->device_count() == 1 ? dump_path : dump_path + "." + std::to_string(d);
-      const auto bytes = emu->dct(d);
-      std::ofstream f(path, std::ios::binary | std::ios::trunc);
-      f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-      if (!f) {
-        std::cerr << "photon-dct-emu: cannot write '" << path << "'\n";
-        io_error = true;
-      }
-    }
-  }
-  if (!transcript_path.empty()) {
+    std::optional<photon_emu::Emulator> emu;
     try {
-      emu->write_transcript_jsonl(transcript_path);
+        emu.emplace(std::move(cfgs));
     } catch (const std::exception& e) {
-      std::cerr << "photon-dct-emu: " << e.what() << "\n";
-      io_error = true;
+        std::cerr << "photon-dct-emu: " << e.what() << "\n";
+        return kUsageError;
     }
-  }
-  emu.reset();
-  if (io_error && exit_code == 0) return kUsageError;
-  return exit_code;
+
+    // Child environment: ours (UMOCKDEV_DIR was set by the testbed) plus the preload first.
+    std::vector<std::string> env_store;
+    std::string preload = kPreload;
+    for (char** e = environ; *e != nullptr; ++e) {
+        if (std::strncmp(*e, "LD_PRELOAD=", 11) == 0) {
+            bool had = false;
+            const std::string rest = strip_umockdev_preload(*e + 11, had);
+            if (!rest.empty()) preload += ":" + rest;
+            continue;
+        }
+        if (std::strncmp(*e, "UMOCKDEV_DIR=", 13) == 0) continue;
+        env_store.emplace_back(*e);
+    }
+    env_store.push_back("LD_PRELOAD=" + preload);
+    env_store.push_back("UMOCKDEV_DIR=" + emu->umockdev_dir());
+    std::vector<char*> envp;
+    for (auto& s : env_store) envp.push_back(s.data());
+    envp.push_back(nullptr);
+    std::vector<char*> args;
+    for (auto& s : command) args.push_back(s.data());
+    args.push_back(nullptr);
+
+    struct sigaction sa {};
+    sa.sa_handler = forward_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+    sigaction(SIGHUP, &sa, nullptr);
+
+    std::fflush(stdout);
+    std::fflush(stderr);
+    pid_t pid = 0;
+    const int rc = posix_spawnp(&pid, args[0], nullptr, nullptr, args.data(), envp.data());
+    if (rc != 0) {
+        std::cerr << "photon-dct-emu: cannot run '" << command[0] << "': " << std::strerror(rc) << "\n";
+        return rc == ENOENT ? 127 : 126;
+    }
+    g_child = pid;
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            std::cerr << "photon-dct-emu: waitpid: " << std::strerror(errno) << "\n";
+            return kUsageError;
+        }
+    }
+    g_child = 0;
+    int exit_code = 0;
+    if (WIFEXITED(status))
+        exit_code = WEXITSTATUS(status);
+    else if (WIFSIGNALED(status))
+        exit_code = 128 + WTERMSIG(status);
+
+    bool io_error = false;
+    if (!dump_path.empty()) {
+        for (std::size_t d = 0; d < emu->device_count(); ++d) {
+            const std::string path = emu->device_count() == 1 ? dump_path : dump_path + "." + std::to_string(d);
+            const auto bytes = emu->dct(d);
+            std::ofstream f(path, std::ios::binary | std::ios::trunc);
+            f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+            if (!f) {
+                std::cerr << "photon-dct-emu: cannot write '" << path << "'\n";
+                io_error = true;
+            }
+        }
+    }
+    if (!transcript_path.empty()) {
+        try {
+            emu->write_transcript_jsonl(transcript_path);
+        } catch (const std::exception& e) {
+            std::cerr << "photon-dct-emu: " << e.what() << "\n";
+            io_error = true;
+        }
+    }
+    emu.reset();
+    if (io_error && exit_code == 0) return kUsageError;
+    return exit_code;
 }

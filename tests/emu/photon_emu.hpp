@@ -36,12 +36,23 @@ enum class FaultKind { Stall, Error, Timeout, ShortRead, Disconnect, DisconnectA
 
 // Request classes a fault can be bound to. A request may match several classes
 // (DNLOAD block 0 "21 ..." is DnloadCommand and SetAddress). Any = any DFU class request.
-enum class RequestClass { DnloadData, DnloadCommand, SetAddress, Erase, Upload, GetStatus, ClrStatus, Abort, Leave, Any };
+enum class RequestClass {
+    DnloadData,
+    DnloadCommand,
+    SetAddress,
+    Erase,
+    Upload,
+    GetStatus,
+    ClrStatus,
+    Abort,
+    Leave,
+    Any
+};
 
 struct Fault {
-  FaultKind kind;
-  RequestClass on;
-  unsigned nth = 1;  // fires once, on the nth matching request (1-based)
+    FaultKind kind;
+    RequestClass on;
+    unsigned nth = 1; // fires once, on the nth matching request (1-based)
 };
 
 // Grammar: SPEC := ITEM (',' ITEM)* ; ITEM := KIND ':' REQUEST [':' N]
@@ -55,50 +66,51 @@ std::string_view to_string(RequestClass);
 std::string_view to_string(Platform);
 
 struct DeviceConfig {
-  Platform platform = Platform::Photon;
-  std::string serial = "3a0036000247363333343435";  // also "3B0021001747353236343033" (0.6.x) or "00000000010C" (pre-0.6.0)
-  bool dfu_mode = true;             // false: running firmware, PID 2b04:c006/c008/c00a, CDC interfaces, no DFU interface
-  bool gen3_dct_string = false;     // alt 1 named "@DCT Flash   /0x00000000/1*016Ke" instead of ".../01*016Kg"
-  bool unreadable_dct = false;      // 0.7.0+ bootloader without usable system firmware: alt 1 reads zeros, writes stall
-  std::vector<std::uint8_t> dct;    // the 16384-byte DFU window of alt 1; empty => all 0xFF; shorter => padded with 0xFF
-  std::vector<Fault> faults;
-  unsigned poll_timeout_ms = 500;          // bwPollTimeout reported while a data write is busy
-  unsigned command_poll_timeout_ms = 1;    // bwPollTimeout reported for DfuSe commands / erase
+    Platform platform = Platform::Photon;
+    std::string serial =
+        "3a0036000247363333343435"; // also "3B0021001747353236343033" (0.6.x) or "00000000010C" (pre-0.6.0)
+    bool dfu_mode = true;          // false: running firmware, PID 2b04:c006/c008/c00a, CDC interfaces, no DFU interface
+    bool gen3_dct_string = false;  // alt 1 named "@DCT Flash   /0x00000000/1*016Ke" instead of ".../01*016Kg"
+    bool unreadable_dct = false;   // 0.7.0+ bootloader without usable system firmware: alt 1 reads zeros, writes stall
+    std::vector<std::uint8_t> dct; // the 16384-byte DFU window of alt 1; empty => all 0xFF; shorter => padded with 0xFF
+    std::vector<Fault> faults;
+    unsigned poll_timeout_ms = 500;       // bwPollTimeout reported while a data write is busy
+    unsigned command_poll_timeout_ms = 1; // bwPollTimeout reported for DfuSe commands / erase
 };
 
 struct TranscriptEntry {
-  unsigned seq;  // 1-based, per device
-  std::uint8_t request_type, request;
-  std::uint16_t value, index, length;
-  std::string state_before, state_after;  // DFU state names ("dfuIDLE", ...)
-  std::string result;                     // "ok", "stall", "timeout", "disconnected"
-  std::vector<std::uint8_t> data;         // OUT payload or IN reply
-  std::string fault;                      // injected fault that fired on this request ("" if none)
-  std::string name;                       // request name ("DNLOAD", "GETSTATUS", "GET_DESCRIPTOR", ...)
+    unsigned seq; // 1-based, per device
+    std::uint8_t request_type, request;
+    std::uint16_t value, index, length;
+    std::string state_before, state_after; // DFU state names ("dfuIDLE", ...)
+    std::string result;                    // "ok", "stall", "timeout", "disconnected"
+    std::vector<std::uint8_t> data;        // OUT payload or IN reply
+    std::string fault;                     // injected fault that fired on this request ("" if none)
+    std::string name;                      // request name ("DNLOAD", "GETSTATUS", "GET_DESCRIPTOR", ...)
 };
 
 class Emulator {
- public:
-  // Creates the testbed (sets UMOCKDEV_DIR in this process) and the devices on bus 1:
-  // root hub usb1, devices at 1-1, 1-2, ... (devnum 2, 3, ...). Throws std::runtime_error.
-  explicit Emulator(std::vector<DeviceConfig> devices);
-  ~Emulator();  // removes the testbed dir
-  Emulator(const Emulator&) = delete;
-  Emulator& operator=(const Emulator&) = delete;
+public:
+    // Creates the testbed (sets UMOCKDEV_DIR in this process) and the devices on bus 1:
+    // root hub usb1, devices at 1-1, 1-2, ... (devnum 2, 3, ...). Throws std::runtime_error.
+    explicit Emulator(std::vector<DeviceConfig> devices);
+    ~Emulator(); // removes the testbed dir
+    Emulator(const Emulator&) = delete;
+    Emulator& operator=(const Emulator&) = delete;
 
-  std::size_t device_count() const;
-  std::vector<std::uint8_t> dct(std::size_t device) const;  // thread-safe snapshot (16384 bytes)
-  std::vector<std::uint8_t> flash(std::size_t device) const;  // alt 0 internal flash snapshot (1 MiB at 0x08000000)
-  std::vector<TranscriptEntry> transcript(std::size_t device) const;
-  bool disconnected(std::size_t device) const;  // vanished after leave or a disconnect fault
-  void write_transcript_jsonl(const std::filesystem::path&) const;  // one JSON object per line, all devices
-  std::string umockdev_dir() const;
-  std::string devnode(std::size_t device) const;   // "/dev/bus/usb/001/002", ...
-  std::string serial(std::size_t device) const;
+    std::size_t device_count() const;
+    std::vector<std::uint8_t> dct(std::size_t device) const;   // thread-safe snapshot (16384 bytes)
+    std::vector<std::uint8_t> flash(std::size_t device) const; // alt 0 internal flash snapshot (1 MiB at 0x08000000)
+    std::vector<TranscriptEntry> transcript(std::size_t device) const;
+    bool disconnected(std::size_t device) const;                     // vanished after leave or a disconnect fault
+    void write_transcript_jsonl(const std::filesystem::path&) const; // one JSON object per line, all devices
+    std::string umockdev_dir() const;
+    std::string devnode(std::size_t device) const; // "/dev/bus/usb/001/002", ...
+    std::string serial(std::size_t device) const;
 
- private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
 };
 
 // Helpers shared by the runner and the tests.
@@ -107,4 +119,4 @@ std::string to_hex(const std::vector<std::uint8_t>&);
 // length, state_before, state_after, result, fault, data (lower-case hex)).
 std::string transcript_entry_json(std::size_t device, const TranscriptEntry&);
 
-}  // namespace photon_emu
+} // namespace photon_emu

@@ -1,6 +1,6 @@
 // The Photon bootloader's USB device model: descriptors, standard requests and the
-// STM32 DfuSe state machine with Particle's quirks (dfu-protocol-and-emulation.md §3, §5;
-// dct-format.md §7). Written from the protocol description, not from any vendor code.
+// STM32 DfuSe state machine with Particle's quirks (docs/dfu-protocol.md §3, §5;
+// docs/dct-format.md §7). Written from the protocol description, not from any vendor code.
 #include "photon_emu_model.hpp"
 
 #include <algorithm>
@@ -30,650 +30,705 @@ std::uint8_t hi(unsigned v) { return static_cast<std::uint8_t>((v >> 8) & 0xff);
 bool is_in(const Setup& s) { return (s.request_type & 0x80) != 0; }
 
 std::string request_name(const Setup& s) {
-  const unsigned type = (s.request_type >> 5) & 3;
-  if (type == 1) {
-    switch (s.request) {
-      case DFU_DETACH: return "DETACH";
-      case DFU_DNLOAD: return "DNLOAD";
-      case DFU_UPLOAD: return "UPLOAD";
-      case DFU_GETSTATUS: return "GETSTATUS";
-      case DFU_CLRSTATUS: return "CLRSTATUS";
-      case DFU_GETSTATE: return "GETSTATE";
-      case DFU_ABORT: return "ABORT";
-      case 0x20: return "SET_LINE_CODING";
-      case 0x21: return "GET_LINE_CODING";
-      case 0x22: return "SET_CONTROL_LINE_STATE";
-      default: return "CLASS_" + std::to_string(s.request);
+    const unsigned type = (s.request_type >> 5) & 3;
+    if (type == 1) {
+        switch (s.request) {
+        case DFU_DETACH:
+            return "DETACH";
+        case DFU_DNLOAD:
+            return "DNLOAD";
+        case DFU_UPLOAD:
+            return "UPLOAD";
+        case DFU_GETSTATUS:
+            return "GETSTATUS";
+        case DFU_CLRSTATUS:
+            return "CLRSTATUS";
+        case DFU_GETSTATE:
+            return "GETSTATE";
+        case DFU_ABORT:
+            return "ABORT";
+        case 0x20:
+            return "SET_LINE_CODING";
+        case 0x21:
+            return "GET_LINE_CODING";
+        case 0x22:
+            return "SET_CONTROL_LINE_STATE";
+        default:
+            return "CLASS_" + std::to_string(s.request);
+        }
     }
-  }
-  if (type == 0) {
-    switch (s.request) {
-      case 0: return "GET_STATUS";
-      case 1: return "CLEAR_FEATURE";
-      case 3: return "SET_FEATURE";
-      case 5: return "SET_ADDRESS";
-      case 6: return "GET_DESCRIPTOR";
-      case 8: return "GET_CONFIGURATION";
-      case 9: return "SET_CONFIGURATION";
-      case 10: return "GET_INTERFACE";
-      case 11: return "SET_INTERFACE";
-      default: return "STD_" + std::to_string(s.request);
+    if (type == 0) {
+        switch (s.request) {
+        case 0:
+            return "GET_STATUS";
+        case 1:
+            return "CLEAR_FEATURE";
+        case 3:
+            return "SET_FEATURE";
+        case 5:
+            return "SET_ADDRESS";
+        case 6:
+            return "GET_DESCRIPTOR";
+        case 8:
+            return "GET_CONFIGURATION";
+        case 9:
+            return "SET_CONFIGURATION";
+        case 10:
+            return "GET_INTERFACE";
+        case 11:
+            return "SET_INTERFACE";
+        default:
+            return "STD_" + std::to_string(s.request);
+        }
     }
-  }
-  return "VENDOR_" + std::to_string(s.request);
+    return "VENDOR_" + std::to_string(s.request);
 }
 
 // Flash sector containing `addr` on the STM32F205 (alt 0): 4x16K, 1x64K, 7x128K.
 bool flash_sector(std::uint32_t addr, std::uint32_t& start, std::uint32_t& size) {
-  if (addr < kFlashBase || addr >= kFlashBase + kFlashSize) return false;
-  const std::uint32_t off = addr - kFlashBase;
-  if (off < 0x10000) {
-    start = off & ~0x3FFFu;
-    size = 0x4000;
-  } else if (off < 0x20000) {
-    start = 0x10000;
-    size = 0x10000;
-  } else {
-    start = 0x20000 + ((off - 0x20000) / 0x20000) * 0x20000;
-    size = 0x20000;
-  }
-  return true;
+    if (addr < kFlashBase || addr >= kFlashBase + kFlashSize) return false;
+    const std::uint32_t off = addr - kFlashBase;
+    if (off < 0x10000) {
+        start = off & ~0x3FFFu;
+        size = 0x4000;
+    } else if (off < 0x20000) {
+        start = 0x10000;
+        size = 0x10000;
+    } else {
+        start = 0x20000 + ((off - 0x20000) / 0x20000) * 0x20000;
+        size = 0x20000;
+    }
+    return true;
 }
 
-}  // namespace
+} // namespace
 
 std::string state_name(std::uint8_t state) {
-  static const char* names[] = {"appIDLE",       "appDETACH",   "dfuIDLE",
-                                "dfuDNLOAD_SYNC", "dfuDNBUSY",  "dfuDNLOAD_IDLE",
-                                "dfuMANIFEST_SYNC", "dfuMANIFEST", "dfuMANIFEST_WAIT_RESET",
-                                "dfuUPLOAD_IDLE", "dfuERROR"};
-  if (state < std::size(names)) return names[state];
-  return "state" + std::to_string(state);
+    static const char* names[] = {"appIDLE",          "appDETACH",   "dfuIDLE",
+                                  "dfuDNLOAD_SYNC",   "dfuDNBUSY",   "dfuDNLOAD_IDLE",
+                                  "dfuMANIFEST_SYNC", "dfuMANIFEST", "dfuMANIFEST_WAIT_RESET",
+                                  "dfuUPLOAD_IDLE",   "dfuERROR"};
+    if (state < std::size(names)) return names[state];
+    return "state" + std::to_string(state);
 }
 
 DeviceModel::DeviceModel(DeviceConfig cfg, unsigned index) : cfg_(std::move(cfg)), index_(index) {
-  dct_ = cfg_.dct;
-  if (dct_.size() > kDctSize) dct_.resize(kDctSize);
-  dct_.resize(kDctSize, 0xFF);
-  flash_.assign(kFlashSize, 0xFF);
-  if (cfg_.platform == Platform::P1) sflash_.assign(kSerialFlashSize, 0xFF);
-  state_ = cfg_.dfu_mode ? dfuIDLE : appIDLE;
-  fault_counts_.assign(cfg_.faults.size(), 0);
-  fault_fired_.assign(cfg_.faults.size(), false);
-  const char* t = std::getenv("PHOTON_EMU_TRACE");
-  trace_enabled_ = t != nullptr && *t != '\0' && std::strcmp(t, "0") != 0;
-  build_descriptors();
+    dct_ = cfg_.dct;
+    if (dct_.size() > kDctSize) dct_.resize(kDctSize);
+    dct_.resize(kDctSize, 0xFF);
+    flash_.assign(kFlashSize, 0xFF);
+    if (cfg_.platform == Platform::P1) sflash_.assign(kSerialFlashSize, 0xFF);
+    state_ = cfg_.dfu_mode ? dfuIDLE : appIDLE;
+    fault_counts_.assign(cfg_.faults.size(), 0);
+    fault_fired_.assign(cfg_.faults.size(), false);
+    const char* t = std::getenv("PHOTON_EMU_TRACE");
+    trace_enabled_ = t != nullptr && *t != '\0' && std::strcmp(t, "0") != 0;
+    build_descriptors();
 }
 
 std::uint16_t DeviceModel::product_id() const {
-  std::uint16_t base = 0x0006;
-  if (cfg_.platform == Platform::P1) base = 0x0008;
-  if (cfg_.platform == Platform::Electron) base = 0x000a;
-  return static_cast<std::uint16_t>((cfg_.dfu_mode ? 0xd000 : 0xc000) | base);
+    std::uint16_t base = 0x0006;
+    if (cfg_.platform == Platform::P1) base = 0x0008;
+    if (cfg_.platform == Platform::Electron) base = 0x000a;
+    return static_cast<std::uint16_t>((cfg_.dfu_mode ? 0xd000 : 0xc000) | base);
 }
 
 std::string DeviceModel::product_string() const {
-  std::string name = "Photon";
-  if (cfg_.platform == Platform::P1) name = "P1";
-  if (cfg_.platform == Platform::Electron) name = "Electron";
-  return cfg_.dfu_mode ? name + " DFU Mode" : name;
+    std::string name = "Photon";
+    if (cfg_.platform == Platform::P1) name = "P1";
+    if (cfg_.platform == Platform::Electron) name = "Electron";
+    return cfg_.dfu_mode ? name + " DFU Mode" : name;
 }
 
 unsigned DeviceModel::alt_count() const {
-  if (!cfg_.dfu_mode) return 0;
-  return cfg_.platform == Platform::P1 ? 3 : 2;
+    if (!cfg_.dfu_mode) return 0;
+    return cfg_.platform == Platform::P1 ? 3 : 2;
 }
 
 std::string DeviceModel::alt_name(unsigned alt) const {
-  switch (alt) {
-    case 0: return kAlt0;
-    case 1: return cfg_.gen3_dct_string ? kAlt1Gen3 : kAlt1Photon;
-    case 2: return kAlt2P1;
-    default: return {};
-  }
+    switch (alt) {
+    case 0:
+        return kAlt0;
+    case 1:
+        return cfg_.gen3_dct_string ? kAlt1Gen3 : kAlt1Photon;
+    case 2:
+        return kAlt2P1;
+    default:
+        return {};
+    }
 }
 
 std::vector<std::uint8_t> DeviceModel::dfu_functional_descriptor() const {
-  // bmAttributes 0x0B (download, upload, will detach), wDetachTimeOut 255 ms,
-  // wTransferSize 4096, bcdDFUVersion 0x011A (DfuSe).
-  return {0x09, 0x21, 0x0B, 0xFF, 0x00, lo(kTransferSize), hi(kTransferSize), 0x1A, 0x01};
+    // bmAttributes 0x0B (download, upload, will detach), wDetachTimeOut 255 ms,
+    // wTransferSize 4096, bcdDFUVersion 0x011A (DfuSe).
+    return {0x09, 0x21, 0x0B, 0xFF, 0x00, lo(kTransferSize), hi(kTransferSize), 0x1A, 0x01};
 }
 
 void DeviceModel::build_descriptors() {
-  const std::uint16_t pid = product_id();
-  if (cfg_.dfu_mode) {
-    dev_desc_ = {18, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00, 64, lo(kVid), hi(kVid), lo(pid), hi(pid),
-                 lo(kBcdDevice), hi(kBcdDevice), 1, 2, 3, 1};
-    std::vector<std::uint8_t> body;
-    for (unsigned alt = 0; alt < alt_count(); ++alt) {
-      // Interface 0, alt n, no endpoints, class FE/01/02, iInterface = 6 + alt (ST numbering).
-      const std::uint8_t d[] = {9, 0x04, 0, static_cast<std::uint8_t>(alt), 0, 0xFE, 0x01, 0x02,
-                                static_cast<std::uint8_t>(6 + alt)};
-      body.insert(body.end(), std::begin(d), std::end(d));
+    const std::uint16_t pid = product_id();
+    if (cfg_.dfu_mode) {
+        dev_desc_ = {18,       0x01,    0x00,    0x02,           0x00,           0x00, 0x00, 64, lo(kVid),
+                     hi(kVid), lo(pid), hi(pid), lo(kBcdDevice), hi(kBcdDevice), 1,    2,    3,  1};
+        std::vector<std::uint8_t> body;
+        for (unsigned alt = 0; alt < alt_count(); ++alt) {
+            // Interface 0, alt n, no endpoints, class FE/01/02, iInterface = 6 + alt (ST numbering).
+            const std::uint8_t d[] = {9,    0x04, 0,    static_cast<std::uint8_t>(alt),    0,
+                                      0xFE, 0x01, 0x02, static_cast<std::uint8_t>(6 + alt)};
+            body.insert(body.end(), std::begin(d), std::end(d));
+        }
+        const auto fd = dfu_functional_descriptor();
+        body.insert(body.end(), fd.begin(), fd.end());
+        const unsigned total = 9 + static_cast<unsigned>(body.size());
+        // iConfiguration is 2 in the bootloader's usbd_dfu_core.c (reference §5).
+        cfg_desc_ = {9, 0x02, lo(total), hi(total), 1, 1, 2, 0xC0, 0x32};
+        cfg_desc_.insert(cfg_desc_.end(), body.begin(), body.end());
+    } else {
+        // Running firmware: a composite CDC ACM serial device (IAD + comm + data interfaces).
+        dev_desc_ = {18,       0x01,    0x00,    0x02,           0xEF,           0x02, 0x01, 64, lo(kVid),
+                     hi(kVid), lo(pid), hi(pid), lo(kBcdDevice), hi(kBcdDevice), 1,    2,    3,  1};
+        const std::vector<std::uint8_t> body = {
+            8, 0x0B, 0,    2,    0x02, 0x02, 0x01, 0,       // IAD
+            9, 0x04, 0,    0,    1,    0x02, 0x02, 0x01, 0, // CDC communication interface
+            5, 0x24, 0x00, 0x10, 0x01,                      // header functional descriptor
+            5, 0x24, 0x01, 0x00, 0x01,                      // call management
+            4, 0x24, 0x02, 0x02,                            // ACM
+            5, 0x24, 0x06, 0x00, 0x01,                      // union
+            7, 0x05, 0x82, 0x03, 0x10, 0x00, 0xFF,          // interrupt IN
+            9, 0x04, 1,    0,    2,    0x0A, 0x00, 0x00, 0, // CDC data interface
+            7, 0x05, 0x03, 0x02, 0x40, 0x00, 0x00,          // bulk OUT
+            7, 0x05, 0x81, 0x02, 0x40, 0x00, 0x00,          // bulk IN
+        };
+        const unsigned total = 9 + static_cast<unsigned>(body.size());
+        cfg_desc_ = {9, 0x02, lo(total), hi(total), 2, 1, 0, 0xC0, 0x32};
+        cfg_desc_.insert(cfg_desc_.end(), body.begin(), body.end());
     }
-    const auto fd = dfu_functional_descriptor();
-    body.insert(body.end(), fd.begin(), fd.end());
-    const unsigned total = 9 + static_cast<unsigned>(body.size());
-    // iConfiguration is 2 in the bootloader's usbd_dfu_core.c (reference §5).
-    cfg_desc_ = {9, 0x02, lo(total), hi(total), 1, 1, 2, 0xC0, 0x32};
-    cfg_desc_.insert(cfg_desc_.end(), body.begin(), body.end());
-  } else {
-    // Running firmware: a composite CDC ACM serial device (IAD + comm + data interfaces).
-    dev_desc_ = {18, 0x01, 0x00, 0x02, 0xEF, 0x02, 0x01, 64, lo(kVid), hi(kVid), lo(pid), hi(pid),
-                 lo(kBcdDevice), hi(kBcdDevice), 1, 2, 3, 1};
-    const std::vector<std::uint8_t> body = {
-        8, 0x0B, 0, 2, 0x02, 0x02, 0x01, 0,         // IAD
-        9, 0x04, 0, 0, 1, 0x02, 0x02, 0x01, 0,      // CDC communication interface
-        5, 0x24, 0x00, 0x10, 0x01,                  // header functional descriptor
-        5, 0x24, 0x01, 0x00, 0x01,                  // call management
-        4, 0x24, 0x02, 0x02,                        // ACM
-        5, 0x24, 0x06, 0x00, 0x01,                  // union
-        7, 0x05, 0x82, 0x03, 0x10, 0x00, 0xFF,      // interrupt IN
-        9, 0x04, 1, 0, 2, 0x0A, 0x00, 0x00, 0,      // CDC data interface
-        7, 0x05, 0x03, 0x02, 0x40, 0x00, 0x00,      // bulk OUT
-        7, 0x05, 0x81, 0x02, 0x40, 0x00, 0x00,      // bulk IN
-    };
-    const unsigned total = 9 + static_cast<unsigned>(body.size());
-    cfg_desc_ = {9, 0x02, lo(total), hi(total), 2, 1, 0, 0xC0, 0x32};
-    cfg_desc_.insert(cfg_desc_.end(), body.begin(), body.end());
-  }
 }
 
 std::vector<std::uint8_t> DeviceModel::sysfs_descriptors() const {
-  std::vector<std::uint8_t> out = dev_desc_;
-  out.insert(out.end(), cfg_desc_.begin(), cfg_desc_.end());
-  return out;
+    std::vector<std::uint8_t> out = dev_desc_;
+    out.insert(out.end(), cfg_desc_.begin(), cfg_desc_.end());
+    return out;
 }
 
 std::vector<std::uint8_t> DeviceModel::string_descriptor(unsigned index, std::uint16_t, bool& ok) const {
-  ok = true;
-  if (index == 0) return {4, 0x03, 0x09, 0x04};  // LANGID en-US
-  std::string s;
-  if (index == 1) {
-    s = "Particle";
-  } else if (index == 2) {
-    s = product_string();
-  } else if (index == 3) {
-    s = cfg_.serial;
-  } else if (cfg_.dfu_mode && (index == 4 || index == 5)) {
-    s = "DFU";
-  } else if (cfg_.dfu_mode && index >= 6 && index < 6 + alt_count()) {
-    s = alt_name(index - 6);
-  } else {
-    ok = false;
-    return {};
-  }
-  std::vector<std::uint8_t> d;
-  const std::size_t n = std::min<std::size_t>(s.size(), 126);
-  d.push_back(static_cast<std::uint8_t>(2 + 2 * n));
-  d.push_back(0x03);
-  for (std::size_t i = 0; i < n; ++i) {
-    d.push_back(static_cast<std::uint8_t>(s[i]));
-    d.push_back(0);
-  }
-  return d;
+    ok = true;
+    if (index == 0) return {4, 0x03, 0x09, 0x04}; // LANGID en-US
+    std::string s;
+    if (index == 1) {
+        s = "Particle";
+    } else if (index == 2) {
+        s = product_string();
+    } else if (index == 3) {
+        s = cfg_.serial;
+    } else if (cfg_.dfu_mode && (index == 4 || index == 5)) {
+        s = "DFU";
+    } else if (cfg_.dfu_mode && index >= 6 && index < 6 + alt_count()) {
+        s = alt_name(index - 6);
+    } else {
+        ok = false;
+        return {};
+    }
+    std::vector<std::uint8_t> d;
+    const std::size_t n = std::min<std::size_t>(s.size(), 126);
+    d.push_back(static_cast<std::uint8_t>(2 + 2 * n));
+    d.push_back(0x03);
+    for (std::size_t i = 0; i < n; ++i) {
+        d.push_back(static_cast<std::uint8_t>(s[i]));
+        d.push_back(0);
+    }
+    return d;
 }
 
 bool DeviceModel::gone() const {
-  std::lock_guard lk(mu_);
-  return gone_;
+    std::lock_guard lk(mu_);
+    return gone_;
 }
 
 void DeviceModel::mark_gone() {
-  std::lock_guard lk(mu_);
-  gone_ = true;
+    std::lock_guard lk(mu_);
+    gone_ = true;
 }
 
 std::vector<std::uint8_t> DeviceModel::dct() const {
-  std::lock_guard lk(mu_);
-  return dct_;
+    std::lock_guard lk(mu_);
+    return dct_;
 }
 
 std::vector<std::uint8_t> DeviceModel::flash() const {
-  std::lock_guard lk(mu_);
-  return flash_;
+    std::lock_guard lk(mu_);
+    return flash_;
 }
 
 std::vector<TranscriptEntry> DeviceModel::transcript() const {
-  std::lock_guard lk(mu_);
-  return transcript_;
+    std::lock_guard lk(mu_);
+    return transcript_;
 }
 
 void DeviceModel::usb_reset() {
-  std::lock_guard lk(mu_);
-  if (!cfg_.dfu_mode) return;
-  state_ = dfuIDLE;
-  status_ = OK;
-  pending_.reset();
-  alt_ = 0;
+    std::lock_guard lk(mu_);
+    if (!cfg_.dfu_mode) return;
+    state_ = dfuIDLE;
+    status_ = OK;
+    pending_.reset();
+    alt_ = 0;
 }
 
 bool DeviceModel::set_interface(unsigned interface, unsigned alt) {
-  Setup s;
-  s.request_type = 0x01;
-  s.request = 11;
-  s.value = static_cast<std::uint16_t>(alt);
-  s.index = static_cast<std::uint16_t>(interface);
-  const Response r = control(s, {});
-  return r.outcome == Outcome::Ok;
+    Setup s;
+    s.request_type = 0x01;
+    s.request = 11;
+    s.value = static_cast<std::uint16_t>(alt);
+    s.index = static_cast<std::uint16_t>(interface);
+    const Response r = control(s, {});
+    return r.outcome == Outcome::Ok;
 }
 
 void DeviceModel::trace(const TranscriptEntry& e) const {
-  if (!trace_enabled_) return;
-  std::string data = to_hex(e.data);
-  if (data.size() > 64) data = data.substr(0, 64) + "...";
-  std::fprintf(stderr, "[photon-emu dev%u #%u] %-14s bmRequestType=%02x wValue=%u wIndex=%u wLength=%u  %s -> %s  %s%s%s%s%s\n",
-               index_, e.seq, e.name.c_str(), e.request_type, e.value, e.index, e.length, e.state_before.c_str(),
-               e.state_after.c_str(), e.result.c_str(), e.fault.empty() ? "" : " fault=", e.fault.c_str(),
-               data.empty() ? "" : " data=", data.c_str());
+    if (!trace_enabled_) return;
+    std::string data = to_hex(e.data);
+    if (data.size() > 64) data = data.substr(0, 64) + "...";
+    std::fprintf(
+        stderr,
+        "[photon-emu dev%u #%u] %-14s bmRequestType=%02x wValue=%u wIndex=%u wLength=%u  %s -> %s  %s%s%s%s%s\n",
+        index_, e.seq, e.name.c_str(), e.request_type, e.value, e.index, e.length, e.state_before.c_str(),
+        e.state_after.c_str(), e.result.c_str(), e.fault.empty() ? "" : " fault=", e.fault.c_str(),
+        data.empty() ? "" : " data=", data.c_str());
 }
 
 Response DeviceModel::control(const Setup& s, std::span<const std::uint8_t> out) {
-  std::lock_guard lk(mu_);
-  if (gone_) return Response{Outcome::Disconnect, {}, false};
-  if (state_ == dfuDNBUSY) state_ = dfuDNLOAD_SYNC;  // the busy period ended with the last reply
+    std::lock_guard lk(mu_);
+    if (gone_) return Response{Outcome::Disconnect, {}, false};
+    if (state_ == dfuDNBUSY) state_ = dfuDNLOAD_SYNC; // the busy period ended with the last reply
 
-  TranscriptEntry e{};
-  e.seq = static_cast<unsigned>(transcript_.size() + 1);
-  e.request_type = s.request_type;
-  e.request = s.request;
-  e.value = s.value;
-  e.index = s.index;
-  e.length = s.length;
-  e.name = request_name(s);
-  e.state_before = state_name(state_);
+    TranscriptEntry e{};
+    e.seq = static_cast<unsigned>(transcript_.size() + 1);
+    e.request_type = s.request_type;
+    e.request = s.request;
+    e.value = s.value;
+    e.index = s.index;
+    e.length = s.length;
+    e.name = request_name(s);
+    e.state_before = state_name(state_);
 
-  Response r;
-  std::string fault;
-  if (s.length > kTransferSize) {
-    // Longer than MAL_Buffer / libusb's limit: stall.
-    r = cfg_.dfu_mode ? stall_error(errSTALLEDPKT) : Response{Outcome::Stall, {}, false};
-  } else {
-    r = dispatch(s, out, fault);
-  }
-  if (is_in(s) && r.in.size() > s.length) r.in.resize(s.length);
-  if (r.outcome != Outcome::Ok) r.in.clear();
+    Response r;
+    std::string fault;
+    if (s.length > kTransferSize) {
+        // Longer than MAL_Buffer / libusb's limit: stall.
+        r = cfg_.dfu_mode ? stall_error(errSTALLEDPKT) : Response{Outcome::Stall, {}, false};
+    } else {
+        r = dispatch(s, out, fault);
+    }
+    if (is_in(s) && r.in.size() > s.length) r.in.resize(s.length);
+    if (r.outcome != Outcome::Ok) r.in.clear();
 
-  e.state_after = state_name(state_);
-  if (state_ == dfuDNBUSY) e.state_after = "dfuDNBUSY";
-  switch (r.outcome) {
-    case Outcome::Ok: e.result = "ok"; break;
-    case Outcome::Stall: e.result = "stall"; break;
-    case Outcome::Hold: e.result = "timeout"; break;
-    case Outcome::Disconnect: e.result = "disconnected"; break;
-  }
-  e.fault = fault;
-  if (is_in(s)) {
-    e.data = r.in;
-  } else {
-    e.data.assign(out.begin(), out.end());
-  }
-  if (r.outcome == Outcome::Disconnect || r.vanish_after) gone_ = true;
-  trace(e);
-  transcript_.push_back(std::move(e));
-  return r;
+    e.state_after = state_name(state_);
+    if (state_ == dfuDNBUSY) e.state_after = "dfuDNBUSY";
+    switch (r.outcome) {
+    case Outcome::Ok:
+        e.result = "ok";
+        break;
+    case Outcome::Stall:
+        e.result = "stall";
+        break;
+    case Outcome::Hold:
+        e.result = "timeout";
+        break;
+    case Outcome::Disconnect:
+        e.result = "disconnected";
+        break;
+    }
+    e.fault = fault;
+    if (is_in(s)) {
+        e.data = r.in;
+    } else {
+        e.data.assign(out.begin(), out.end());
+    }
+    if (r.outcome == Outcome::Disconnect || r.vanish_after) gone_ = true;
+    trace(e);
+    transcript_.push_back(std::move(e));
+    return r;
 }
 
 bool DeviceModel::matches(RequestClass rc, const Setup& s, std::span<const std::uint8_t> out) const {
-  const bool dfu_class = ((s.request_type >> 5) & 3) == 1 && s.request <= DFU_ABORT;
-  if (!dfu_class) return false;
-  switch (rc) {
-    case RequestClass::Any: return true;
-    case RequestClass::DnloadData: return s.request == DFU_DNLOAD && s.value != 0 && s.length > 0;
-    case RequestClass::DnloadCommand: return s.request == DFU_DNLOAD && s.value == 0 && s.length > 0;
+    const bool dfu_class = ((s.request_type >> 5) & 3) == 1 && s.request <= DFU_ABORT;
+    if (!dfu_class) return false;
+    switch (rc) {
+    case RequestClass::Any:
+        return true;
+    case RequestClass::DnloadData:
+        return s.request == DFU_DNLOAD && s.value != 0 && s.length > 0;
+    case RequestClass::DnloadCommand:
+        return s.request == DFU_DNLOAD && s.value == 0 && s.length > 0;
     case RequestClass::SetAddress:
-      return s.request == DFU_DNLOAD && s.value == 0 && !out.empty() && out[0] == CMD_SETADDRESS;
-    case RequestClass::Erase: return s.request == DFU_DNLOAD && s.value == 0 && !out.empty() && out[0] == CMD_ERASE;
-    case RequestClass::Leave: return s.request == DFU_DNLOAD && s.length == 0;
-    case RequestClass::Upload: return s.request == DFU_UPLOAD;
-    case RequestClass::GetStatus: return s.request == DFU_GETSTATUS;
-    case RequestClass::ClrStatus: return s.request == DFU_CLRSTATUS;
-    case RequestClass::Abort: return s.request == DFU_ABORT;
-  }
-  return false;
+        return s.request == DFU_DNLOAD && s.value == 0 && !out.empty() && out[0] == CMD_SETADDRESS;
+    case RequestClass::Erase:
+        return s.request == DFU_DNLOAD && s.value == 0 && !out.empty() && out[0] == CMD_ERASE;
+    case RequestClass::Leave:
+        return s.request == DFU_DNLOAD && s.length == 0;
+    case RequestClass::Upload:
+        return s.request == DFU_UPLOAD;
+    case RequestClass::GetStatus:
+        return s.request == DFU_GETSTATUS;
+    case RequestClass::ClrStatus:
+        return s.request == DFU_CLRSTATUS;
+    case RequestClass::Abort:
+        return s.request == DFU_ABORT;
+    }
+    return false;
 }
 
 Response DeviceModel::dispatch(const Setup& s, std::span<const std::uint8_t> out, std::string& fault_fired) {
-  const unsigned type = (s.request_type >> 5) & 3;
-  if (type == 0) return standard_request(s);
-  if (type != 1 || !cfg_.dfu_mode) {
-    if (type == 1 && (s.request_type & 0x1f) == 1) {
-      // CDC ACM class requests of the running firmware.
-      if (s.request == 0x20 || s.request == 0x22) return {};
-      if (s.request == 0x21) return Response{Outcome::Ok, {0x00, 0xC2, 0x01, 0x00, 0x00, 0x00, 0x08}, false};
-    }
-    return Response{Outcome::Stall, {}, false};
-  }
-
-  // Fault selection: every matching fault counts; the first one reaching its nth fires.
-  const Fault* fault = nullptr;
-  for (std::size_t i = 0; i < cfg_.faults.size(); ++i) {
-    const Fault& f = cfg_.faults[i];
-    if (fault_fired_[i] || !matches(f.on, s, out)) continue;
-    if (f.kind == FaultKind::ShortRead && s.request != DFU_UPLOAD) continue;
-    ++fault_counts_[i];
-    if (fault == nullptr && fault_counts_[i] == f.nth) {
-      fault_fired_[i] = true;
-      fault = &f;
-    }
-  }
-  if (fault != nullptr) {
-    fault_fired = std::string(to_string(fault->kind)) + ":" + std::string(to_string(fault->on)) + ":" +
-                  std::to_string(fault->nth);
-    switch (fault->kind) {
-      case FaultKind::Stall: return stall_error(errSTALLEDPKT);
-      case FaultKind::Timeout: return Response{Outcome::Hold, {}, false};
-      case FaultKind::Disconnect: return Response{Outcome::Disconnect, {}, false};
-      case FaultKind::Reset:
-        state_ = dfuIDLE;
-        status_ = OK;
-        pointer_ = kDefaultPointer;
-        alt_ = 0;
-        pending_.reset();
-        return Response{Outcome::Stall, {}, false};
-      case FaultKind::DisconnectAfter: {
-        Response r = dfu_request(s, out, nullptr);
-        if (r.outcome == Outcome::Ok && state_ == dfuDNLOAD_SYNC && pending_ && !pending_->leave) {
-          // The device finishes the downloaded block/command before it drops off the bus.
-          std::uint32_t poll = 0;
-          bool stall = false;
-          execute_pending(poll, stall);
-          pending_.reset();
+    const unsigned type = (s.request_type >> 5) & 3;
+    if (type == 0) return standard_request(s);
+    if (type != 1 || !cfg_.dfu_mode) {
+        if (type == 1 && (s.request_type & 0x1f) == 1) {
+            // CDC ACM class requests of the running firmware.
+            if (s.request == 0x20 || s.request == 0x22) return {};
+            if (s.request == 0x21) return Response{Outcome::Ok, {0x00, 0xC2, 0x01, 0x00, 0x00, 0x00, 0x08}, false};
         }
-        r.vanish_after = true;
-        return r;
-      }
-      case FaultKind::Error:
-      case FaultKind::ShortRead: break;
+        return Response{Outcome::Stall, {}, false};
     }
-  }
-  return dfu_request(s, out, fault);
+
+    // Fault selection: every matching fault counts; the first one reaching its nth fires.
+    const Fault* fault = nullptr;
+    for (std::size_t i = 0; i < cfg_.faults.size(); ++i) {
+        const Fault& f = cfg_.faults[i];
+        if (fault_fired_[i] || !matches(f.on, s, out)) continue;
+        if (f.kind == FaultKind::ShortRead && s.request != DFU_UPLOAD) continue;
+        ++fault_counts_[i];
+        if (fault == nullptr && fault_counts_[i] == f.nth) {
+            fault_fired_[i] = true;
+            fault = &f;
+        }
+    }
+    if (fault != nullptr) {
+        fault_fired = std::string(to_string(fault->kind)) + ":" + std::string(to_string(fault->on)) + ":" +
+                      std::to_string(fault->nth);
+        switch (fault->kind) {
+        case FaultKind::Stall:
+            return stall_error(errSTALLEDPKT);
+        case FaultKind::Timeout:
+            return Response{Outcome::Hold, {}, false};
+        case FaultKind::Disconnect:
+            return Response{Outcome::Disconnect, {}, false};
+        case FaultKind::Reset:
+            state_ = dfuIDLE;
+            status_ = OK;
+            pointer_ = kDefaultPointer;
+            alt_ = 0;
+            pending_.reset();
+            return Response{Outcome::Stall, {}, false};
+        case FaultKind::DisconnectAfter: {
+            Response r = dfu_request(s, out, nullptr);
+            if (r.outcome == Outcome::Ok && state_ == dfuDNLOAD_SYNC && pending_ && !pending_->leave) {
+                // The device finishes the downloaded block/command before it drops off the bus.
+                std::uint32_t poll = 0;
+                bool stall = false;
+                execute_pending(poll, stall);
+                pending_.reset();
+            }
+            r.vanish_after = true;
+            return r;
+        }
+        case FaultKind::Error:
+        case FaultKind::ShortRead:
+            break;
+        }
+    }
+    return dfu_request(s, out, fault);
 }
 
 Response DeviceModel::standard_request(const Setup& s) {
-  const unsigned recipient = s.request_type & 0x1f;
-  const Response stall{Outcome::Stall, {}, false};
-  switch (s.request) {
-    case 6: {  // GET_DESCRIPTOR
-      if (!is_in(s)) return stall;
-      const unsigned type = s.value >> 8, idx = s.value & 0xff;
-      if (type == 1 && recipient == 0) return Response{Outcome::Ok, dev_desc_, false};
-      if (type == 2 && recipient == 0) {
-        if (idx != 0) return stall;
-        return Response{Outcome::Ok, cfg_desc_, false};
-      }
-      if (type == 3 && recipient == 0) {
-        bool ok = false;
-        auto d = string_descriptor(idx, s.index, ok);
-        if (!ok) return stall;
-        return Response{Outcome::Ok, d, false};
-      }
-      if (type == 0x21 && cfg_.dfu_mode) return Response{Outcome::Ok, dfu_functional_descriptor(), false};
-      return stall;
+    const unsigned recipient = s.request_type & 0x1f;
+    const Response stall{Outcome::Stall, {}, false};
+    switch (s.request) {
+    case 6: { // GET_DESCRIPTOR
+        if (!is_in(s)) return stall;
+        const unsigned type = s.value >> 8, idx = s.value & 0xff;
+        if (type == 1 && recipient == 0) return Response{Outcome::Ok, dev_desc_, false};
+        if (type == 2 && recipient == 0) {
+            if (idx != 0) return stall;
+            return Response{Outcome::Ok, cfg_desc_, false};
+        }
+        if (type == 3 && recipient == 0) {
+            bool ok = false;
+            auto d = string_descriptor(idx, s.index, ok);
+            if (!ok) return stall;
+            return Response{Outcome::Ok, d, false};
+        }
+        if (type == 0x21 && cfg_.dfu_mode) return Response{Outcome::Ok, dfu_functional_descriptor(), false};
+        return stall;
     }
-    case 0:  // GET_STATUS
-      if (!is_in(s)) return stall;
-      return Response{Outcome::Ok, {static_cast<std::uint8_t>(recipient == 0 ? 0x01 : 0x00), 0x00}, false};
-    case 8:  // GET_CONFIGURATION
-      if (!is_in(s)) return stall;
-      return Response{Outcome::Ok, {0x01}, false};
-    case 9:  // SET_CONFIGURATION
-      if (s.value > 1) return stall;
-      return {};
-    case 10:  // GET_INTERFACE
-      if (!is_in(s)) return stall;
-      return Response{Outcome::Ok, {static_cast<std::uint8_t>(cfg_.dfu_mode ? alt_ : 0)}, false};
-    case 11:  // SET_INTERFACE
-      if (cfg_.dfu_mode) {
-        if (s.index != 0 || s.value >= alt_count()) return stall;
-        alt_ = s.value;
+    case 0: // GET_STATUS
+        if (!is_in(s)) return stall;
+        return Response{Outcome::Ok, {static_cast<std::uint8_t>(recipient == 0 ? 0x01 : 0x00), 0x00}, false};
+    case 8: // GET_CONFIGURATION
+        if (!is_in(s)) return stall;
+        return Response{Outcome::Ok, {0x01}, false};
+    case 9: // SET_CONFIGURATION
+        if (s.value > 1) return stall;
         return {};
-      }
-      if (s.index > 1 || s.value != 0) return stall;
-      return {};
-    case 1:  // CLEAR_FEATURE
-    case 3:  // SET_FEATURE
-    case 5:  // SET_ADDRESS
-      return {};
-    default: return stall;
-  }
+    case 10: // GET_INTERFACE
+        if (!is_in(s)) return stall;
+        return Response{Outcome::Ok, {static_cast<std::uint8_t>(cfg_.dfu_mode ? alt_ : 0)}, false};
+    case 11: // SET_INTERFACE
+        if (cfg_.dfu_mode) {
+            if (s.index != 0 || s.value >= alt_count()) return stall;
+            alt_ = s.value;
+            return {};
+        }
+        if (s.index > 1 || s.value != 0) return stall;
+        return {};
+    case 1: // CLEAR_FEATURE
+    case 3: // SET_FEATURE
+    case 5: // SET_ADDRESS
+        return {};
+    default:
+        return stall;
+    }
 }
 
 Response DeviceModel::stall_error(std::uint8_t status) {
-  state_ = dfuERROR;
-  status_ = status;
-  pending_.reset();
-  return Response{Outcome::Stall, {}, false};
+    state_ = dfuERROR;
+    status_ = status;
+    pending_.reset();
+    return Response{Outcome::Stall, {}, false};
 }
 
 std::vector<std::uint8_t> DeviceModel::status_reply(std::uint8_t reported_state, std::uint32_t poll_ms) const {
-  return {status_, static_cast<std::uint8_t>(poll_ms & 0xff), static_cast<std::uint8_t>((poll_ms >> 8) & 0xff),
-          static_cast<std::uint8_t>((poll_ms >> 16) & 0xff), reported_state, 0};
+    return {status_,
+            static_cast<std::uint8_t>(poll_ms & 0xff),
+            static_cast<std::uint8_t>((poll_ms >> 8) & 0xff),
+            static_cast<std::uint8_t>((poll_ms >> 16) & 0xff),
+            reported_state,
+            0};
 }
 
 Response DeviceModel::dfu_request(const Setup& s, std::span<const std::uint8_t> out, const Fault* fault) {
-  const bool error_fault = fault != nullptr && fault->kind == FaultKind::Error;
-  const bool dir_in = is_in(s);
-  if ((s.request_type & 0x1f) != 1 || s.index != 0) return stall_error(errSTALLEDPKT);
-  switch (s.request) {
+    const bool error_fault = fault != nullptr && fault->kind == FaultKind::Error;
+    const bool dir_in = is_in(s);
+    if ((s.request_type & 0x1f) != 1 || s.index != 0) return stall_error(errSTALLEDPKT);
+    switch (s.request) {
     case DFU_DNLOAD: {
-      if (dir_in) return stall_error(errSTALLEDPKT);
-      if (state_ != dfuIDLE && state_ != dfuDNLOAD_IDLE) return stall_error(errSTALLEDPKT);
-      Pending p;
-      p.block = s.value;
-      p.data.assign(out.begin(), out.end());
-      p.leave = s.length == 0;
-      p.error_fault = error_fault;
-      pending_ = std::move(p);
-      state_ = s.length == 0 ? dfuMANIFEST_SYNC : dfuDNLOAD_SYNC;
-      return {};
+        if (dir_in) return stall_error(errSTALLEDPKT);
+        if (state_ != dfuIDLE && state_ != dfuDNLOAD_IDLE) return stall_error(errSTALLEDPKT);
+        Pending p;
+        p.block = s.value;
+        p.data.assign(out.begin(), out.end());
+        p.leave = s.length == 0;
+        p.error_fault = error_fault;
+        pending_ = std::move(p);
+        state_ = s.length == 0 ? dfuMANIFEST_SYNC : dfuDNLOAD_SYNC;
+        return {};
     }
     case DFU_UPLOAD:
-      if (!dir_in) return stall_error(errSTALLEDPKT);
-      return upload(s, fault);
+        if (!dir_in) return stall_error(errSTALLEDPKT);
+        return upload(s, fault);
     case DFU_GETSTATUS:
-      if (!dir_in) return stall_error(errSTALLEDPKT);
-      return get_status(fault);
+        if (!dir_in) return stall_error(errSTALLEDPKT);
+        return get_status(fault);
     case DFU_GETSTATE:
-      if (!dir_in) return stall_error(errSTALLEDPKT);
-      if (error_fault) {
-        state_ = dfuERROR;
-        status_ = errTARGET;
-      }
-      return Response{Outcome::Ok, {state_}, false};
+        if (!dir_in) return stall_error(errSTALLEDPKT);
+        if (error_fault) {
+            state_ = dfuERROR;
+            status_ = errTARGET;
+        }
+        return Response{Outcome::Ok, {state_}, false};
     case DFU_CLRSTATUS:
-      if (dir_in) return stall_error(errSTALLEDPKT);
-      if (error_fault) {
-        state_ = dfuERROR;
-        status_ = errTARGET;
-      } else if (state_ == dfuERROR) {
-        state_ = dfuIDLE;
-        status_ = OK;
-      } else {
-        state_ = dfuERROR;
-        status_ = errUNKNOWN;
-      }
-      return {};
+        if (dir_in) return stall_error(errSTALLEDPKT);
+        if (error_fault) {
+            state_ = dfuERROR;
+            status_ = errTARGET;
+        } else if (state_ == dfuERROR) {
+            state_ = dfuIDLE;
+            status_ = OK;
+        } else {
+            state_ = dfuERROR;
+            status_ = errUNKNOWN;
+        }
+        return {};
     case DFU_ABORT:
     case DFU_DETACH:
-      if (dir_in) return stall_error(errSTALLEDPKT);
-      if (error_fault) {
-        pending_.reset();
-        state_ = dfuERROR;
-        status_ = errTARGET;
-        return {};
-      }
-      if (state_ == dfuIDLE || state_ == dfuDNLOAD_SYNC || state_ == dfuDNLOAD_IDLE || state_ == dfuMANIFEST_SYNC ||
-          state_ == dfuUPLOAD_IDLE) {
-        state_ = dfuIDLE;
-        status_ = OK;
-        pending_.reset();
-      }
-      return {};  // ignored in dfuERROR and the other states
-    default: return stall_error(errSTALLEDPKT);
-  }
+        if (dir_in) return stall_error(errSTALLEDPKT);
+        if (error_fault) {
+            pending_.reset();
+            state_ = dfuERROR;
+            status_ = errTARGET;
+            return {};
+        }
+        if (state_ == dfuIDLE || state_ == dfuDNLOAD_SYNC || state_ == dfuDNLOAD_IDLE || state_ == dfuMANIFEST_SYNC ||
+            state_ == dfuUPLOAD_IDLE) {
+            state_ = dfuIDLE;
+            status_ = OK;
+            pending_.reset();
+        }
+        return {}; // ignored in dfuERROR and the other states
+    default:
+        return stall_error(errSTALLEDPKT);
+    }
 }
 
 Response DeviceModel::get_status(const Fault* fault) {
-  const bool error_fault = fault != nullptr && fault->kind == FaultKind::Error;
-  if (error_fault) {
-    const bool write = pending_ && !pending_->leave && pending_->block >= 2;
-    pending_.reset();
-    state_ = dfuERROR;
-    status_ = write ? errWRITE : errTARGET;
-    return Response{Outcome::Ok, status_reply(dfuERROR, 0), false};
-  }
-  if (state_ == dfuDNLOAD_SYNC) {
-    if (pending_ && !pending_->leave) {
-      if (pending_->error_fault) {
-        const bool write = pending_->block >= 2;
+    const bool error_fault = fault != nullptr && fault->kind == FaultKind::Error;
+    if (error_fault) {
+        const bool write = pending_ && !pending_->leave && pending_->block >= 2;
         pending_.reset();
         state_ = dfuERROR;
         status_ = write ? errWRITE : errTARGET;
         return Response{Outcome::Ok, status_reply(dfuERROR, 0), false};
-      }
-      std::uint32_t poll = 0;
-      bool stall = false;
-      const std::uint8_t st = execute_pending(poll, stall);
-      pending_.reset();
-      if (stall) return stall_error(st);
-      if (st != OK) {
-        state_ = dfuERROR;
-        status_ = st;
-        return Response{Outcome::Ok, status_reply(dfuERROR, 0), false};
-      }
-      // Reply dfuDNBUSY; the operation has been applied atomically, the device returns
-      // to dfuDNLOAD_SYNC when the reply has been sent.
-      state_ = dfuDNBUSY;
-      return Response{Outcome::Ok, status_reply(dfuDNBUSY, poll), false};
     }
-    state_ = dfuDNLOAD_IDLE;
-    return Response{Outcome::Ok, status_reply(dfuDNLOAD_IDLE, 0), false};
-  }
-  if (state_ == dfuMANIFEST_SYNC) {
-    if (pending_ && pending_->error_fault) {
-      pending_.reset();
-      state_ = dfuERROR;
-      status_ = errTARGET;
-      return Response{Outcome::Ok, status_reply(dfuERROR, 0), false};
+    if (state_ == dfuDNLOAD_SYNC) {
+        if (pending_ && !pending_->leave) {
+            if (pending_->error_fault) {
+                const bool write = pending_->block >= 2;
+                pending_.reset();
+                state_ = dfuERROR;
+                status_ = write ? errWRITE : errTARGET;
+                return Response{Outcome::Ok, status_reply(dfuERROR, 0), false};
+            }
+            std::uint32_t poll = 0;
+            bool stall = false;
+            const std::uint8_t st = execute_pending(poll, stall);
+            pending_.reset();
+            if (stall) return stall_error(st);
+            if (st != OK) {
+                state_ = dfuERROR;
+                status_ = st;
+                return Response{Outcome::Ok, status_reply(dfuERROR, 0), false};
+            }
+            // Reply dfuDNBUSY; the operation has been applied atomically, the device returns
+            // to dfuDNLOAD_SYNC when the reply has been sent.
+            state_ = dfuDNBUSY;
+            return Response{Outcome::Ok, status_reply(dfuDNBUSY, poll), false};
+        }
+        state_ = dfuDNLOAD_IDLE;
+        return Response{Outcome::Ok, status_reply(dfuDNLOAD_IDLE, 0), false};
     }
-    // Particle's hack: report dfuDNLOAD_IDLE while entering manifestation, then reset.
-    pending_.reset();
-    state_ = dfuMANIFEST_WAIT_RESET;
-    return Response{Outcome::Ok, status_reply(dfuDNLOAD_IDLE, 0), true};
-  }
-  return Response{Outcome::Ok, status_reply(state_, 0), false};
+    if (state_ == dfuMANIFEST_SYNC) {
+        if (pending_ && pending_->error_fault) {
+            pending_.reset();
+            state_ = dfuERROR;
+            status_ = errTARGET;
+            return Response{Outcome::Ok, status_reply(dfuERROR, 0), false};
+        }
+        // Particle's hack: report dfuDNLOAD_IDLE while entering manifestation, then reset.
+        pending_.reset();
+        state_ = dfuMANIFEST_WAIT_RESET;
+        return Response{Outcome::Ok, status_reply(dfuDNLOAD_IDLE, 0), true};
+    }
+    return Response{Outcome::Ok, status_reply(state_, 0), false};
 }
 
 std::uint8_t DeviceModel::execute_pending(std::uint32_t& poll_ms, bool& stall) {
-  const Pending& p = *pending_;
-  stall = false;
-  poll_ms = cfg_.command_poll_timeout_ms;
-  if (p.block == 0) {
-    const auto& d = p.data;
-    if (d.size() == 1 && d[0] == CMD_GETCOMMANDS) return OK;
-    if (d.size() == 5 && (d[0] == CMD_SETADDRESS || d[0] == CMD_ERASE)) {
-      const std::uint32_t addr = static_cast<std::uint32_t>(d[1]) | (static_cast<std::uint32_t>(d[2]) << 8) |
-                                 (static_cast<std::uint32_t>(d[3]) << 16) | (static_cast<std::uint32_t>(d[4]) << 24);
-      pointer_ = addr;
-      if (d[0] == CMD_SETADDRESS) return OK;
-      if (alt_ == 0) {
-        std::uint32_t start = 0, size = 0;
-        if (!flash_sector(addr, start, size)) {
-          stall = true;
-          return errADDRESS;
+    const Pending& p = *pending_;
+    stall = false;
+    poll_ms = cfg_.command_poll_timeout_ms;
+    if (p.block == 0) {
+        const auto& d = p.data;
+        if (d.size() == 1 && d[0] == CMD_GETCOMMANDS) return OK;
+        if (d.size() == 5 && (d[0] == CMD_SETADDRESS || d[0] == CMD_ERASE)) {
+            const std::uint32_t addr = static_cast<std::uint32_t>(d[1]) | (static_cast<std::uint32_t>(d[2]) << 8) |
+                                       (static_cast<std::uint32_t>(d[3]) << 16) |
+                                       (static_cast<std::uint32_t>(d[4]) << 24);
+            pointer_ = addr;
+            if (d[0] == CMD_SETADDRESS) return OK;
+            if (alt_ == 0) {
+                std::uint32_t start = 0, size = 0;
+                if (!flash_sector(addr, start, size)) {
+                    stall = true;
+                    return errADDRESS;
+                }
+                std::fill_n(flash_.begin() + start, size, 0xFF);
+            } else if (alt_ == 2) {
+                if (addr >= sflash_.size()) {
+                    stall = true;
+                    return errADDRESS;
+                }
+                std::fill_n(sflash_.begin() + (addr & ~0xFFFu), 0x1000, 0xFF);
+            }
+            // alt 1: DCT_If_Erase accepts and ignores the erase.
+            return OK;
         }
-        std::fill_n(flash_.begin() + start, size, 0xFF);
-      } else if (alt_ == 2) {
-        if (addr >= sflash_.size()) {
-          stall = true;
-          return errADDRESS;
+        // Mass erase ("41" alone), read unprotect or anything unknown: rejected with a stall.
+        stall = true;
+        return errSTALLEDPKT;
+    }
+    if (p.block == 1) return OK; // ignored by the STM32 code
+    poll_ms = cfg_.poll_timeout_ms;
+    const std::uint64_t addr = static_cast<std::uint64_t>(p.block - 2) * kTransferSize + pointer_;
+    const std::size_t len = p.data.size();
+    if (alt_ == 1) {
+        if (cfg_.unreadable_dct) {
+            stall = true;
+            return errWRITE;
         }
-        std::fill_n(sflash_.begin() + (addr & ~0xFFFu), 0x1000, 0xFF);
-      }
-      // alt 1: DCT_If_Erase accepts and ignores the erase.
-      return OK;
+        if (addr >= kDctWindow || addr + len > kDctWindow) {
+            stall = true;
+            return errADDRESS;
+        }
+        // Copy-on-write on the device: the whole write lands atomically (we hold the mutex).
+        std::copy(p.data.begin(), p.data.end(), dct_.begin() + static_cast<std::ptrdiff_t>(addr));
+        return OK;
     }
-    // Mass erase ("41" alone), read unprotect or anything unknown: rejected with a stall.
-    stall = true;
-    return errSTALLEDPKT;
-  }
-  if (p.block == 1) return OK;  // ignored by the STM32 code
-  poll_ms = cfg_.poll_timeout_ms;
-  const std::uint64_t addr = static_cast<std::uint64_t>(p.block - 2) * kTransferSize + pointer_;
-  const std::size_t len = p.data.size();
-  if (alt_ == 1) {
-    if (cfg_.unreadable_dct) {
-      stall = true;
-      return errWRITE;
+    std::vector<std::uint8_t>& mem = alt_ == 0 ? flash_ : sflash_;
+    const std::uint64_t base = alt_ == 0 ? kFlashBase : 0;
+    if (addr < base || addr + len > base + mem.size()) {
+        stall = true;
+        return errADDRESS;
     }
-    if (addr >= kDctWindow || addr + len > kDctWindow) {
-      stall = true;
-      return errADDRESS;
+    const std::size_t off = static_cast<std::size_t>(addr - base);
+    bool verify_ok = true;
+    for (std::size_t i = 0; i < len; ++i) {
+        mem[off + i] = static_cast<std::uint8_t>(mem[off + i] & p.data[i]); // flash: bits only go 1 -> 0
+        if (mem[off + i] != p.data[i]) verify_ok = false;
     }
-    // Copy-on-write on the device: the whole write lands atomically (we hold the mutex).
-    std::copy(p.data.begin(), p.data.end(), dct_.begin() + static_cast<std::ptrdiff_t>(addr));
-    return OK;
-  }
-  std::vector<std::uint8_t>& mem = alt_ == 0 ? flash_ : sflash_;
-  const std::uint64_t base = alt_ == 0 ? kFlashBase : 0;
-  if (addr < base || addr + len > base + mem.size()) {
-    stall = true;
-    return errADDRESS;
-  }
-  const std::size_t off = static_cast<std::size_t>(addr - base);
-  bool verify_ok = true;
-  for (std::size_t i = 0; i < len; ++i) {
-    mem[off + i] = static_cast<std::uint8_t>(mem[off + i] & p.data[i]);  // flash: bits only go 1 -> 0
-    if (mem[off + i] != p.data[i]) verify_ok = false;
-  }
-  return verify_ok ? OK : errVERIFY;
+    return verify_ok ? OK : errVERIFY;
 }
 
 std::vector<std::uint8_t> DeviceModel::read_memory(std::uint32_t addr, std::size_t len, bool& ok) const {
-  ok = true;
-  if (alt_ == 1) {
-    std::vector<std::uint8_t> out(len, 0);
-    if (cfg_.unreadable_dct || addr >= kDctWindow) return out;  // zero-filled MAL_Buffer
-    for (std::size_t i = 0; i < len && addr + i < dct_.size(); ++i) out[i] = dct_[addr + i];
-    return out;  // past 16384: zeros (undefined on a real device)
-  }
-  const std::vector<std::uint8_t>& mem = alt_ == 0 ? flash_ : sflash_;
-  const std::uint64_t base = alt_ == 0 ? kFlashBase : 0;
-  if (addr < base || addr >= base + mem.size()) {
-    ok = false;
-    return {};
-  }
-  const std::size_t off = static_cast<std::size_t>(addr - base);
-  const std::size_t n = std::min(len, mem.size() - off);
-  return std::vector<std::uint8_t>(mem.begin() + static_cast<std::ptrdiff_t>(off),
-                                   mem.begin() + static_cast<std::ptrdiff_t>(off + n));
+    ok = true;
+    if (alt_ == 1) {
+        std::vector<std::uint8_t> out(len, 0);
+        if (cfg_.unreadable_dct || addr >= kDctWindow) return out; // zero-filled MAL_Buffer
+        for (std::size_t i = 0; i < len && addr + i < dct_.size(); ++i) out[i] = dct_[addr + i];
+        return out; // past 16384: zeros (undefined on a real device)
+    }
+    const std::vector<std::uint8_t>& mem = alt_ == 0 ? flash_ : sflash_;
+    const std::uint64_t base = alt_ == 0 ? kFlashBase : 0;
+    if (addr < base || addr >= base + mem.size()) {
+        ok = false;
+        return {};
+    }
+    const std::size_t off = static_cast<std::size_t>(addr - base);
+    const std::size_t n = std::min(len, mem.size() - off);
+    return std::vector<std::uint8_t>(mem.begin() + static_cast<std::ptrdiff_t>(off),
+                                     mem.begin() + static_cast<std::ptrdiff_t>(off + n));
 }
 
 Response DeviceModel::upload(const Setup& s, const Fault* fault) {
-  if (s.length == 0) {
-    state_ = dfuIDLE;
-    return {};
-  }
-  if (state_ != dfuIDLE && state_ != dfuUPLOAD_IDLE) return stall_error(errSTALLEDPKT);
-  if (fault != nullptr && fault->kind == FaultKind::Error) {
-    state_ = dfuERROR;
-    status_ = errTARGET;
-    return {};  // nothing read: a zero-length data stage
-  }
-  if (s.value == 0) {
-    state_ = s.length > 3 ? dfuIDLE : dfuUPLOAD_IDLE;  // STM32 quirk
-    return Response{Outcome::Ok, {CMD_GETCOMMANDS, CMD_SETADDRESS, CMD_ERASE}, false};
-  }
-  if (s.value == 1) return stall_error(errSTALLEDPKT);
-  const std::uint64_t addr = static_cast<std::uint64_t>(s.value - 2) * kTransferSize + pointer_;
-  bool ok = false;
-  std::vector<std::uint8_t> data =
-      addr > 0xFFFFFFFFull ? std::vector<std::uint8_t>{} : read_memory(static_cast<std::uint32_t>(addr), s.length, ok);
-  if (!ok) return stall_error(errADDRESS);
-  state_ = dfuUPLOAD_IDLE;
-  if (fault != nullptr && fault->kind == FaultKind::ShortRead) data.resize(s.length / 2);
-  return Response{Outcome::Ok, std::move(data), false};
+    if (s.length == 0) {
+        state_ = dfuIDLE;
+        return {};
+    }
+    if (state_ != dfuIDLE && state_ != dfuUPLOAD_IDLE) return stall_error(errSTALLEDPKT);
+    if (fault != nullptr && fault->kind == FaultKind::Error) {
+        state_ = dfuERROR;
+        status_ = errTARGET;
+        return {}; // nothing read: a zero-length data stage
+    }
+    if (s.value == 0) {
+        state_ = s.length > 3 ? dfuIDLE : dfuUPLOAD_IDLE; // STM32 quirk
+        return Response{Outcome::Ok, {CMD_GETCOMMANDS, CMD_SETADDRESS, CMD_ERASE}, false};
+    }
+    if (s.value == 1) return stall_error(errSTALLEDPKT);
+    const std::uint64_t addr = static_cast<std::uint64_t>(s.value - 2) * kTransferSize + pointer_;
+    bool ok = false;
+    std::vector<std::uint8_t> data = addr > 0xFFFFFFFFull ? std::vector<std::uint8_t>{}
+                                                          : read_memory(static_cast<std::uint32_t>(addr), s.length, ok);
+    if (!ok) return stall_error(errADDRESS);
+    state_ = dfuUPLOAD_IDLE;
+    if (fault != nullptr && fault->kind == FaultKind::ShortRead) data.resize(s.length / 2);
+    return Response{Outcome::Ok, std::move(data), false};
 }
 
-}  // namespace photon_emu::detail
+} // namespace photon_emu::detail

@@ -17,105 +17,127 @@ inline constexpr std::size_t kDctSize = 16384;
 inline constexpr std::uint32_t kFlashBase = 0x08000000;
 inline constexpr std::size_t kFlashSize = 1024 * 1024;
 inline constexpr std::size_t kSerialFlashSize = 1024 * 1024;
-inline constexpr std::uint32_t kDefaultPointer = 0x08020000;  // APP_DEFAULT_ADD / CORE_FW_ADDRESS
+inline constexpr std::uint32_t kDefaultPointer = 0x08020000; // APP_DEFAULT_ADD / CORE_FW_ADDRESS
 inline constexpr std::size_t kTransferSize = 4096;
 
 enum DfuState : std::uint8_t {
-  appIDLE = 0, appDETACH = 1, dfuIDLE = 2, dfuDNLOAD_SYNC = 3, dfuDNBUSY = 4, dfuDNLOAD_IDLE = 5,
-  dfuMANIFEST_SYNC = 6, dfuMANIFEST = 7, dfuMANIFEST_WAIT_RESET = 8, dfuUPLOAD_IDLE = 9, dfuERROR = 10,
+    appIDLE = 0,
+    appDETACH = 1,
+    dfuIDLE = 2,
+    dfuDNLOAD_SYNC = 3,
+    dfuDNBUSY = 4,
+    dfuDNLOAD_IDLE = 5,
+    dfuMANIFEST_SYNC = 6,
+    dfuMANIFEST = 7,
+    dfuMANIFEST_WAIT_RESET = 8,
+    dfuUPLOAD_IDLE = 9,
+    dfuERROR = 10,
 };
 enum DfuStatus : std::uint8_t {
-  OK = 0, errTARGET = 1, errFILE = 2, errWRITE = 3, errERASE = 4, errCHECK_ERASED = 5, errPROG = 6,
-  errVERIFY = 7, errADDRESS = 8, errNOTDONE = 9, errFIRMWARE = 10, errVENDOR = 11, errUSBR = 12,
-  errPOR = 13, errUNKNOWN = 14, errSTALLEDPKT = 15,
+    OK = 0,
+    errTARGET = 1,
+    errFILE = 2,
+    errWRITE = 3,
+    errERASE = 4,
+    errCHECK_ERASED = 5,
+    errPROG = 6,
+    errVERIFY = 7,
+    errADDRESS = 8,
+    errNOTDONE = 9,
+    errFIRMWARE = 10,
+    errVENDOR = 11,
+    errUSBR = 12,
+    errPOR = 13,
+    errUNKNOWN = 14,
+    errSTALLEDPKT = 15,
 };
 std::string state_name(std::uint8_t state);
 
 struct Setup {
-  std::uint8_t request_type = 0, request = 0;
-  std::uint16_t value = 0, index = 0, length = 0;
+    std::uint8_t request_type = 0, request = 0;
+    std::uint16_t value = 0, index = 0, length = 0;
 };
 
 enum class Outcome {
-  Ok,          // answered; `in` holds the IN data stage
-  Stall,       // EP0 stall
-  Hold,        // no answer (timeout fault): the URB stays pending until discarded
-  Disconnect,  // device vanished before the request: the submission fails with ENODEV
+    Ok,         // answered; `in` holds the IN data stage
+    Stall,      // EP0 stall
+    Hold,       // no answer (timeout fault): the URB stays pending until discarded
+    Disconnect, // device vanished before the request: the submission fails with ENODEV
 };
 
 struct Response {
-  Outcome outcome = Outcome::Ok;
-  std::vector<std::uint8_t> in;
-  bool vanish_after = false;  // answer, then vanish from the bus
+    Outcome outcome = Outcome::Ok;
+    std::vector<std::uint8_t> in;
+    bool vanish_after = false; // answer, then vanish from the bus
 };
 
 class DeviceModel {
- public:
-  explicit DeviceModel(DeviceConfig cfg, unsigned index);
+public:
+    explicit DeviceModel(DeviceConfig cfg, unsigned index);
 
-  // One control request (setup + OUT data stage). Records it in the transcript.
-  Response control(const Setup& setup, std::span<const std::uint8_t> out);
-  // SET_INTERFACE issued through the usbdevfs ioctl (recorded as a standard request).
-  bool set_interface(unsigned interface, unsigned alt);
-  void usb_reset();  // USBDEVFS_RESET: bus reset of the DFU state (no vanish)
-  void mark_gone();
+    // One control request (setup + OUT data stage). Records it in the transcript.
+    Response control(const Setup& setup, std::span<const std::uint8_t> out);
+    // SET_INTERFACE issued through the usbdevfs ioctl (recorded as a standard request).
+    bool set_interface(unsigned interface, unsigned alt);
+    void usb_reset(); // USBDEVFS_RESET: bus reset of the DFU state (no vanish)
+    void mark_gone();
 
-  bool gone() const;
-  std::vector<std::uint8_t> dct() const;
-  std::vector<std::uint8_t> flash() const;
-  std::vector<TranscriptEntry> transcript() const;
-  const DeviceConfig& config() const { return cfg_; }  // immutable after construction
+    bool gone() const;
+    std::vector<std::uint8_t> dct() const;
+    std::vector<std::uint8_t> flash() const;
+    std::vector<TranscriptEntry> transcript() const;
+    const DeviceConfig& config() const { return cfg_; } // immutable after construction
 
-  // Descriptors (immutable after construction).
-  const std::vector<std::uint8_t>& device_descriptor() const { return dev_desc_; }
-  const std::vector<std::uint8_t>& config_descriptor() const { return cfg_desc_; }
-  std::vector<std::uint8_t> sysfs_descriptors() const;  // device + config descriptor
-  std::uint16_t product_id() const;
-  std::string product_string() const;
-  unsigned alt_count() const;
-  std::string alt_name(unsigned alt) const;
+    // Descriptors (immutable after construction).
+    const std::vector<std::uint8_t>& device_descriptor() const { return dev_desc_; }
+    const std::vector<std::uint8_t>& config_descriptor() const { return cfg_desc_; }
+    std::vector<std::uint8_t> sysfs_descriptors() const; // device + config descriptor
+    std::uint16_t product_id() const;
+    std::string product_string() const;
+    unsigned alt_count() const;
+    std::string alt_name(unsigned alt) const;
 
- private:
-  struct Pending {
-    std::uint16_t block = 0;
-    std::vector<std::uint8_t> data;
-    bool leave = false;
-    bool error_fault = false;  // Error fault: report dfuERROR on the next GETSTATUS, apply nothing
-  };
+private:
+    struct Pending {
+        std::uint16_t block = 0;
+        std::vector<std::uint8_t> data;
+        bool leave = false;
+        bool error_fault = false; // Error fault: report dfuERROR on the next GETSTATUS, apply nothing
+    };
 
-  Response dispatch(const Setup& s, std::span<const std::uint8_t> out, std::string& fault_fired);
-  Response standard_request(const Setup& s);
-  Response dfu_request(const Setup& s, std::span<const std::uint8_t> out, const Fault* fault);
-  Response get_status(const Fault* fault);
-  Response upload(const Setup& s, const Fault* fault);
-  Response stall_error(std::uint8_t status);
-  std::vector<std::uint8_t> status_reply(std::uint8_t reported_state, std::uint32_t poll_ms) const;
-  // Executes a pending DNLOAD. Returns the status (OK or an error) and the poll timeout.
-  std::uint8_t execute_pending(std::uint32_t& poll_ms, bool& stall);
-  std::vector<std::uint8_t> read_memory(std::uint32_t addr, std::size_t len, bool& ok) const;
-  std::vector<std::uint8_t> string_descriptor(unsigned index, std::uint16_t langid, bool& ok) const;
-  std::vector<std::uint8_t> dfu_functional_descriptor() const;
-  void build_descriptors();
-  bool matches(RequestClass rc, const Setup& s, std::span<const std::uint8_t> out) const;
-  void trace(const TranscriptEntry& e) const;
+    Response dispatch(const Setup& s, std::span<const std::uint8_t> out, std::string& fault_fired);
+    Response standard_request(const Setup& s);
+    Response dfu_request(const Setup& s, std::span<const std::uint8_t> out, const Fault* fault);
+    Response get_status(const Fault* fault);
+    Response upload(const Setup& s, const Fault* fault);
+    Response stall_error(std::uint8_t status);
+    std::vector<std::uint8_t> status_reply(std::uint8_t reported_state, std::uint32_t poll_ms) const;
+    // Executes a pending DNLOAD. Returns the status (OK or an error) and the poll timeout.
+    std::uint8_t execute_pending(std::uint32_t& poll_ms, bool& stall);
+    std::vector<std::uint8_t> read_memory(std::uint32_t addr, std::size_t len, bool& ok) const;
+    std::vector<std::uint8_t> string_descriptor(unsigned index, std::uint16_t langid, bool& ok) const;
+    std::vector<std::uint8_t> dfu_functional_descriptor() const;
+    void build_descriptors();
+    bool matches(RequestClass rc, const Setup& s, std::span<const std::uint8_t> out) const;
+    void trace(const TranscriptEntry& e) const;
 
-  DeviceConfig cfg_;
-  unsigned index_;
-  mutable std::mutex mu_;
-  std::vector<std::uint8_t> dct_;
-  std::vector<std::uint8_t> flash_;
-  std::vector<std::uint8_t> sflash_;
-  std::uint8_t state_ = dfuIDLE;
-  std::uint8_t status_ = OK;
-  std::uint32_t pointer_ = kDefaultPointer;
-  unsigned alt_ = 0;
-  std::optional<Pending> pending_;
-  bool gone_ = false;
-  std::vector<unsigned> fault_counts_;
-  std::vector<bool> fault_fired_;
-  std::vector<TranscriptEntry> transcript_;
-  std::vector<std::uint8_t> dev_desc_, cfg_desc_;
-  bool trace_enabled_ = false;
+    DeviceConfig cfg_;
+    unsigned index_;
+    mutable std::mutex mu_;
+    std::vector<std::uint8_t> dct_;
+    std::vector<std::uint8_t> flash_;
+    std::vector<std::uint8_t> sflash_;
+    std::uint8_t state_ = dfuIDLE;
+    std::uint8_t status_ = OK;
+    std::uint32_t pointer_ = kDefaultPointer;
+    unsigned alt_ = 0;
+    std::optional<Pending> pending_;
+    bool gone_ = false;
+    std::vector<unsigned> fault_counts_;
+    std::vector<bool> fault_fired_;
+    std::vector<TranscriptEntry> transcript_;
+    std::vector<std::uint8_t> dev_desc_, cfg_desc_;
+    bool trace_enabled_ = false;
 };
 
-}  // namespace photon_emu::detail
+} // namespace photon_emu::detail

@@ -66,8 +66,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const ByteView input(data, size);
     try {
         touch(keys::load_key(input, "fuzz input"));
-    } catch (const Error&) {
-    }
+    } catch (const Error&) {}
     try_parsers(input);
     if (const auto len = keys::der_sequence_length(input)) {
         if (*len > size || *len < 2) __builtin_trap();

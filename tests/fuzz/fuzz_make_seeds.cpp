@@ -1,6 +1,6 @@
 // Writes the small seed corpora for the fuzz targets into DIR/{decode_dct,host_port,keys}.
 // Built and run at test time (ctest fixture fuzz_seeds) so that no binary seeds live in git.
-// Images follow /work/shared/reference/dct-format.md (sections 2, 3, 5, 9).
+// Images follow docs/dct-format.md (sections 2, 3, 5, 9).
 #include <algorithm>
 #include <cstdio>
 #include <stdexcept>
@@ -56,10 +56,12 @@ int main(int argc, char** argv) try {
 
     // ---- decode_dct -----------------------------------------------------------------------
     const Bytes device_id{0x3b, 0x00, 0x21, 0x00, 0x17, 0x47, 0x35, 0x32, 0x36, 0x34, 0x30, 0x33};
-    const Bytes tcp_block = encode_server_block(electron.tcp, {Transport::Tcp, server_key_der_for_slot(Transport::Tcp, server_rsa),
-                                                               parse_host("cloud.example.com"), std::uint16_t{5683}});
-    const Bytes udp_block = encode_server_block(electron.udp, {Transport::Udp, server_key_der_for_slot(Transport::Udp, server_ec),
-                                                               parse_host("10.0.0.5"), std::uint16_t{5684}});
+    const Bytes tcp_block =
+        encode_server_block(electron.tcp, {Transport::Tcp, server_key_der_for_slot(Transport::Tcp, server_rsa),
+                                           parse_host("cloud.example.com"), std::uint16_t{5683}});
+    const Bytes udp_block =
+        encode_server_block(electron.udp, {Transport::Udp, server_key_der_for_slot(Transport::Udp, server_ec),
+                                           parse_host("10.0.0.5"), std::uint16_t{5684}});
     const auto tcp_keys = encode_device_key_slots(electron.tcp, device_rsa);
     const auto udp_keys = encode_device_key_slots(electron.udp, device_ec);
 
@@ -84,7 +86,7 @@ int main(int argc, char** argv) try {
     write(root / "decode_dct" / "blank-address-4258.dct", blank_addr);
 
     // Short patch seeds: 2-byte big-endian offset then bytes (see fuzz_decode_dct.cpp).
-    const Bytes fw_ipv4 = {0x00, 0x00, 0x0a, 0x00, 0x00, 0x05};  // §9.3, length byte 0
+    const Bytes fw_ipv4 = {0x00, 0x00, 0x0a, 0x00, 0x00, 0x05}; // §9.3, length byte 0
     write(root / "decode_dct" / "patch-ipv4-len0", with_offset(2466, fw_ipv4));
     Bytes fw_domain = {0x01, 0x13};
     for (char c : std::string_view("$id.udp.particle.io")) fw_domain.push_back(static_cast<std::uint8_t>(c));

@@ -25,7 +25,7 @@ namespace {
 using namespace photon_dct;
 using namespace photon_dct::keys;
 
-// Particle production server keys, dct-format.md §4.3 (tests/support/test_support.hpp).
+// Particle production server keys, docs/dct-format.md §4.3 (tests/support/test_support.hpp).
 constexpr std::string_view kTcpServerPem = test_support::kParticleTcpPem;
 constexpr std::string_view kTcpServerSha256 = test_support::kParticleTcpSha256;
 constexpr std::string_view kTcpServerModulus = test_support::kParticleTcpModulusHex;
@@ -57,7 +57,9 @@ const Key& ec256() {
 template <auto Fn>
 struct Del {
     template <class T>
-    void operator()(T* p) const { Fn(p); }
+    void operator()(T* p) const {
+        Fn(p);
+    }
 };
 using PkeyPtr = std::unique_ptr<EVP_PKEY, Del<EVP_PKEY_free>>;
 using BioPtr = std::unique_ptr<BIO, Del<BIO_free_all>>;
@@ -166,9 +168,9 @@ TEST(ParticleKeys, DerFormsParseStrictlyAndWithPadding) {
     Bytes slot = tcp;
     slot.resize(512, 0xFF);
     EXPECT_EQ(der_sequence_length(slot), 294u);
-    EXPECT_FALSE(parse_spki_der(slot));  // strict: trailing bytes refused
+    EXPECT_FALSE(parse_spki_der(slot)); // strict: trailing bytes refused
     EXPECT_TRUE(parse_spki_der(ByteView(slot).first(*der_sequence_length(slot))));
-    EXPECT_EQ(fingerprint(load_key(slot, "tcp.der")), kTcpServerSha256);  // files may carry padding
+    EXPECT_EQ(fingerprint(load_key(slot, "tcp.der")), kTcpServerSha256); // files may carry padding
 
     Bytes uslot = udp;
     uslot.resize(192, 0xFF);
@@ -199,7 +201,7 @@ TEST(Generate, Rsa1024) {
     EXPECT_TRUE(k.is_private());
     EXPECT_EQ(k.algorithm_name(), "RSA-1024");
     EXPECT_EQ(k.rsa_modulus().size(), 128u);
-    EXPECT_EQ(k.spki_der().size(), 162u);  // §5.2
+    EXPECT_EQ(k.spki_der().size(), 162u); // §5.2
 }
 
 TEST(Generate, RsaOtherExponent) {
@@ -245,7 +247,7 @@ TEST(PrivateFormats, Pkcs1NeverPkcs8) {
     EXPECT_EQ(der[2], 0x02);
     EXPECT_EQ(der[3] & 0xF0, 0x50);
     EXPECT_EQ(hex(ByteView(der).subspan(4, 7)), "02010002818100");
-    EXPECT_NE(hex(ByteView(der).subspan(4, 7)).substr(6, 4), "300d");  // not PKCS#8
+    EXPECT_NE(hex(ByteView(der).subspan(4, 7)).substr(6, 4), "300d"); // not PKCS#8
     EXPECT_GE(der.size(), 600u);
     EXPECT_LE(der.size(), 612u);
     EXPECT_EQ(der_sequence_length(der), der.size());
@@ -301,7 +303,7 @@ TEST(PrivateFormats, Sec1WithoutPublicKeyGetsItBack) {
     PkeyPtr raw = raw_private(ec256());
     ASSERT_EQ(EVP_PKEY_set_int_param(raw.get(), OSSL_PKEY_PARAM_EC_INCLUDE_PUBLIC, 0), 1);
     const Bytes short_der = encode(raw.get(), "DER", "type-specific");
-    ASSERT_EQ(short_der.size(), 121u - 70u);  // minus a1 44 03 42 00 04 X Y
+    ASSERT_EQ(short_der.size(), 121u - 70u); // minus a1 44 03 42 00 04 X Y
     const auto k = parse_ec_private_sec1_der(short_der);
     ASSERT_TRUE(k);
     EXPECT_TRUE(k->same_public_key(ec256()));
@@ -312,8 +314,7 @@ TEST(PrivateFormats, Sec1WithoutPublicKeyGetsItBack) {
 TEST(PrivateFormats, WrongTypeThrowsInternal) {
     const Key pub = load_key(view(kTcpServerPem), "tcp");
     for (auto fn : {+[](const Key& k) { (void)k.pkcs1_private_der(); },
-                    +[](const Key& k) { (void)k.sec1_private_der(); },
-                    +[](const Key& k) { (void)k.private_pem(); }}) {
+                    +[](const Key& k) { (void)k.sec1_private_der(); }, +[](const Key& k) { (void)k.private_pem(); }}) {
         try {
             fn(pub);
             ADD_FAILURE() << "no exception";
@@ -336,8 +337,13 @@ TEST(PrivateFormats, FirmwareShapedPkcs1IsAccepted) {
         ASSERT_EQ(der[pos], 0x02);
         std::size_t len = der[pos + 1];
         std::size_t hdr = 2;
-        if (len == 0x81) { len = der[pos + 2]; hdr = 3; }
-        else if (len == 0x82) { len = (std::size_t(der[pos + 2]) << 8) | der[pos + 3]; hdr = 4; }
+        if (len == 0x81) {
+            len = der[pos + 2];
+            hdr = 3;
+        } else if (len == 0x82) {
+            len = (std::size_t(der[pos + 2]) << 8) | der[pos + 3];
+            hdr = 4;
+        }
         Bytes v(der.begin() + static_cast<long>(pos + hdr), der.begin() + static_cast<long>(pos + hdr + len));
         while (v.size() > 1 && v[0] == 0) v.erase(v.begin());
         ints.push_back(v);
@@ -360,7 +366,7 @@ TEST(PrivateFormats, FirmwareShapedPkcs1IsAccepted) {
     ASSERT_TRUE(k);
     EXPECT_TRUE(k->same_public_key(rsa1024()));
     Bytes slot = fw;
-    slot.push_back(0xFF);  // 612th byte
+    slot.push_back(0xFF); // 612th byte
     EXPECT_TRUE(load_key(slot, "device.der").same_public_key(rsa1024()));
 }
 
@@ -372,7 +378,10 @@ TEST(PrivateFormats, NonMinimalIntegersAreAccepted) {
     while (pos < der.size()) {
         last = pos;
         std::size_t len = der[pos + 1], hdr = 2;
-        if (len == 0x81) { len = der[pos + 2]; hdr = 3; }
+        if (len == 0x81) {
+            len = der[pos + 2];
+            hdr = 3;
+        }
         pos += hdr + len;
     }
     ASSERT_EQ(der[last], 0x02);
@@ -389,16 +398,16 @@ TEST(PrivateFormats, NonMinimalIntegersAreAccepted) {
     ASSERT_EQ(der_sequence_length(padded), padded.size());
     const auto k = parse_rsa_private_pkcs1_der(padded);
     ASSERT_TRUE(k);
-    EXPECT_EQ(k->pkcs1_private_der(), der);  // re-encoded canonically
+    EXPECT_EQ(k->pkcs1_private_der(), der); // re-encoded canonically
     EXPECT_TRUE(firmware_rsa_layout_problem(padded).has_value());
 }
 
 TEST(PrivateFormats, InconsistentRsaKeyRefused) {
     Bytes der = rsa1024().pkcs1_private_der();
-    der[20] ^= 0x01;  // inside N
+    der[20] ^= 0x01; // inside N
     EXPECT_FALSE(parse_rsa_private_pkcs1_der(der));
     Bytes ec = ec256().sec1_private_der();
-    ec[10] ^= 0x01;  // private scalar no longer matches the public point
+    ec[10] ^= 0x01; // private scalar no longer matches the public point
     EXPECT_FALSE(parse_ec_private_sec1_der(ec));
 }
 
@@ -463,8 +472,8 @@ TEST_P(RoundTrip, AllFormats) {
     EXPECT_TRUE(g.is_private());
     const Key taken = std::move(h);
     EXPECT_TRUE(taken.is_private());
-    EXPECT_THROW((void)h.bits(), Error) << "a moved-from key is not usable";  // NOLINT(bugprone-use-after-move)
-    h = taken;  // assignable again
+    EXPECT_THROW((void)h.bits(), Error) << "a moved-from key is not usable"; // NOLINT(bugprone-use-after-move)
+    h = taken;                                                               // assignable again
     EXPECT_TRUE(h.same_public_key(k));
 }
 
@@ -499,11 +508,11 @@ TEST(LoadKey, RsaPublicPkcs1Der) {
     ASSERT_EQ(OSSL_ENCODER_to_data(ctx.get(), &data, &len), 1);
     const Bytes der(data, data + len);
     OPENSSL_free(data);
-    ASSERT_EQ(hex(ByteView(der).first(4)), "30818902");  // RSAPublicKey, no AlgorithmIdentifier
+    ASSERT_EQ(hex(ByteView(der).first(4)), "30818902"); // RSAPublicKey, no AlgorithmIdentifier
     const Key k = load_key(der, "rsapub.der");
     EXPECT_FALSE(k.is_private());
     EXPECT_TRUE(k.same_public_key(rsa1024()));
-    EXPECT_FALSE(parse_spki_der(der));  // the DCT parser wants SPKI only
+    EXPECT_FALSE(parse_spki_der(der)); // the DCT parser wants SPKI only
 }
 
 TEST(LoadKey, Ed25519IsOther) {
@@ -526,7 +535,7 @@ TEST(LoadKey, Ed25519IsOther) {
 
 TEST(LoadKey, HugeRsaExponentIsNullopt) {
     // RSA SPKI with a 9-byte public exponent: rsa_public_exponent() cannot represent it.
-    const Bytes n = concat({0x00}, rsa1024().rsa_modulus());  // 129 bytes
+    const Bytes n = concat({0x00}, rsa1024().rsa_modulus()); // 129 bytes
     Bytes rsapub = {0x02, 0x81, 0x81};
     rsapub = concat(rsapub, n);
     rsapub = concat(rsapub, {0x02, 0x09, 0x01, 0, 0, 0, 0, 0, 0, 0, 0x01});
@@ -545,8 +554,8 @@ TEST(LoadKey, HugeRsaExponentIsNullopt) {
 
 TEST(LoadKey, EcParametersBlockBeforeKey) {
     // `openssl ecparam -name prime256v1 -genkey` writes an EC PARAMETERS block first.
-    const std::string pem = "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n"
-                            + ec256().private_pem();
+    const std::string pem =
+        "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n" + ec256().private_pem();
     const Key k = load_key(view(pem), "ec.pem");
     EXPECT_TRUE(k.is_private());
     EXPECT_TRUE(k.same_public_key(ec256()));
@@ -667,7 +676,7 @@ TEST(LoadKeyFile, ReadsPemAndDer) {
 TEST(DerSequenceLength, Forms) {
     EXPECT_EQ(der_sequence_length(Bytes{0x30, 0x00}), 2u);
     EXPECT_EQ(der_sequence_length(Bytes{0x30, 0x03, 1, 2, 3}), 5u);
-    EXPECT_EQ(der_sequence_length(Bytes{0x30, 0x03, 1, 2, 3, 0xFF, 0xFF}), 5u);  // DCT padding
+    EXPECT_EQ(der_sequence_length(Bytes{0x30, 0x03, 1, 2, 3, 0xFF, 0xFF}), 5u); // DCT padding
     Bytes long1 = {0x30, 0x81, 0x80};
     long1.resize(3 + 0x80, 0xAA);
     EXPECT_EQ(der_sequence_length(long1), 131u);
@@ -686,13 +695,13 @@ TEST(DerSequenceLength, Forms) {
 TEST(DerSequenceLength, Rejects) {
     EXPECT_EQ(der_sequence_length({}), std::nullopt);
     EXPECT_EQ(der_sequence_length(Bytes{0x30}), std::nullopt);
-    EXPECT_EQ(der_sequence_length(Bytes{0x31, 0x00}), std::nullopt);           // SET
-    EXPECT_EQ(der_sequence_length(Bytes{0x02, 0x01, 0x00}), std::nullopt);     // INTEGER
-    EXPECT_EQ(der_sequence_length(Bytes(16, 0xFF)), std::nullopt);             // blank slot
-    EXPECT_EQ(der_sequence_length(Bytes{0x30, 0x03, 1, 2}), std::nullopt);     // truncated content
-    EXPECT_EQ(der_sequence_length(Bytes{0x30, 0x82, 0x01}), std::nullopt);     // truncated length
+    EXPECT_EQ(der_sequence_length(Bytes{0x31, 0x00}), std::nullopt);       // SET
+    EXPECT_EQ(der_sequence_length(Bytes{0x02, 0x01, 0x00}), std::nullopt); // INTEGER
+    EXPECT_EQ(der_sequence_length(Bytes(16, 0xFF)), std::nullopt);         // blank slot
+    EXPECT_EQ(der_sequence_length(Bytes{0x30, 0x03, 1, 2}), std::nullopt); // truncated content
+    EXPECT_EQ(der_sequence_length(Bytes{0x30, 0x82, 0x01}), std::nullopt); // truncated length
     EXPECT_EQ(der_sequence_length(Bytes{0x30, 0x82, 0x01, 0x22, 0, 0}), std::nullopt);
-    EXPECT_EQ(der_sequence_length(Bytes{0x30, 0x80, 0x00, 0x00}), std::nullopt);  // indefinite
+    EXPECT_EQ(der_sequence_length(Bytes{0x30, 0x80, 0x00, 0x00}), std::nullopt); // indefinite
     EXPECT_EQ(der_sequence_length(Bytes{0x30, 0x85, 0, 0, 0, 0, 1, 0}), std::nullopt);
     EXPECT_EQ(der_sequence_length(Bytes{0x30, 0x84, 0xFF, 0xFF, 0xFF, 0xFF, 0}), std::nullopt);
     EXPECT_EQ(der_sequence_length(Bytes{0x30, 0xFF, 0xFF, 0xFF}), std::nullopt);
@@ -749,8 +758,13 @@ TEST(Parsers, PreexistingOpenSslErrorsAreKept) {
 TEST(Parsers, RandomAndMutatedInputsAreSafe) {
     std::mt19937 rng(0x5eed);
     const std::vector<Bytes> seeds = {
-        rsa1024().pkcs1_private_der(), ec256().sec1_private_der(), rsa2048().spki_der(), ec256().spki_der(),
-        pkcs8_der(rsa1024()), pkcs8_der(ec256()), load_key(view(kTcpServerPem), "t").spki_der(),
+        rsa1024().pkcs1_private_der(),
+        ec256().sec1_private_der(),
+        rsa2048().spki_der(),
+        ec256().spki_der(),
+        pkcs8_der(rsa1024()),
+        pkcs8_der(ec256()),
+        load_key(view(kTcpServerPem), "t").spki_der(),
     };
     std::uniform_int_distribution<int> byte(0, 255);
     int accepted = 0;
@@ -768,14 +782,22 @@ TEST(Parsers, RandomAndMutatedInputsAreSafe) {
             for (int f = 0; f < flips; ++f) {
                 const std::size_t at = rng() % buf.size();
                 switch (rng() % 4) {
-                case 0: buf[at] = static_cast<std::uint8_t>(byte(rng)); break;
-                case 1: buf[at] ^= static_cast<std::uint8_t>(1U << (rng() % 8)); break;
-                case 2: buf.resize(at + 1); break;
-                default: buf.insert(buf.begin() + static_cast<long>(at), static_cast<std::uint8_t>(byte(rng))); break;
+                case 0:
+                    buf[at] = static_cast<std::uint8_t>(byte(rng));
+                    break;
+                case 1:
+                    buf[at] ^= static_cast<std::uint8_t>(1U << (rng() % 8));
+                    break;
+                case 2:
+                    buf.resize(at + 1);
+                    break;
+                default:
+                    buf.insert(buf.begin() + static_cast<long>(at), static_cast<std::uint8_t>(byte(rng)));
+                    break;
                 }
                 if (buf.empty()) break;
             }
-            if (mode == 3 && buf.size() > 4) buf[1 + rng() % 3] = static_cast<std::uint8_t>(byte(rng));  // length bytes
+            if (mode == 3 && buf.size() > 4) buf[1 + rng() % 3] = static_cast<std::uint8_t>(byte(rng)); // length bytes
         }
         ++iterations;
         const auto len = der_sequence_length(buf);

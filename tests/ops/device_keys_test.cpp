@@ -1,5 +1,5 @@
 // restore-device-key, new-device-key and export-public-key on image files (FileStore behind a
-// counting decorator). Expected layouts are typed from dct-format.md 5.1-5.3, not taken from the
+// counting decorator). Expected layouts are typed from docs/dct-format.md 5.1-5.3, not taken from the
 // encoder under test; the firmware's fixed-position RSA parser is re-implemented here from 5.1.
 #include <algorithm>
 #include <array>
@@ -34,22 +34,25 @@ constexpr const char* kPhotonDeviceId = "3a0036000247363333343435";
 
 void write_text(const fs::path& p, const std::string& s) { std::ofstream(p, std::ios::binary) << s; }
 Bytes slice(const Bytes& b, std::size_t offset, std::size_t size) {
-    return Bytes(b.begin() + static_cast<std::ptrdiff_t>(offset), b.begin() + static_cast<std::ptrdiff_t>(offset + size));
+    return Bytes(b.begin() + static_cast<std::ptrdiff_t>(offset),
+                 b.begin() + static_cast<std::ptrdiff_t>(offset + size));
 }
 Bytes hex(std::string_view text) {
     Bytes out;
     std::string digits;
     for (char c : text)
         if (c != ' ') digits.push_back(c);
-    for (std::size_t i = 0; i + 1 < digits.size(); i += 2) out.push_back(static_cast<std::uint8_t>(std::stoi(digits.substr(i, 2), nullptr, 16)));
+    for (std::size_t i = 0; i + 1 < digits.size(); i += 2)
+        out.push_back(static_cast<std::uint8_t>(std::stoi(digits.substr(i, 2), nullptr, 16)));
     return out;
 }
 
 // Counts the writes that reach the FileStore.
 
 // Everything the CLI does for restore-device-key: check the input, then the store.
-ops::DeviceKeyResult run_restore_device_key(CountingStore& store, const fs::path& key, std::optional<dct::Transport> protocol,
-                                            bool platform_known = true, bool dry_run = false) {
+ops::DeviceKeyResult run_restore_device_key(CountingStore& store, const fs::path& key,
+                                            std::optional<dct::Transport> protocol, bool platform_known = true,
+                                            bool dry_run = false) {
     ops::RestoreDeviceKeyRequest req;
     req.key_path = key;
     req.protocol = protocol;
@@ -66,7 +69,7 @@ std::vector<std::size_t> differing(const Bytes& a, const Bytes& b) {
     return out;
 }
 
-// ---- A test-side DER walk and the firmware's fixed-position parser (dct-format.md 5.1) ----
+// ---- A test-side DER walk and the firmware's fixed-position parser (docs/dct-format.md 5.1) ----
 
 struct RsaFields {
     Bytes n, e, d, p, q, dp, dq, qp;
@@ -116,7 +119,8 @@ FirmwareView firmware_parse(const Bytes& der) {
         const std::uint8_t len_byte = der.at(pos);
         pos += 1;
         if (len_byte & 1) pos += 1; // odd length: a leading 0x00 to skip
-        Bytes out(der.begin() + static_cast<std::ptrdiff_t>(pos), der.begin() + static_cast<std::ptrdiff_t>(pos + width));
+        Bytes out(der.begin() + static_cast<std::ptrdiff_t>(pos),
+                  der.begin() + static_cast<std::ptrdiff_t>(pos + width));
         pos += width;
         return out;
     };
@@ -171,7 +175,7 @@ bool firmware_reads_correctly(const Bytes& der, std::string* why = nullptr) {
     return true;
 }
 
-// dct-format.md 5.2: the firmware's 162-byte SPKI = 29-byte header + privkey[11..138] + 02 03 01 00 01.
+// docs/dct-format.md 5.2: the firmware's 162-byte SPKI = 29-byte header + privkey[11..138] + 02 03 01 00 01.
 Bytes firmware_public_key(const Bytes& pkcs1) {
     Bytes out = hex("30 81 9f 30 0d 06 09 2a 86 48 86 f7 0d 01 01 01 05 00 03 81 8d 00 30 81 89 02 81 81 00");
     out.insert(out.end(), pkcs1.begin() + 11, pkcs1.begin() + 139);
@@ -237,7 +241,8 @@ TEST_F(DeviceKeys, RestoreTcpKeyOnPhotonWritesFirmwareLayoutInOneWrite) {
     // The backup holds the original bytes.
     ASSERT_TRUE(r.write.backup.has_value());
     EXPECT_EQ(read_all(*r.write.backup), original);
-    EXPECT_EQ(fs::status(*r.write.backup).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+    EXPECT_EQ(fs::status(*r.write.backup).permissions() & fs::perms::all,
+              fs::perms::owner_read | fs::perms::owner_write);
 
     // The image decodes to this key, readable by Device OS, with a matching public key.
     const auto report = dct::decode_dct(photon(), after);
@@ -284,7 +289,8 @@ TEST_F(DeviceKeys, RestoreUdpKeyOnElectronUsesSec1LengthAndRightAlignedPublicKey
     // 2978..3105: 37 zeros then the 91-byte SPKI (0.8.0+ right alignment).
     EXPECT_EQ(slice(after, 2978, 37), Bytes(37, 0x00));
     const Bytes spki = slice(after, 2978 + 37, 91);
-    EXPECT_EQ(slice(spki, 0, 27), hex("30 59 30 13 06 07 2a 86 48 ce 3d 02 01 06 08 2a 86 48 ce 3d 03 01 07 03 42 00 04"));
+    EXPECT_EQ(slice(spki, 0, 27),
+              hex("30 59 30 13 06 07 2a 86 48 ce 3d 02 01 06 08 2a 86 48 ce 3d 03 01 07 03 42 00 04"));
     EXPECT_EQ(spki, key.spki_der());
     for (std::size_t i : differing(original, after)) EXPECT_TRUE(i >= 2978 && i < 3298) << "byte " << i << " changed";
     ASSERT_TRUE(r.write.backup.has_value());
@@ -457,7 +463,8 @@ TEST(DeviceKeyGeneration, TestParserCatchesAShortIntegerInASyntheticDer) {
     short_qp[0] &= 0x7F;
     for (const Bytes* v : {&real->n, &real->e, &real->d, &real->p, &real->q, &real->dp, &real->dq}) put_int(*v);
     put_int(short_qp);
-    Bytes der = {0x30, 0x82, static_cast<std::uint8_t>(body.size() >> 8), static_cast<std::uint8_t>(body.size() & 0xFF)};
+    Bytes der = {0x30, 0x82, static_cast<std::uint8_t>(body.size() >> 8),
+                 static_cast<std::uint8_t>(body.size() & 0xFF)};
     der.insert(der.end(), body.begin(), body.end());
     std::string why;
     EXPECT_FALSE(firmware_reads_correctly(der, &why));
@@ -475,7 +482,8 @@ TEST_F(DeviceKeys, KeyWithAShortCrtValueIsRefusedByRestoreDeviceKey) {
     }
     if (!crafted) GTEST_SKIP() << "no RSA-1024 key with a short integer in 5000 tries";
     std::string why;
-    EXPECT_FALSE(firmware_reads_correctly(crafted->pkcs1_private_der(), &why)) << "the test-side parser disagrees: " << problem;
+    EXPECT_FALSE(firmware_reads_correctly(crafted->pkcs1_private_der(), &why))
+        << "the test-side parser disagrees: " << problem;
 
     const auto pem = save_key("short.pem", crafted->private_pem());
     const std::string before = keys::sha256_hex(read_all(image));
@@ -500,8 +508,8 @@ TEST_F(DeviceKeys, KeyWithAShortCrtValueIsRefusedByRestoreDeviceKey) {
 
 // ---- new-device-key ---------------------------------------------------------------------
 
-ops::NewDeviceKeyResult run_new_device_key(CountingStore& store, const fs::path& out_dir, std::optional<dct::Transport> protocol,
-                                           bool dry_run = false) {
+ops::NewDeviceKeyResult run_new_device_key(CountingStore& store, const fs::path& out_dir,
+                                           std::optional<dct::Transport> protocol, bool dry_run = false) {
     ops::NewDeviceKeyRequest req;
     req.protocol = protocol;
     req.out_dir = out_dir;
@@ -520,7 +528,8 @@ TEST_F(DeviceKeys, NewTcpKeySavesBothFilesThenWritesAKeyTheFirmwareReads) {
     EXPECT_EQ(r.public_key_path, keydir.path() / (std::string(kPhotonDeviceId) + ".pub.pem"));
     ASSERT_TRUE(fs::exists(r.private_key_path));
     ASSERT_TRUE(fs::exists(r.public_key_path));
-    EXPECT_EQ(fs::status(r.private_key_path).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+    EXPECT_EQ(fs::status(r.private_key_path).permissions() & fs::perms::all,
+              fs::perms::owner_read | fs::perms::owner_write);
 
     const keys::Key saved = keys::load_key_file(r.private_key_path);
     const keys::Key saved_pub = keys::load_key_file(r.public_key_path);
@@ -557,7 +566,8 @@ TEST_F(DeviceKeys, NewUdpKeyOnElectron) {
     EXPECT_EQ(store.writes, 1);
     const keys::Key saved = keys::load_key_file(r.private_key_path);
     EXPECT_EQ(saved.algorithm_name(), "EC P-256");
-    EXPECT_EQ(fs::status(r.private_key_path).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+    EXPECT_EQ(fs::status(r.private_key_path).permissions() & fs::perms::all,
+              fs::perms::owner_read | fs::perms::owner_write);
     const auto report = dct::decode_dct(electron(), read_all(image));
     ASSERT_TRUE(report.udp.has_value());
     EXPECT_EQ(report.udp->device_key.state, dct::KeyState::Valid);

@@ -26,10 +26,13 @@ using test_support::TempDir;
 inline Bytes read_all(const fs::path& p) { return photon_dct::ops::read_file(p, "test file"); }
 inline void write_all(const fs::path& p, const Bytes& b) { test_support::write_bytes(p, b); }
 inline void fill(Bytes& b, std::size_t offset, std::size_t size, std::uint8_t v) {
-    std::fill(b.begin() + static_cast<std::ptrdiff_t>(offset), b.begin() + static_cast<std::ptrdiff_t>(offset + size), v);
+    std::fill(b.begin() + static_cast<std::ptrdiff_t>(offset), b.begin() + static_cast<std::ptrdiff_t>(offset + size),
+              v);
 }
 
-inline const photon_dct::dct::Platform& photon() { return photon_dct::dct::platform(photon_dct::dct::PlatformId::Photon); }
+inline const photon_dct::dct::Platform& photon() {
+    return photon_dct::dct::platform(photon_dct::dct::PlatformId::Photon);
+}
 inline const photon_dct::dct::Platform& electron() {
     return photon_dct::dct::platform(photon_dct::dct::PlatformId::Electron);
 }

@@ -1,4 +1,4 @@
-// protocol [tcp|udp] on image files: the one cloud_transport byte at 2977 (dct-format.md 2, 6.3).
+// protocol [tcp|udp] on image files: the one cloud_transport byte at 2977 (docs/dct-format.md 2, 6.3).
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -58,8 +58,7 @@ TEST_F(Protocol, SetTcpThenUdpChangesOnlyByte2977) {
     EXPECT_EQ(r1.write->write_length, 1u);
     Bytes after = read_all(image);
     ASSERT_EQ(after.size(), original.size());
-    for (std::size_t i = 0; i < after.size(); ++i)
-        ASSERT_EQ(after[i], i == 2977 ? 0x00 : original[i]) << "byte " << i;
+    for (std::size_t i = 0; i < after.size(); ++i) ASSERT_EQ(after[i], i == 2977 ? 0x00 : original[i]) << "byte " << i;
     ASSERT_TRUE(r1.write->backup.has_value());
     EXPECT_EQ(read_all(*r1.write->backup), original);
     EXPECT_EQ(ops::show_protocol(store).before, dct::Transport::Tcp);

@@ -72,10 +72,10 @@ protected:
 
 // Key erased and address garbled, as a field failure leaves them.
 void key_and_address_corruption(Bytes& b) {
-    fill(b, 34, 612, 0xFF);      // device private key erased
-    fill(b, 1250, 384, 0x00);    // public key zeroed
-    fill(b, 2466, 128, 0xFF);    // server address erased
-    b[2100] ^= 0x55;             // server key damaged
+    fill(b, 34, 612, 0xFF);   // device private key erased
+    fill(b, 1250, 384, 0x00); // public key zeroed
+    fill(b, 2466, 128, 0xFF); // server address erased
+    b[2100] ^= 0x55;          // server key damaged
 }
 
 TEST_F(Restore, DeviceKeyRestoresExactlyTheKeyFields) {
@@ -175,7 +175,7 @@ TEST_F(Restore, AllRestoresTheApplicationDctAndNothingPast8391) {
         key_and_address_corruption(b);
         fill(b, 3618, 12, 0xFF); // even the device ID: the USB serial identifies the unit
         b[8390] ^= 0x01;
-        b[8391] = 0x77;          // past the application DCT: must stay
+        b[8391] = 0x77; // past the application DCT: must stay
     });
     CountingStore store(unit_path, photon());
     store.usb_id = "3a0036000247363333343435";

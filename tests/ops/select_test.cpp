@@ -21,7 +21,8 @@ ops::DeviceEntry entry(const char* serial, const char* path, bool dfu = true,
     return e;
 }
 
-ErrorKind kind_of(const std::vector<ops::DeviceEntry>& devices, const ops::DeviceSelector& sel, std::string* message = nullptr) {
+ErrorKind kind_of(const std::vector<ops::DeviceEntry>& devices, const ops::DeviceSelector& sel,
+                  std::string* message = nullptr) {
     try {
         ops::select_device(devices, sel);
     } catch (const Error& e) {

@@ -177,7 +177,7 @@ TEST(RestoreServerTest, FieldFailureImageIsRepairedWithParticleCliBytes) {
     const Bytes after = read_all(path);
     for (std::size_t i = 0; i < after.size(); ++i)
         if (i < 2082 || i >= 2082 + 512) ASSERT_EQ(after[i], original[i]) << "byte " << i << " changed";
-    // particle-cli's block (dct-format.md 9.1): key DER, FF, 01 11 "cloud.example.com", FF, 16 33, FF.
+    // particle-cli's block (docs/dct-format.md 9.1): key DER, FF, 01 11 "cloud.example.com", FF, 16 33, FF.
     const auto key = keys::load_key_file(req.key_path);
     const Bytes der = key.spki_der();
     ASSERT_EQ(der.size(), 294u);

@@ -14,7 +14,7 @@
 
 namespace photon_dct::dct {
 
-// The Device OS ranges whose cloud-connection behaviour differs (dct-format.md 3.5, 4.2): the
+// The Device OS ranges whose cloud-connection behaviour differs (docs/dct-format.md 3.5, 4.2): the
 // fallbacks change at 0.7.0 and 1.1.0 (UDP port), `$id` expands to "<id>.v<major>" from 2.0.0.
 enum class OsRange { UpTo06x, From070To10x, From110To15x, From2x, From3x };
 std::string_view os_range_name(OsRange r); // "0.6.x and earlier", "0.7.0 to 1.0.x", "1.1.0 to 1.5.x", "2.x", "3.x"
@@ -26,9 +26,9 @@ std::string_view key_state_name(KeyState s); // "absent", "blank", "zero", "vali
 
 struct ServerKeyInfo {
     KeyState state = KeyState::Absent;
-    std::string algorithm;    // "RSA-2048", "EC P-256"
+    std::string algorithm; // "RSA-2048", "EC P-256"
     std::size_t der_length = 0;
-    std::string fingerprint;  // SHA-256 of the DER, hex
+    std::string fingerprint; // SHA-256 of the DER, hex
     bool firmware_usable = false;
     std::string firmware_problem; // why the firmware cannot use it, when it cannot
     bool particle_production = false;
@@ -36,11 +36,11 @@ struct ServerKeyInfo {
 
 struct ConnectionTarget {
     OsRange os_range = OsRange::From3x;
-    bool connects = false;   // false: the firmware will not attempt a cloud connection
-    std::string host;        // after fallbacks and $id expansion
+    bool connects = false; // false: the firmware will not attempt a cloud connection
+    std::string host;      // after fallbacks and $id expansion
     std::uint16_t port = 0;
     bool particle_cloud = false;
-    std::string reason;      // how the firmware got there, one sentence
+    std::string reason; // how the firmware got there, one sentence
 };
 
 enum class PublicKeyState { Absent, Blank, Matches, Mismatch, Garbage, NoPrivateKey };
@@ -59,7 +59,7 @@ struct DeviceKeyInfo {
 
 struct SlotInfo {
     Transport transport = Transport::Tcp;
-    bool used = false;            // the firmware reads this slot (TCP on Photon/P1; per cloud_transport on Electron)
+    bool used = false; // the firmware reads this slot (TCP on Photon/P1; per cloud_transport on Electron)
     bool address_present = false;
     ServerKeyInfo server_key;
     DecodedAddress address;
@@ -68,10 +68,10 @@ struct SlotInfo {
 };
 
 struct OtherFields {
-    std::optional<std::string> device_id;     // 24 lower-case hex; nullopt when blank/absent
-    std::optional<std::string> claim_code;    // nullopt when blank (0xFF) or cleared
+    std::optional<std::string> device_id;  // 24 lower-case hex; nullopt when blank/absent
+    std::optional<std::string> claim_code; // nullopt when blank (0xFF) or cleared
     bool claimed = false;
-    std::optional<std::uint16_t> product_id;  // nullopt when 0xFFFF / absent
+    std::optional<std::uint16_t> product_id; // nullopt when 0xFFFF / absent
     std::optional<std::uint16_t> product_version;
     std::optional<std::uint8_t> cloud_transport_byte;
     std::optional<std::uint8_t> ota_update_flag;
@@ -92,14 +92,14 @@ struct Finding {
 };
 
 struct DecodeOptions {
-    std::optional<OsRange> os_range;   // only this range's connection targets; all when nullopt
-    std::string fix_target_args;       // appended to fix commands, e.g. "--file unit.dct"
+    std::optional<OsRange> os_range; // only this range's connection targets; all when nullopt
+    std::string fix_target_args;     // appended to fix commands, e.g. "--file unit.dct"
 };
 
 struct DctReport {
     const Platform* platform = nullptr;
     std::size_t image_size = 0;
-    bool all_zero = false;   // the bootloader could not read the DCT (dct-format.md 7.5)
+    bool all_zero = false;   // the bootloader could not read the DCT (docs/dct-format.md 7.5)
     bool all_erased = false; // every byte 0xFF
     Transport active_transport = Transport::Tcp;
     SlotInfo tcp;

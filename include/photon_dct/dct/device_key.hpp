@@ -1,4 +1,4 @@
-// Device key slots: the formats Device OS reads (dct-format.md 5).
+// Device key slots: the formats Device OS reads (docs/dct-format.md 5).
 #pragma once
 
 #include <optional>

@@ -1,5 +1,5 @@
 // The server block: server public key + address TLV + port, as particle-cli's `keys server`
-// writes it (dct-format.md 3, 4.1, 6.5, 9). Encoding is strict, decoding is as lenient as the
+// writes it (docs/dct-format.md 3, 4.1, 6.5, 9). Encoding is strict, decoding is as lenient as the
 // Gen 2 firmware's parser, and reports what that firmware would do.
 #pragma once
 
@@ -44,7 +44,7 @@ Bytes server_key_der_for_slot(Transport transport, const keys::Key& key);
 
 struct ServerBlockRequest {
     Transport transport;
-    Bytes key_der;                     // from server_key_der_for_slot
+    Bytes key_der; // from server_key_der_for_slot
     Host host;
     std::optional<std::uint16_t> port; // nullopt: FF FF, the firmware's default port
 };

@@ -21,10 +21,10 @@ inline constexpr std::uint8_t kDfuManifestationTolerant = 0x04;
 inline constexpr std::uint8_t kDfuWillDetach = 0x08;
 
 struct DfuFunctionalDescriptor {
-    std::uint8_t attributes{0};          // bmAttributes
-    std::uint16_t detach_timeout_ms{0};  // wDetachTimeOut
-    std::uint16_t transfer_size{0};      // wTransferSize
-    std::uint16_t dfu_version{0x0100};   // bcdDFUVersion (0x0100 when bLength is 7)
+    std::uint8_t attributes{0};         // bmAttributes
+    std::uint16_t detach_timeout_ms{0}; // wDetachTimeOut
+    std::uint16_t transfer_size{0};     // wTransferSize
+    std::uint16_t dfu_version{0x0100};  // bcdDFUVersion (0x0100 when bLength is 7)
 };
 
 struct DfuAltSetting {

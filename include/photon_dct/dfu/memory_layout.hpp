@@ -39,8 +39,7 @@ struct MemoryLayout {
     const MemorySegment* find(std::uint64_t address) const;
     // True when every byte of [address, address+length) lies in segments that all have
     // `required_attributes` (length 0 is always covered).
-    bool covers(std::uint64_t address, std::uint64_t length,
-                std::uint8_t required_attributes) const;
+    bool covers(std::uint64_t address, std::uint64_t length, std::uint8_t required_attributes) const;
 };
 
 // Parses a DfuSe layout string. Letters a–g give the attribute bits; multipliers are B (1),

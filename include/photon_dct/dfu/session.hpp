@@ -34,12 +34,12 @@ struct SessionOptions {
 };
 
 struct TransferCounters {
-    unsigned control_transfers{0};   // every control transfer attempted
-    unsigned data_downloads{0};      // DNLOAD wValue >= 2 carrying data
-    unsigned uploads{0};             // UPLOAD requests (wValue >= 2)
+    unsigned control_transfers{0}; // every control transfer attempted
+    unsigned data_downloads{0};    // DNLOAD wValue >= 2 carrying data
+    unsigned uploads{0};           // UPLOAD requests (wValue >= 2)
     unsigned set_address_commands{0};
-    unsigned erase_commands{0};      // always 0: this session never erases
-    unsigned status_polls{0};        // GETSTATUS requests
+    unsigned erase_commands{0}; // always 0: this session never erases
+    unsigned status_polls{0};   // GETSTATUS requests
 };
 
 class DfuseSession {
@@ -88,20 +88,18 @@ private:
     };
 
     void require_usable(const char* what) const;
-    std::size_t control(std::uint8_t request_type, Request request, std::uint16_t value,
-                        std::span<std::uint8_t> data, const std::string& what);
+    std::size_t control(std::uint8_t request_type, Request request, std::uint16_t value, std::span<std::uint8_t> data,
+                        const std::string& what);
     StatusReply get_status(const std::string& what);
     void clear_status(const std::string& what);
     void abort(const std::string& what);
     void bring_to_idle(const std::string& what);
     void abort_to_idle(const std::string& what);
     void set_address(std::uint32_t address, const std::string& what);
-    void poll_until_idle_after_download(const std::string& what, std::uint32_t address,
-                                        bool first_must_be_busy);
+    void poll_until_idle_after_download(const std::string& what, std::uint32_t address, bool first_must_be_busy);
     void recover_after_error() noexcept;
     void trace(const std::string& line) const;
-    [[noreturn]] void fail_status(const StatusReply& st, const std::string& what,
-                                  std::uint32_t address) const;
+    [[noreturn]] void fail_status(const StatusReply& st, const std::string& what, std::uint32_t address) const;
 
     ControlTransport& transport_;
     SessionOptions options_;

@@ -2,7 +2,7 @@
 // user hands us. No OpenSSL type appears in this header. Nothing here prints or logs, and no error
 // message ever contains private key material (only sizes, labels and algorithm names).
 //
-// Formats (docs: /work/shared/reference/dct-format.md §4, §5):
+// Formats (docs/dct-format.md §4, §5):
 //   * TCP server key   : RSA-2048 SubjectPublicKeyInfo DER, 294 bytes
 //   * UDP server key   : EC P-256 SubjectPublicKeyInfo DER, 91 bytes
 //   * TCP device key   : PKCS#1 RSAPrivateKey DER (RSA-1024) — never PKCS#8 (the OpenSSL 3 trap)
@@ -35,12 +35,12 @@ public:
     ~Key();
 
     KeyType type() const;
-    int bits() const;                    // 1024, 2048, 256 …
-    std::string curve() const;           // "prime256v1" for P-256, "" for non-EC
-    std::string algorithm_name() const;  // "RSA-2048", "EC P-256", "Ed25519" … for messages
+    int bits() const;                   // 1024, 2048, 256 …
+    std::string curve() const;          // "prime256v1" for P-256, "" for non-EC
+    std::string algorithm_name() const; // "RSA-2048", "EC P-256", "Ed25519" … for messages
     bool is_private() const;
-    std::optional<std::uint64_t> rsa_public_exponent() const;  // nullopt if not RSA or > 64 bits
-    Bytes rsa_modulus() const;           // big-endian, minimal (no leading zero); empty if not RSA
+    std::optional<std::uint64_t> rsa_public_exponent() const; // nullopt if not RSA or > 64 bits
+    Bytes rsa_modulus() const;                                // big-endian, minimal (no leading zero); empty if not RSA
     // SubjectPublicKeyInfo DER of the public part. EC points are always uncompressed with a
     // named curve (P-256: the 91-byte form); RSA-2048 with e=65537 gives the 294-byte form.
     Bytes spki_der() const;
@@ -49,14 +49,14 @@ public:
     // EC private only: SEC1 ECPrivateKey DER with named-curve parameters and the public key
     // (121 bytes for P-256). Error(Internal) otherwise.
     Bytes sec1_private_der() const;
-    std::string public_pem() const;      // "-----BEGIN PUBLIC KEY-----" SPKI PEM
+    std::string public_pem() const; // "-----BEGIN PUBLIC KEY-----" SPKI PEM
     // Traditional PEM: "RSA PRIVATE KEY" / "EC PRIVATE KEY". Key types without a traditional
     // form (Ed25519 …) get PKCS#8 "PRIVATE KEY". Error(Internal) if the key is not private.
     std::string private_pem() const;
-    Key public_only() const;             // a public-key copy
+    Key public_only() const; // a public-key copy
     bool same_public_key(const Key& other) const;
 
-    struct Impl;  // defined in src/keys (holds the EVP_PKEY)
+    struct Impl; // defined in src/keys (holds the EVP_PKEY)
 
 private:
     explicit Key(std::unique_ptr<Impl> impl);

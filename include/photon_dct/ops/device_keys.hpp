@@ -1,5 +1,5 @@
 // The device's own key pair: restore-device-key, new-device-key and export-public-key
-// (dct-format.md 5). Every write goes through write_regions (write.hpp) as ONE write covering the
+// (docs/dct-format.md 5). Every write goes through write_regions (write.hpp) as ONE write covering the
 // slot's private and public key fields. Private key material never leaves these functions except
 // into the DCT and into the 0600 key file new-device-key saves: no result struct holds it.
 #pragma once
@@ -60,13 +60,14 @@ struct DeviceKeyResult {
     dct::Transport transport = dct::Transport::Tcp;
     std::string algorithm;
     std::string public_fingerprint;
-    std::string public_pem;         // the public half (safe to show)
+    std::string public_pem; // the public half (safe to show)
     dct::DeviceKeyInfo before;
     dct::DeviceKeyInfo after;
     WriteOutcome write;
 };
 
-DeviceKeyResult restore_device_key(DctStore& store, const RestoreDeviceKeyRequest& request, const DeviceKeyInput& input);
+DeviceKeyResult restore_device_key(DctStore& store, const RestoreDeviceKeyRequest& request,
+                                   const DeviceKeyInput& input);
 
 // ---- new-device-key ---------------------------------------------------------------------
 
@@ -80,7 +81,7 @@ struct NewDeviceKeyRequest {
 void check_new_device_key_input(const NewDeviceKeyRequest& request, const dct::Platform* platform);
 
 struct NewDeviceKeyResult {
-    DeviceKeyResult key;                  // as restore-device-key
+    DeviceKeyResult key; // as restore-device-key
     std::string device_id;
     std::filesystem::path private_key_path; // <device id>.pem, mode 0600
     std::filesystem::path public_key_path;  // <device id>.pub.pem

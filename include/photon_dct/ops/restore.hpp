@@ -35,7 +35,7 @@ Bytes read_restore_backup(const RestoreRequest& request);
 struct NamedRange {
     std::uint32_t offset = 0;
     std::uint32_t length = 0;
-    std::string field; // from the platform table
+    std::string field;           // from the platform table
     std::uint32_t differing = 0; // describe_changes: bytes in the range that actually change
 };
 
@@ -55,11 +55,11 @@ struct RestoreResult {
     std::filesystem::path from;
     std::string backup_sha256;
     RestoreScope scope = RestoreScope::All;
-    std::vector<NamedRange> regions;        // what is restored
-    std::vector<NamedRange> changes;        // what differs and will change (or changed)
+    std::vector<NamedRange> regions; // what is restored
+    std::vector<NamedRange> changes; // what differs and will change (or changed)
     std::optional<std::string> backup_device_id;
     std::optional<std::string> unit_device_id;
-    bool forced = false;                    // --force overrode a device_id mismatch
+    bool forced = false; // --force overrode a device_id mismatch
     std::vector<std::string> warnings;
     WriteOutcome write;
 };

@@ -16,10 +16,10 @@ namespace photon_dct::ops {
 
 // How a unit on USB identifies itself (inspect shows it beside the decoded DCT).
 struct UsbIdentity {
-    std::string usb_id;      // "2b04:d006"
-    std::string serial;      // the USB serial string as reported
-    std::string port_path;   // "1-1"
-    std::string product;     // "Photon DFU Mode"
+    std::string usb_id;    // "2b04:d006"
+    std::string serial;    // the USB serial string as reported
+    std::string port_path; // "1-1"
+    std::string product;   // "Photon DFU Mode"
     std::vector<std::string> alt_names;
 };
 

@@ -14,7 +14,7 @@ namespace photon_dct::ops {
 
 struct TargetRequest {
     std::optional<std::filesystem::path> file;
-    std::optional<std::string> platform;    // --platform; files default to photon, devices report theirs
+    std::optional<std::string> platform; // --platform; files default to photon, devices report theirs
     DeviceSelector selector;
     std::filesystem::path backup_dir = "."; // where device backups go
     dfu::SessionOptions session;            // trace hook, timeouts

@@ -17,8 +17,8 @@ namespace photon_dct::ops {
 // ---- inspect ----------------------------------------------------------------------------
 
 struct InspectResult {
-    std::string source;      // store description
-    Bytes window;            // the bytes decoded
+    std::string source; // store description
+    Bytes window;       // the bytes decoded
     dct::DctReport report;
 };
 
@@ -41,15 +41,15 @@ BackupResult backup(DctStore& store, const std::optional<std::filesystem::path>&
 struct RestoreServerRequest {
     std::filesystem::path key_path;
     std::string host;
-    std::optional<std::string> port;          // text as given, validated here
-    std::optional<dct::Transport> protocol;   // default: the transport the unit uses
+    std::optional<std::string> port;        // text as given, validated here
+    std::optional<dct::Transport> protocol; // default: the transport the unit uses
     WriteOptions write;
 };
 
 // Inputs checked before any device or file is touched (issue: "validate everything before
 // writing anything"): the key file, host and port.
 struct ServerBlockInput {
-    keys::Key key;             // as loaded; a private key's public half is what gets written
+    keys::Key key; // as loaded; a private key's public half is what gets written
     std::string key_fingerprint;
     std::string key_algorithm;
     dct::Host host;
@@ -78,6 +78,7 @@ RestoreServerResult restore_server(DctStore& store, const RestoreServerRequest& 
 
 // The transport a write goes to: the one asked for (refused on a TCP-only platform), or the one
 // the unit uses now (Electron: cloud_transport).
-dct::Transport choose_transport(const dct::Platform& platform, const Bytes& window, std::optional<dct::Transport> asked);
+dct::Transport choose_transport(const dct::Platform& platform, const Bytes& window,
+                                std::optional<dct::Transport> asked);
 
 } // namespace photon_dct::ops

@@ -22,9 +22,9 @@ struct Region {
 
 struct WriteOptions {
     bool dry_run = false;
-    bool leave = false;                              // reset a device into its firmware after a verified write
+    bool leave = false;                               // reset a device into its firmware after a verified write
     std::optional<std::filesystem::path> backup_path; // default: the store's default_backup_path
-    std::function<void(std::string_view)> progress;    // one line per step, for stderr
+    std::function<void(std::string_view)> progress;   // one line per step, for stderr
 };
 
 struct ChangedRange {
@@ -33,7 +33,7 @@ struct ChangedRange {
 };
 
 struct WriteOutcome {
-    bool already_current = false;  // the store already holds exactly these bytes: nothing written
+    bool already_current = false; // the store already holds exactly these bytes: nothing written
     bool dry_run = false;
     bool written = false;
     bool verified = false;
@@ -47,7 +47,7 @@ struct WriteOutcome {
 };
 
 // Error(DeviceDataInvalid) when `window` reads as all zeros: the bootloader cannot reach the DCT
-// (dct-format.md 7.5), so a write would fail. write_regions checks it; callers that must do
+// (docs/dct-format.md 7.5), so a write would fail. write_regions checks it; callers that must do
 // something irreversible before writing (new-device-key saves key files) check it first.
 void require_readable_dct(const DctStore& store, const Bytes& window);
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# run-bench.sh: USB cost of photon-dct beside dfu-util 0.11, against the emulated Photon bootloader.
+# run-perf.sh: USB cost of photon-dct beside dfu-util 0.11, against the emulated Photon bootloader.
 #
 # Usage:
-#   tests/bench/run-bench.sh BUILD_DIR [RUNS]
+#   tests/perf/run-perf.sh BUILD_DIR [RUNS]
 #
 #   BUILD_DIR  a CMake build tree of this repo with photon-dct and photon-dct-emu built, e.g.
 #                cmake -S . -B build && make -C build -j2 photon-dct photon-dct-emu
@@ -54,14 +54,14 @@ HOST=cloud.example.com
 POLL_SETTINGS=${POLL_SETTINGS:-"default 1"}
 
 for f in "$PHOTON_DCT" "$EMU"; do
-    [[ -x "$f" ]] || { echo "run-bench.sh: $f not built (make -C $BUILD_DIR photon-dct photon-dct-emu)" >&2; exit 2; }
+    [[ -x "$f" ]] || { echo "run-perf.sh: $f not built (make -C $BUILD_DIR photon-dct photon-dct-emu)" >&2; exit 2; }
 done
-[[ -n "$DFU_UTIL" && -x "$DFU_UTIL" ]] || { echo "run-bench.sh: dfu-util not found (apt-get install dfu-util)" >&2; exit 2; }
-[[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || { echo "run-bench.sh: RUNS must be a positive number" >&2; exit 2; }
+[[ -n "$DFU_UTIL" && -x "$DFU_UTIL" ]] || { echo "run-perf.sh: dfu-util not found (apt-get install dfu-util)" >&2; exit 2; }
+[[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || { echo "run-perf.sh: RUNS must be a positive number" >&2; exit 2; }
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/photon-dct-bench.XXXXXX")
 if [[ -n "${KEEP_WORK:-}" ]]; then
-    echo "run-bench.sh: keeping transcripts and dumps in $WORK" >&2
+    echo "run-perf.sh: keeping transcripts and dumps in $WORK" >&2
 else
     trap 'rm -rf "$WORK"' EXIT
 fi
@@ -111,7 +111,7 @@ bench() {
         t1=$(now_ns)
         # inspect exits 11 on the field-failure image (error findings): that is its normal result.
         if [[ $rc -ne 0 && ! ( $label == pd-inspect* && $rc -eq 11 ) ]]; then
-            echo "run-bench.sh: $label run $i exited $rc:" >&2
+            echo "run-perf.sh: $label run $i exited $rc:" >&2
             cat "$WORK/$label.$i.err" >&2
             exit 1
         fi

@@ -88,8 +88,7 @@ TEST(MemoryLayout, Gen3DctStringIsNotErasable) {
 }
 
 TEST(MemoryLayout, MultipliersAndSeveralRegions) {
-    const MemoryLayout m =
-        parse_memory_layout("@Option Bytes  /0x1FFFC000/01*016 e/0x20000000/2*512Bg,1*1Mb,3*8a");
+    const MemoryLayout m = parse_memory_layout("@Option Bytes  /0x1FFFC000/01*016 e/0x20000000/2*512Bg,1*1Mb,3*8a");
     EXPECT_EQ(m.name, "Option Bytes");
     ASSERT_EQ(m.segments.size(), 4u);
     EXPECT_EQ(m.segments[0].start, 0x1FFFC000u);
@@ -108,21 +107,21 @@ TEST(MemoryLayout, MultipliersAndSeveralRegions) {
 TEST(MemoryLayout, MalformedStringsAreDfuProtocolErrorsNamingTheString) {
     const std::vector<std::string> bad = {
         "",
-        "DCT Flash/0x00000000/01*016Kg",  // no '@'
-        "@DCT Flash",                      // no '/'
-        "@/0x0/1*16Kg",                    // empty name
-        "@DCT Flash   /00000000/01*016Kg", // no 0x
-        "@DCT Flash   /0x/01*016Kg",       // no hex digits
-        "@DCT Flash   /0x00000000",        // no segments
-        "@DCT Flash   /0x00000000/01016Kg",// no '*'
-        "@DCT Flash   /0x00000000/*016Kg", // no count
-        "@DCT Flash   /0x00000000/01*Kg",  // no size
-        "@DCT Flash   /0x00000000/01*016K",// no type letter
+        "DCT Flash/0x00000000/01*016Kg",    // no '@'
+        "@DCT Flash",                       // no '/'
+        "@/0x0/1*16Kg",                     // empty name
+        "@DCT Flash   /00000000/01*016Kg",  // no 0x
+        "@DCT Flash   /0x/01*016Kg",        // no hex digits
+        "@DCT Flash   /0x00000000",         // no segments
+        "@DCT Flash   /0x00000000/01016Kg", // no '*'
+        "@DCT Flash   /0x00000000/*016Kg",  // no count
+        "@DCT Flash   /0x00000000/01*Kg",   // no size
+        "@DCT Flash   /0x00000000/01*016K", // no type letter
         "@DCT Flash   /0x00000000/01*016Kz",
         "@DCT Flash   /0x00000000/01*016Xg",
         "@DCT Flash   /0x00000000/01*016Kg;",
         "@DCT Flash   /0x00000000/00*016Kg",
-        "@X/0xFFFFF000/2*4Kg",             // past 4 GiB
+        "@X/0xFFFFF000/2*4Kg", // past 4 GiB
         "@X/0x123456789/1*4Kg",
     };
     for (const auto& text : bad) {

@@ -48,8 +48,7 @@ unsigned count_data_downloads(const std::vector<photon_emu::TranscriptEntry>& t)
 
 unsigned count_erases(const std::vector<photon_emu::TranscriptEntry>& t) {
     return static_cast<unsigned>(std::count_if(t.begin(), t.end(), [](const auto& e) {
-        return e.request_type == 0x21 && e.request == 1 && e.value == 0 && !e.data.empty() &&
-               e.data[0] == 0x41;
+        return e.request_type == 0x21 && e.request == 1 && e.value == 0 && !e.data.empty() && e.data[0] == 0x41;
     }));
 }
 
@@ -148,9 +147,8 @@ TEST(UsbSession, Upload16KiBEqualsTheEmulatedDct) {
         wire.push_back(line);
     }
     const std::vector<std::string> expected = {
-        "GETSTATUS 0 6", "DNLOAD 0 5 2100000000", "GETSTATUS 0 6", "GETSTATUS 0 6",
-        "ABORT 0 0",     "GETSTATUS 0 6",         "UPLOAD 2 4096", "UPLOAD 3 4096",
-        "UPLOAD 4 4096", "UPLOAD 5 4096",         "ABORT 0 0",     "GETSTATUS 0 6"};
+        "GETSTATUS 0 6", "DNLOAD 0 5 2100000000", "GETSTATUS 0 6", "GETSTATUS 0 6", "ABORT 0 0", "GETSTATUS 0 6",
+        "UPLOAD 2 4096", "UPLOAD 3 4096",         "UPLOAD 4 4096", "UPLOAD 5 4096", "ABORT 0 0", "GETSTATUS 0 6"};
     EXPECT_EQ(wire, expected);
 }
 

@@ -20,8 +20,7 @@ Bytes pattern(std::size_t n, std::uint8_t seed = 0) {
 }
 
 Bytes slice(const Bytes& b, std::size_t from, std::size_t n) {
-    return Bytes(b.begin() + static_cast<std::ptrdiff_t>(from),
-                 b.begin() + static_cast<std::ptrdiff_t>(from + n));
+    return Bytes(b.begin() + static_cast<std::ptrdiff_t>(from), b.begin() + static_cast<std::ptrdiff_t>(from + n));
 }
 
 struct DfuseSessionTest : ::testing::Test {
@@ -123,12 +122,7 @@ TEST_F(DfuseSessionTest, OperationsNeedASelectedAlt) {
 
 TEST_F(DfuseSessionTest, Upload16KiBExactlyAsDfuUtil) {
     const Bytes dct = pattern(16384);
-    t.expect(Idle())
-        .expect(SetAddressCmd(0))
-        .expect(Busy())
-        .expect(DnloadIdle())
-        .expect(Abort())
-        .expect(Idle());
+    t.expect(Idle()).expect(SetAddressCmd(0)).expect(Busy()).expect(DnloadIdle()).expect(Abort()).expect(Idle());
     for (std::uint16_t block = 2; block <= 5; ++block) {
         t.expect(Upload(block, 4096, slice(dct, (block - 2u) * 4096u, 4096)));
     }
@@ -231,9 +225,13 @@ TEST_F(DfuseSessionTest, PollTimeoutsAreHonouredBeforeTheNextRequest) {
     expect_script_done();
     // Every non-zero bwPollTimeout is waited for before the next request; the last one is
     // still pending (the next operation waits for it first).
-    EXPECT_EQ(sleeps, (std::vector<milliseconds>{milliseconds(7), milliseconds(1), milliseconds(30),
-                                                 milliseconds(2), milliseconds(500)}));
-    t.expect(Idle()).expect_set_address(0).expect_abort_to_idle().expect(Upload(2, 16, pattern(16))).expect_abort_to_idle();
+    EXPECT_EQ(sleeps, (std::vector<milliseconds>{milliseconds(7), milliseconds(1), milliseconds(30), milliseconds(2),
+                                                 milliseconds(500)}));
+    t.expect(Idle())
+        .expect_set_address(0)
+        .expect_abort_to_idle()
+        .expect(Upload(2, 16, pattern(16)))
+        .expect_abort_to_idle();
     s->upload(0, 16);
     EXPECT_EQ(sleeps.back(), milliseconds(11));
     expect_script_done();
@@ -392,7 +390,11 @@ TEST_F(DfuseSessionTest, CustomTimeoutIsPassedToEveryTransfer) {
     o.timeout = milliseconds(250);
     DfuseSession s(t, o);
     s.select_alt("DCT Flash");
-    t.expect(Idle()).expect_set_address(0).expect_abort_to_idle().expect(Upload(2, 8, pattern(8))).expect_abort_to_idle();
+    t.expect(Idle())
+        .expect_set_address(0)
+        .expect_abort_to_idle()
+        .expect(Upload(2, 8, pattern(8)))
+        .expect_abort_to_idle();
     s.upload(0, 8);
     ASSERT_EQ(t.timeouts().size(), 9u);
     for (const auto& timeout : t.timeouts()) EXPECT_EQ(timeout, milliseconds(250));
