@@ -95,7 +95,7 @@ TEST(DfuUtil, UploadEqualsConfiguredDct) {
     const auto r = dfu_util("-d 2b04:d006 -a 1 -s 0:16384 -U " + quote(tmp / "out.bin"));
     ASSERT_EQ(r.exit_code, 0) << r.output;
     EXPECT_EQ(read_file(tmp / "out.bin"), dct);
-    // Wire sequence (reference §3.4): set address, 2 polls, abort, 4 uploads of 4096 bytes.
+    // Wire sequence (docs/dfu-protocol.md §3.4): set address, 2 polls, abort, 4 uploads of 4096 bytes.
     const auto t = emu.transcript(0);
     EXPECT_EQ(count_commands(t, 0x21), 1u);
     std::size_t uploads = 0;

@@ -9,8 +9,8 @@
 //
 // The runner links umockdev's preload library (umockdev's testbed API needs the redirected /sys
 // view in the process that owns the testbed), so it never re-executes itself under a wrapper and
-// cannot recurse (pitfall 1); an LD_PRELOAD entry for the same library inherited from a caller
-// is harmless (the library is loaded once) and is replaced in the child's environment.
+// cannot recurse (docs/dfu-protocol.md §9 item 1); an LD_PRELOAD entry for the same library
+// inherited from a caller is harmless (the library is loaded once) and is replaced in the child's environment.
 #include "photon_emu.hpp"
 
 #include <CLI/CLI.hpp>

@@ -179,7 +179,7 @@ void DeviceModel::build_descriptors() {
         const auto fd = dfu_functional_descriptor();
         body.insert(body.end(), fd.begin(), fd.end());
         const unsigned total = 9 + static_cast<unsigned>(body.size());
-        // iConfiguration is 2 in the bootloader's usbd_dfu_core.c (reference §5).
+        // iConfiguration is 2 in the bootloader's usbd_dfu_core.c (docs/dfu-protocol.md §5).
         cfg_desc_ = {9, 0x02, lo(total), hi(total), 1, 1, 2, 0xC0, 0x32};
         cfg_desc_.insert(cfg_desc_.end(), body.begin(), body.end());
     } else {
