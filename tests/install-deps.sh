@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Debian 12 packages photon-dct needs to build, test and run its emulated Photon.
+# Debian 12 packages photon-dct needs to build, test and run its emulated Photon, and to build and
+# check its .deb (dpkg-dev for dpkg-shlibdeps, lintian).
 set -euo pipefail
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -9,4 +10,5 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   build-essential cmake pkg-config \
   libusb-1.0-0-dev libssl-dev libcli11-dev libfmt-dev nlohmann-json3-dev \
   libgtest-dev umockdev libumockdev-dev dfu-util \
-  clang libclang-rt-14-dev >/dev/null
+  clang libclang-rt-14-dev \
+  dpkg-dev lintian >/dev/null

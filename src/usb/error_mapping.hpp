@@ -8,7 +8,7 @@
 
 namespace photon_dct::usb::detail {
 
-extern const std::string kUdevHint; // "install the udev rules: sudo cp … (or run with sudo)"
+extern const std::string kUdevHint; // where the udev rules go (or that they are installed), reload, plugdev
 extern const std::string kBusyHint;
 
 // ACCESS -> UsbAccess (udev hint), BUSY -> UsbAccess (another program holds the device),

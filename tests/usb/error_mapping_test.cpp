@@ -19,6 +19,7 @@ TEST(UsbErrorMapping, AccessIsUsbAccessWithTheUdevHint) {
     EXPECT_TRUE(has(e.hint(), "60-photon-dct.rules")) << e.hint();
     EXPECT_TRUE(has(e.hint(), "sudo udevadm control --reload")) << e.hint();
     EXPECT_TRUE(has(e.hint(), "or run with sudo")) << e.hint();
+    EXPECT_TRUE(has(e.hint(), "plugdev")) << e.hint(); // scripts over SSH or cron get no uaccess
 }
 
 TEST(UsbErrorMapping, BusyIsUsbAccessNamingOtherPrograms) {
