@@ -9,6 +9,6 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
   build-essential cmake pkg-config \
   libusb-1.0-0-dev libssl-dev libcli11-dev libfmt-dev nlohmann-json3-dev \
-  libgtest-dev umockdev libumockdev-dev dfu-util \
+  libgtest-dev umockdev libumockdev-dev dfu-util libtomlplusplus-dev \
   clang libclang-rt-14-dev \
   dpkg-dev lintian >/dev/null
