@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "photon_dct/dct/known_keys.hpp"
 #include "photon_dct/error.hpp"
 #include "photon_dct/keys/key.hpp"
 
@@ -181,6 +182,22 @@ Bytes encode_server_block(const SlotLayout& slot, const ServerBlockRequest& requ
         block[slot.port_offset] = static_cast<std::uint8_t>(*request.port >> 8);
         block[slot.port_offset + 1] = static_cast<std::uint8_t>(*request.port & 0xFF);
     }
+    return block;
+}
+
+Bytes particle_cloud_server_block(const SlotLayout& slot) {
+    const auto& key = slot.transport == Transport::Tcp ? particle_tcp_server_key() : particle_udp_server_key();
+    const Bytes der = server_key_der_for_slot(slot.transport, key);
+    Bytes block(slot.server_block_size, 0xFF);
+    std::copy(der.begin(), der.end(), block.begin());
+    // The firmware's restore: type "domain", the length, the name and its terminating NUL
+    // (docs/dct-format.md 9.3); everything after it, the port included, stays 0xFF.
+    const std::string_view host = slot.default_host;
+    auto* tlv = block.data() + slot.address_offset;
+    tlv[0] = 0x01;
+    tlv[1] = static_cast<std::uint8_t>(host.size());
+    std::copy(host.begin(), host.end(), tlv + 2);
+    tlv[2 + host.size()] = 0x00;
     return block;
 }
 

@@ -53,6 +53,13 @@ struct ServerBlockRequest {
 // [--port P]` for a bare DER key: key, 0xFF to the address, TLV, 0xFF, port, 0xFF to the end.
 Bytes encode_server_block(const SlotLayout& slot, const ServerBlockRequest& request);
 
+// Particle's own cloud for `slot`: Particle's public key for the slot (third_party/particle) and
+// the address block the firmware itself writes when it restores its defaults (docs/dct-format.md
+// 3.5, 9.3): TCP 01 0f "device.spark.io" 00, UDP 01 13 "$id.udp.particle.io" 00, 0xFF to the end,
+// so the port reads FF FF (the firmware's default). The strict host rule of parse_host would refuse
+// "$id", which the firmware expands to the device ID: this is the one block written without it.
+Bytes particle_cloud_server_block(const SlotLayout& slot);
+
 // ---- decoding --------------------------------------------------------------------------
 
 enum class AddressType { Ipv4, Domain, Invalid };
