@@ -1,4 +1,4 @@
-// photon-dct-emu: run a command against emulated Particle devices in DFU mode.
+// photon-dct-emu: run a command against emulated Particle units, in DFU mode or running their firmware.
 //
 //   photon-dct-emu [options] -- COMMAND [ARGS...]
 //
@@ -123,6 +123,9 @@ int main(int argc, char** argv) {
     std::vector<std::string> fault_specs;
     bool normal_mode = false, gen3 = false, unreadable = false;
     std::optional<unsigned> poll_ms;
+    std::string device_os = "0.6.3";
+    unsigned reenumerate_ms = 700;
+    bool old_bootloader = false, never_reenumerate = false, no_usb_serial = false;
     app.add_option("--platform", platform, "photon (default), p1 or electron")
         ->check(CLI::IsMember({"photon", "p1", "electron"}, CLI::ignore_case));
     app.add_option("--serial", serial, "USB serial number (hex device ID) of the first device");
@@ -131,7 +134,19 @@ int main(int argc, char** argv) {
     app.add_option("--dump", dump_path, "write the final DCT to OUT (OUT.0, OUT.1, ... for several devices)");
     app.add_option("--transcript", transcript_path, "write the control-request transcript as JSON lines");
     app.add_option("--fault", fault_specs, "inject faults (repeatable), see below");
-    app.add_flag("--normal-mode", normal_mode, "devices run firmware (CDC, PID c006/c008/c00a), no DFU interface");
+    app.add_flag(
+        "--normal-mode", normal_mode,
+        "devices run their firmware (CDC + vendor interface, PID c006/c008/c00a, serial = --serial in upper case)");
+    app.add_option("--device-os", device_os,
+                   "Device OS the normal-mode units run (default 0.6.3): decides which requests enter DFU mode");
+    app.add_option("--reenumerate-ms", reenumerate_ms,
+                   "after the reset, the unit enumerates in DFU mode this much later (default 700)")
+        ->check(CLI::Range(0u, 600000u));
+    app.add_flag("--old-bootloader", old_bootloader,
+                 "the DFU-mode unit reports serial 00000000010C and bcdDevice 0x0200 (bootloader before v8)");
+    app.add_flag("--never-reenumerate", never_reenumerate, "a unit that resets into DFU mode never comes back");
+    app.add_flag("--no-usb-serial", no_usb_serial,
+                 "the application removed USB serial: no CDC interfaces, only the vendor interface");
     app.add_flag("--gen3-dct-string", gen3, "alt 1 named @DCT Flash   /0x00000000/1*016Ke (not erasable)");
     app.add_flag("--unreadable-dct", unreadable,
                  "alt 1 reads zeros and writes stall (0.7.0+ bootloader, old system fw)");
@@ -149,6 +164,8 @@ int main(int argc, char** argv) {
     for (auto& c : platform) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (!is_hex(serial) || serial.size() > 126)
         usage_error("--serial must be a non-empty hex string: '" + serial + "'");
+    if (!photon_emu::valid_device_os(device_os))
+        usage_error("--device-os must be X.Y.Z or X.Y.Z-rc.N (e.g. 0.6.3, 0.8.0-rc.27): '" + device_os + "'");
 
     std::vector<photon_emu::Fault> faults;
     for (const auto& spec : fault_specs) {
@@ -179,6 +196,11 @@ int main(int argc, char** argv) {
                                               : photon_emu::Platform::Photon;
         c.serial = derive_serial(serial, i);
         c.dfu_mode = !normal_mode;
+        c.device_os = device_os;
+        c.reenumerate_ms = reenumerate_ms;
+        c.old_bootloader = old_bootloader;
+        c.never_reenumerate = never_reenumerate;
+        c.usb_serial = !no_usb_serial;
         c.gen3_dct_string = gen3;
         c.unreadable_dct = unreadable;
         c.dct = dct;

@@ -64,6 +64,8 @@ std::vector<Fault> parse_faults(std::string_view spec);
 std::string_view to_string(FaultKind);
 std::string_view to_string(RequestClass);
 std::string_view to_string(Platform);
+// "X.Y.Z" or "X.Y.Z-rc.N", what DeviceConfig::device_os accepts.
+bool valid_device_os(std::string_view);
 
 struct DeviceConfig {
     Platform platform = Platform::Photon;
@@ -76,6 +78,14 @@ struct DeviceConfig {
     std::vector<Fault> faults;
     unsigned poll_timeout_ms = 500;       // bwPollTimeout reported while a data write is busy
     unsigned command_poll_timeout_ms = 1; // bwPollTimeout reported for DfuSe commands / erase
+    // A unit in normal mode (dfu_mode false) runs this Device OS; `serial` is then its device ID
+    // (docs/enter-dfu.md §1-§4). Entering DFU mode makes it leave the bus and enumerate again in
+    // DFU mode `reenumerate_ms` later (never, with never_reenumerate).
+    std::string device_os = "0.6.3";
+    unsigned reenumerate_ms = 700;
+    bool old_bootloader = false;    // the DFU-mode unit reports 00000000010C, bcdDevice 0x0200
+    bool never_reenumerate = false; // the unit leaves the bus and does not come back
+    bool usb_serial = true;         // false: the application called Serial.end(): no CDC interfaces
 };
 
 struct TranscriptEntry {
@@ -86,7 +96,8 @@ struct TranscriptEntry {
     std::string result;                    // "ok", "stall", "timeout", "disconnected"
     std::vector<std::uint8_t> data;        // OUT payload or IN reply
     std::string fault;                     // injected fault that fired on this request ("" if none)
-    std::string name;                      // request name ("DNLOAD", "GETSTATUS", "GET_DESCRIPTOR", ...)
+    std::string name; // request name ("DNLOAD", "GETSTATUS", "GET_DESCRIPTOR", ...), or a bus event:
+                      // "BUS_LEAVE" (reset into DFU mode), "BUS_ENUMERATE" (back in DFU mode, data = serial)
 };
 
 class Emulator {
@@ -103,10 +114,11 @@ public:
     std::vector<std::uint8_t> flash(std::size_t device) const; // alt 0 internal flash snapshot (1 MiB at 0x08000000)
     std::vector<TranscriptEntry> transcript(std::size_t device) const;
     bool disconnected(std::size_t device) const;                     // vanished after leave or a disconnect fault
+    bool dfu_mode(std::size_t device) const;                         // false while it runs its firmware
     void write_transcript_jsonl(const std::filesystem::path&) const; // one JSON object per line, all devices
     std::string umockdev_dir() const;
     std::string devnode(std::size_t device) const; // "/dev/bus/usb/001/002", ...
-    std::string serial(std::size_t device) const;
+    std::string serial(std::size_t device) const;  // the USB serial it reports now
 
 private:
     struct Impl;

@@ -7,82 +7,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <iterator>
+#include <stdexcept>
 
 namespace photon_emu::detail {
 namespace {
 
-constexpr std::uint8_t DFU_DETACH = 0, DFU_DNLOAD = 1, DFU_UPLOAD = 2, DFU_GETSTATUS = 3, DFU_CLRSTATUS = 4,
-                       DFU_GETSTATE = 5, DFU_ABORT = 6;
-constexpr std::uint8_t CMD_GETCOMMANDS = 0x00, CMD_SETADDRESS = 0x21, CMD_ERASE = 0x41;
-constexpr std::uint16_t kVid = 0x2b04;
-constexpr std::uint16_t kBcdDevice = 0x0250;
 constexpr std::size_t kDctWindow = 0x4000;
-
-const char* kAlt0 = "@Internal Flash   /0x08000000/03*016Ka,01*016Kg,01*064Kg,07*128Kg";
-const char* kAlt1Photon = "@DCT Flash   /0x00000000/01*016Kg";
-const char* kAlt1Gen3 = "@DCT Flash   /0x00000000/1*016Ke";
-const char* kAlt2P1 = "@Serial Flash   /0x00000000/256*004Kg";
-
-std::uint8_t lo(unsigned v) { return static_cast<std::uint8_t>(v & 0xff); }
-std::uint8_t hi(unsigned v) { return static_cast<std::uint8_t>((v >> 8) & 0xff); }
-
-bool is_in(const Setup& s) { return (s.request_type & 0x80) != 0; }
-
-std::string request_name(const Setup& s) {
-    const unsigned type = (s.request_type >> 5) & 3;
-    if (type == 1) {
-        switch (s.request) {
-        case DFU_DETACH:
-            return "DETACH";
-        case DFU_DNLOAD:
-            return "DNLOAD";
-        case DFU_UPLOAD:
-            return "UPLOAD";
-        case DFU_GETSTATUS:
-            return "GETSTATUS";
-        case DFU_CLRSTATUS:
-            return "CLRSTATUS";
-        case DFU_GETSTATE:
-            return "GETSTATE";
-        case DFU_ABORT:
-            return "ABORT";
-        case 0x20:
-            return "SET_LINE_CODING";
-        case 0x21:
-            return "GET_LINE_CODING";
-        case 0x22:
-            return "SET_CONTROL_LINE_STATE";
-        default:
-            return "CLASS_" + std::to_string(s.request);
-        }
-    }
-    if (type == 0) {
-        switch (s.request) {
-        case 0:
-            return "GET_STATUS";
-        case 1:
-            return "CLEAR_FEATURE";
-        case 3:
-            return "SET_FEATURE";
-        case 5:
-            return "SET_ADDRESS";
-        case 6:
-            return "GET_DESCRIPTOR";
-        case 8:
-            return "GET_CONFIGURATION";
-        case 9:
-            return "SET_CONFIGURATION";
-        case 10:
-            return "GET_INTERFACE";
-        case 11:
-            return "SET_INTERFACE";
-        default:
-            return "STD_" + std::to_string(s.request);
-        }
-    }
-    return "VENDOR_" + std::to_string(s.request);
-}
 
 // Flash sector containing `addr` on the STM32F205 (alt 0): 4x16K, 1x64K, 7x128K.
 bool flash_sector(std::uint32_t addr, std::uint32_t& start, std::uint32_t& size) {
@@ -103,140 +33,23 @@ bool flash_sector(std::uint32_t addr, std::uint32_t& start, std::uint32_t& size)
 
 } // namespace
 
-std::string state_name(std::uint8_t state) {
-    static const char* names[] = {"appIDLE",          "appDETACH",   "dfuIDLE",
-                                  "dfuDNLOAD_SYNC",   "dfuDNBUSY",   "dfuDNLOAD_IDLE",
-                                  "dfuMANIFEST_SYNC", "dfuMANIFEST", "dfuMANIFEST_WAIT_RESET",
-                                  "dfuUPLOAD_IDLE",   "dfuERROR"};
-    if (state < std::size(names)) return names[state];
-    return "state" + std::to_string(state);
-}
-
-DeviceModel::DeviceModel(DeviceConfig cfg, unsigned index) : cfg_(std::move(cfg)), index_(index) {
+DeviceModel::DeviceModel(DeviceConfig cfg, unsigned index)
+    : cfg_(std::move(cfg)), index_(index), dfu_mode_(cfg_.dfu_mode), usb_serial_(cfg_.serial) {
+    const auto os = parse_os_version(cfg_.device_os);
+    if (!os) throw std::invalid_argument("photon_emu: Device OS version '" + cfg_.device_os + "' is not X.Y.Z[-rc.N]");
+    os_ = *os;
+    if (!dfu_mode_) usb_serial_ = normal_mode_serial(os_, cfg_.serial);
     dct_ = cfg_.dct;
     if (dct_.size() > kDctSize) dct_.resize(kDctSize);
     dct_.resize(kDctSize, 0xFF);
     flash_.assign(kFlashSize, 0xFF);
     if (cfg_.platform == Platform::P1) sflash_.assign(kSerialFlashSize, 0xFF);
-    state_ = cfg_.dfu_mode ? dfuIDLE : appIDLE;
+    state_ = dfu_mode_ ? dfuIDLE : appIDLE;
     fault_counts_.assign(cfg_.faults.size(), 0);
     fault_fired_.assign(cfg_.faults.size(), false);
     const char* t = std::getenv("PHOTON_EMU_TRACE");
     trace_enabled_ = t != nullptr && *t != '\0' && std::strcmp(t, "0") != 0;
     build_descriptors();
-}
-
-std::uint16_t DeviceModel::product_id() const {
-    std::uint16_t base = 0x0006;
-    if (cfg_.platform == Platform::P1) base = 0x0008;
-    if (cfg_.platform == Platform::Electron) base = 0x000a;
-    return static_cast<std::uint16_t>((cfg_.dfu_mode ? 0xd000 : 0xc000) | base);
-}
-
-std::string DeviceModel::product_string() const {
-    std::string name = "Photon";
-    if (cfg_.platform == Platform::P1) name = "P1";
-    if (cfg_.platform == Platform::Electron) name = "Electron";
-    return cfg_.dfu_mode ? name + " DFU Mode" : name;
-}
-
-unsigned DeviceModel::alt_count() const {
-    if (!cfg_.dfu_mode) return 0;
-    return cfg_.platform == Platform::P1 ? 3 : 2;
-}
-
-std::string DeviceModel::alt_name(unsigned alt) const {
-    switch (alt) {
-    case 0:
-        return kAlt0;
-    case 1:
-        return cfg_.gen3_dct_string ? kAlt1Gen3 : kAlt1Photon;
-    case 2:
-        return kAlt2P1;
-    default:
-        return {};
-    }
-}
-
-std::vector<std::uint8_t> DeviceModel::dfu_functional_descriptor() const {
-    // bmAttributes 0x0B (download, upload, will detach), wDetachTimeOut 255 ms,
-    // wTransferSize 4096, bcdDFUVersion 0x011A (DfuSe).
-    return {0x09, 0x21, 0x0B, 0xFF, 0x00, lo(kTransferSize), hi(kTransferSize), 0x1A, 0x01};
-}
-
-void DeviceModel::build_descriptors() {
-    const std::uint16_t pid = product_id();
-    if (cfg_.dfu_mode) {
-        dev_desc_ = {18,       0x01,    0x00,    0x02,           0x00,           0x00, 0x00, 64, lo(kVid),
-                     hi(kVid), lo(pid), hi(pid), lo(kBcdDevice), hi(kBcdDevice), 1,    2,    3,  1};
-        std::vector<std::uint8_t> body;
-        for (unsigned alt = 0; alt < alt_count(); ++alt) {
-            // Interface 0, alt n, no endpoints, class FE/01/02, iInterface = 6 + alt (ST numbering).
-            const std::uint8_t d[] = {9,    0x04, 0,    static_cast<std::uint8_t>(alt),    0,
-                                      0xFE, 0x01, 0x02, static_cast<std::uint8_t>(6 + alt)};
-            body.insert(body.end(), std::begin(d), std::end(d));
-        }
-        const auto fd = dfu_functional_descriptor();
-        body.insert(body.end(), fd.begin(), fd.end());
-        const unsigned total = 9 + static_cast<unsigned>(body.size());
-        // iConfiguration is 2 in the bootloader's usbd_dfu_core.c (docs/dfu-protocol.md §5).
-        cfg_desc_ = {9, 0x02, lo(total), hi(total), 1, 1, 2, 0xC0, 0x32};
-        cfg_desc_.insert(cfg_desc_.end(), body.begin(), body.end());
-    } else {
-        // Running firmware: a composite CDC ACM serial device (IAD + comm + data interfaces).
-        dev_desc_ = {18,       0x01,    0x00,    0x02,           0xEF,           0x02, 0x01, 64, lo(kVid),
-                     hi(kVid), lo(pid), hi(pid), lo(kBcdDevice), hi(kBcdDevice), 1,    2,    3,  1};
-        const std::vector<std::uint8_t> body = {
-            8, 0x0B, 0,    2,    0x02, 0x02, 0x01, 0,       // IAD
-            9, 0x04, 0,    0,    1,    0x02, 0x02, 0x01, 0, // CDC communication interface
-            5, 0x24, 0x00, 0x10, 0x01,                      // header functional descriptor
-            5, 0x24, 0x01, 0x00, 0x01,                      // call management
-            4, 0x24, 0x02, 0x02,                            // ACM
-            5, 0x24, 0x06, 0x00, 0x01,                      // union
-            7, 0x05, 0x82, 0x03, 0x10, 0x00, 0xFF,          // interrupt IN
-            9, 0x04, 1,    0,    2,    0x0A, 0x00, 0x00, 0, // CDC data interface
-            7, 0x05, 0x03, 0x02, 0x40, 0x00, 0x00,          // bulk OUT
-            7, 0x05, 0x81, 0x02, 0x40, 0x00, 0x00,          // bulk IN
-        };
-        const unsigned total = 9 + static_cast<unsigned>(body.size());
-        cfg_desc_ = {9, 0x02, lo(total), hi(total), 2, 1, 0, 0xC0, 0x32};
-        cfg_desc_.insert(cfg_desc_.end(), body.begin(), body.end());
-    }
-}
-
-std::vector<std::uint8_t> DeviceModel::sysfs_descriptors() const {
-    std::vector<std::uint8_t> out = dev_desc_;
-    out.insert(out.end(), cfg_desc_.begin(), cfg_desc_.end());
-    return out;
-}
-
-std::vector<std::uint8_t> DeviceModel::string_descriptor(unsigned index, std::uint16_t, bool& ok) const {
-    ok = true;
-    if (index == 0) return {4, 0x03, 0x09, 0x04}; // LANGID en-US
-    std::string s;
-    if (index == 1) {
-        s = "Particle";
-    } else if (index == 2) {
-        s = product_string();
-    } else if (index == 3) {
-        s = cfg_.serial;
-    } else if (cfg_.dfu_mode && (index == 4 || index == 5)) {
-        s = "DFU";
-    } else if (cfg_.dfu_mode && index >= 6 && index < 6 + alt_count()) {
-        s = alt_name(index - 6);
-    } else {
-        ok = false;
-        return {};
-    }
-    std::vector<std::uint8_t> d;
-    const std::size_t n = std::min<std::size_t>(s.size(), 126);
-    d.push_back(static_cast<std::uint8_t>(2 + 2 * n));
-    d.push_back(0x03);
-    for (std::size_t i = 0; i < n; ++i) {
-        d.push_back(static_cast<std::uint8_t>(s[i]));
-        d.push_back(0);
-    }
-    return d;
 }
 
 bool DeviceModel::gone() const {
@@ -264,9 +77,45 @@ std::vector<TranscriptEntry> DeviceModel::transcript() const {
     return transcript_;
 }
 
+void DeviceModel::leave_bus_for_dfu() {
+    std::lock_guard lk(mu_);
+    if (!gone_) record_event("BUS_LEAVE", {});
+    gone_ = true;
+}
+
+// The bootloader starts in DFU mode at once after the firmware's reset (docs/enter-dfu.md §4),
+// with the identity its version gives (dfu_mode_identity) and a fresh DfuSe state.
+void DeviceModel::reenumerate_in_dfu_mode() {
+    std::lock_guard lk(mu_);
+    const DfuIdentity id = dfu_mode_identity(os_, cfg_.serial, cfg_.old_bootloader);
+    dfu_mode_ = true;
+    entering_dfu_ = false;
+    usb_serial_ = id.serial;
+    bcd_device_ = id.bcd_device;
+    state_ = dfuIDLE;
+    status_ = OK;
+    pointer_ = kDefaultPointer;
+    alt_ = 0;
+    pending_.reset();
+    build_descriptors();
+    gone_ = false;
+    record_event("BUS_ENUMERATE", std::vector<std::uint8_t>(usb_serial_.begin(), usb_serial_.end()));
+}
+
+void DeviceModel::record_event(const char* name, std::vector<std::uint8_t> data) {
+    TranscriptEntry e{};
+    e.seq = static_cast<unsigned>(transcript_.size() + 1);
+    e.name = name;
+    e.state_before = e.state_after = state_name(state_);
+    e.result = "ok";
+    e.data = std::move(data);
+    trace(e);
+    transcript_.push_back(std::move(e));
+}
+
 void DeviceModel::usb_reset() {
     std::lock_guard lk(mu_);
-    if (!cfg_.dfu_mode) return;
+    if (!dfu_mode_) return;
     state_ = dfuIDLE;
     status_ = OK;
     pending_.reset();
@@ -314,7 +163,7 @@ Response DeviceModel::control(const Setup& s, std::span<const std::uint8_t> out)
     std::string fault;
     if (s.length > kTransferSize) {
         // Longer than MAL_Buffer / libusb's limit: stall.
-        r = cfg_.dfu_mode ? stall_error(errSTALLEDPKT) : Response{Outcome::Stall, {}, false};
+        r = dfu_mode_ ? stall_error(errSTALLEDPKT) : Response{Outcome::Stall, {}, false};
     } else {
         r = dispatch(s, out, fault);
     }
@@ -346,6 +195,7 @@ Response DeviceModel::control(const Setup& s, std::span<const std::uint8_t> out)
     if (r.outcome == Outcome::Disconnect || r.vanish_after) gone_ = true;
     trace(e);
     transcript_.push_back(std::move(e));
+    if (r.enter_dfu && gone_) record_event("BUS_LEAVE", {});
     return r;
 }
 
@@ -380,14 +230,8 @@ bool DeviceModel::matches(RequestClass rc, const Setup& s, std::span<const std::
 Response DeviceModel::dispatch(const Setup& s, std::span<const std::uint8_t> out, std::string& fault_fired) {
     const unsigned type = (s.request_type >> 5) & 3;
     if (type == 0) return standard_request(s);
-    if (type != 1 || !cfg_.dfu_mode) {
-        if (type == 1 && (s.request_type & 0x1f) == 1) {
-            // CDC ACM class requests of the running firmware.
-            if (s.request == 0x20 || s.request == 0x22) return {};
-            if (s.request == 0x21) return Response{Outcome::Ok, {0x00, 0xC2, 0x01, 0x00, 0x00, 0x00, 0x08}, false};
-        }
-        return Response{Outcome::Stall, {}, false};
-    }
+    if (!dfu_mode_) return firmware_request(s, out);
+    if (type != 1) return Response{Outcome::Stall, {}, false};
 
     // Fault selection: every matching fault counts; the first one reaching its nth fires.
     const Fault* fault = nullptr;
@@ -436,56 +280,6 @@ Response DeviceModel::dispatch(const Setup& s, std::span<const std::uint8_t> out
         }
     }
     return dfu_request(s, out, fault);
-}
-
-Response DeviceModel::standard_request(const Setup& s) {
-    const unsigned recipient = s.request_type & 0x1f;
-    const Response stall{Outcome::Stall, {}, false};
-    switch (s.request) {
-    case 6: { // GET_DESCRIPTOR
-        if (!is_in(s)) return stall;
-        const unsigned type = s.value >> 8, idx = s.value & 0xff;
-        if (type == 1 && recipient == 0) return Response{Outcome::Ok, dev_desc_, false};
-        if (type == 2 && recipient == 0) {
-            if (idx != 0) return stall;
-            return Response{Outcome::Ok, cfg_desc_, false};
-        }
-        if (type == 3 && recipient == 0) {
-            bool ok = false;
-            auto d = string_descriptor(idx, s.index, ok);
-            if (!ok) return stall;
-            return Response{Outcome::Ok, d, false};
-        }
-        if (type == 0x21 && cfg_.dfu_mode) return Response{Outcome::Ok, dfu_functional_descriptor(), false};
-        return stall;
-    }
-    case 0: // GET_STATUS
-        if (!is_in(s)) return stall;
-        return Response{Outcome::Ok, {static_cast<std::uint8_t>(recipient == 0 ? 0x01 : 0x00), 0x00}, false};
-    case 8: // GET_CONFIGURATION
-        if (!is_in(s)) return stall;
-        return Response{Outcome::Ok, {0x01}, false};
-    case 9: // SET_CONFIGURATION
-        if (s.value > 1) return stall;
-        return {};
-    case 10: // GET_INTERFACE
-        if (!is_in(s)) return stall;
-        return Response{Outcome::Ok, {static_cast<std::uint8_t>(cfg_.dfu_mode ? alt_ : 0)}, false};
-    case 11: // SET_INTERFACE
-        if (cfg_.dfu_mode) {
-            if (s.index != 0 || s.value >= alt_count()) return stall;
-            alt_ = s.value;
-            return {};
-        }
-        if (s.index > 1 || s.value != 0) return stall;
-        return {};
-    case 1: // CLEAR_FEATURE
-    case 3: // SET_FEATURE
-    case 5: // SET_ADDRESS
-        return {};
-    default:
-        return stall;
-    }
 }
 
 Response DeviceModel::stall_error(std::uint8_t status) {

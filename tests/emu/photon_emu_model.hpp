@@ -3,6 +3,7 @@
 #pragma once
 
 #include "photon_emu.hpp"
+#include "photon_emu_firmware.hpp"
 
 #include <cstdint>
 #include <mutex>
@@ -53,6 +54,10 @@ enum DfuStatus : std::uint8_t {
 };
 std::string state_name(std::uint8_t state);
 
+inline constexpr std::uint8_t DFU_DETACH = 0, DFU_DNLOAD = 1, DFU_UPLOAD = 2, DFU_GETSTATUS = 3, DFU_CLRSTATUS = 4,
+                              DFU_GETSTATE = 5, DFU_ABORT = 6;
+inline constexpr std::uint8_t CMD_GETCOMMANDS = 0x00, CMD_SETADDRESS = 0x21, CMD_ERASE = 0x41;
+
 struct Setup {
     std::uint8_t request_type = 0, request = 0;
     std::uint16_t value = 0, index = 0, length = 0;
@@ -69,7 +74,14 @@ struct Response {
     Outcome outcome = Outcome::Ok;
     std::vector<std::uint8_t> in;
     bool vanish_after = false; // answer, then vanish from the bus
+    // The firmware resets into DFU mode: it leaves the bus (at once for Disconnect/vanish_after,
+    // else reset_delay_ms after the answer) and enumerates again in DFU mode.
+    bool enter_dfu = false;
+    unsigned reset_delay_ms = 0;
 };
+
+inline bool is_in(const Setup& s) { return (s.request_type & 0x80) != 0; }
+std::string request_name(const Setup& s); // for the transcript
 
 class DeviceModel {
 public:
@@ -81,16 +93,24 @@ public:
     bool set_interface(unsigned interface, unsigned alt);
     void usb_reset(); // USBDEVFS_RESET: bus reset of the DFU state (no vanish)
     void mark_gone();
+    // The firmware's reset into DFU mode: off the bus, then back as the bootloader in DFU mode.
+    void leave_bus_for_dfu();
+    void reenumerate_in_dfu_mode();
 
     bool gone() const;
     std::vector<std::uint8_t> dct() const;
     std::vector<std::uint8_t> flash() const;
     std::vector<TranscriptEntry> transcript() const;
     const DeviceConfig& config() const { return cfg_; } // immutable after construction
+    bool dfu_mode() const;
+    std::string usb_serial() const;
 
-    // Descriptors (immutable after construction).
+    // Identity and descriptors of the current mode: change only when the unit enumerates again,
+    // on umockdev's worker thread, where the usbfs glue reads them.
     const std::vector<std::uint8_t>& device_descriptor() const { return dev_desc_; }
     const std::vector<std::uint8_t>& config_descriptor() const { return cfg_desc_; }
+    std::uint16_t bcd_device() const { return bcd_device_; }
+    unsigned interface_count() const;
     std::vector<std::uint8_t> sysfs_descriptors() const; // device + config descriptor
     std::uint16_t product_id() const;
     std::string product_string() const;
@@ -105,7 +125,16 @@ private:
         bool error_fault = false; // Error fault: report dfuERROR on the next GETSTATUS, apply nothing
     };
 
+    struct ServiceRequest {
+        std::uint16_t id;
+        unsigned checks;
+    };
+
     Response dispatch(const Setup& s, std::span<const std::uint8_t> out, std::string& fault_fired);
+    Response firmware_request(const Setup& s, std::span<const std::uint8_t> out);
+    Response vendor_request(const Setup& s);
+    Response enter_dfu(Outcome outcome, std::vector<std::uint8_t> in, unsigned delay_ms);
+    void record_event(const char* name, std::vector<std::uint8_t> data);
     Response standard_request(const Setup& s);
     Response dfu_request(const Setup& s, std::span<const std::uint8_t> out, const Fault* fault);
     Response get_status(const Fault* fault);
@@ -123,6 +152,14 @@ private:
 
     DeviceConfig cfg_;
     unsigned index_;
+    OsVersion os_;
+    bool dfu_mode_;
+    std::string usb_serial_;
+    std::uint16_t bcd_device_ = 0x0250;
+    std::vector<std::uint8_t> line_coding_{0x80, 0x25, 0x00, 0x00, 0x00, 0x00, 0x08}; // 9600 8N1
+    std::vector<ServiceRequest> service_requests_;
+    std::uint16_t next_service_id_ = 1;
+    bool entering_dfu_ = false;
     mutable std::mutex mu_;
     std::vector<std::uint8_t> dct_;
     std::vector<std::uint8_t> flash_;

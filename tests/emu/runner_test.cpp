@@ -131,6 +131,18 @@ TEST(Runner, PlatformAndModeOptions) {
     EXPECT_EQ(r.output.find("Found DFU"), std::string::npos) << r.output;
 }
 
+TEST(Runner, NormalModeOptions) {
+    auto r = emu("--normal-mode --device-os 0.6 -- true");
+    EXPECT_EQ(r.exit_code, 125);
+    EXPECT_NE(r.output.find("--device-os must be X.Y.Z"), std::string::npos) << r.output;
+    // The unit's serial before the reset: a fixed one before 0.6.0, else the ID in upper case.
+    r = emu("--normal-mode --device-os 0.5.3 -- sh -c 'cat \"$UMOCKDEV_DIR/sys/devices/usb1/1-1/serial\"'");
+    EXPECT_NE(r.output.find("00000000050C"), std::string::npos) << r.output;
+    r = emu("--normal-mode --devices 2 --device-os 1.5.2 -- sh -c 'cat \"$UMOCKDEV_DIR\"/sys/devices/usb1/1-*/serial'");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("3A00360002473633333434353A0036000247363333343436"), std::string::npos) << r.output;
+}
+
 TEST(Runner, UnreadableDctAndFaultOptions) {
     TempDir tmp;
     write_file(tmp / "dct.bin", Bytes(16384, 0x5A));
