@@ -22,7 +22,8 @@ int run_backup(const BackupOptions& o, Context& context) {
         context.print_json_result(
             {{"source", r.source}, {"path", r.path.string()}, {"size", r.size}, {"sha256", r.sha256}}, kExitOk);
     } else {
-        fmt::print("Saved {} bytes of {} to {} (mode 0600), SHA-256 {}\n", r.size, r.source, r.path.string(), r.sha256);
+        fmt::print("Saved {} bytes of {} to {} (mode 0600), SHA-256 {}\n", r.size, escape_text(r.source),
+                   escape_text(r.path.string()), r.sha256);
     }
     return kExitOk;
 }

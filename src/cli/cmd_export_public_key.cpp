@@ -51,12 +51,12 @@ int run_export_public_key(const ExportPublicKeyOptions& o, Context& context) {
     }
     const std::string about = fmt::format("{} {} device public key{}, SHA-256 {}", r.algorithm,
                                           r.transport == dct::Transport::Tcp ? "TCP" : "UDP",
-                                          r.device_id ? " of device " + *r.device_id : "", r.fingerprint);
+                                          r.device_id ? " of device " + escape_text(*r.device_id) : "", r.fingerprint);
     if (o.output.empty()) {
         fmt::print("{}", r.public_pem);
         context.progress(about);
     } else {
-        fmt::print("Saved the {} to {}\n", about, o.output);
+        fmt::print("Saved the {} to {}\n", about, escape_text(o.output));
     }
     return kExitOk;
 }

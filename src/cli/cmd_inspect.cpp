@@ -61,13 +61,13 @@ int run_inspect(const InspectOptions& o, Context& context) {
     }
 
     const auto& f = report.fields;
-    std::string out = fmt::format("{}: {} bytes\n", r.source, report.image_size);
+    std::string out = fmt::format("{}: {} bytes\n", escape_text(r.source), report.image_size);
     if (const auto usb = store->usb_identity())
-        out += fmt::format("  USB              {} \"{}\" serial {} at {}\n", usb->usb_id, usb->product, usb->serial,
-                           usb->port_path);
-    out += fmt::format("  device ID        {}\n", f.device_id.value_or("blank"));
+        out += fmt::format("  USB              {} \"{}\" serial {} at {}\n", usb->usb_id, escape_text(usb->product),
+                           escape_text(usb->serial), escape_text(usb->port_path));
+    out += fmt::format("  device ID        {}\n", escape_text(f.device_id.value_or("blank")));
     out += fmt::format("  claimed          {}{}\n", f.claimed ? "yes" : "no",
-                       f.claim_code ? fmt::format(" (claim code \"{}\")", *f.claim_code) : "");
+                       f.claim_code ? fmt::format(" (claim code \"{}\")", escape_text(*f.claim_code)) : "");
     if (f.product_id || f.product_version)
         out +=
             fmt::format("  product          id {} version {}\n", f.product_id ? std::to_string(*f.product_id) : "unset",
@@ -76,7 +76,8 @@ int run_inspect(const InspectOptions& o, Context& context) {
         out += fmt::format("  cloud transport  0x{:02x} = {}\n", *f.cloud_transport_byte,
                            dct::transport_name(report.active_transport));
     if (f.ssid_prefix || f.device_code)
-        out += fmt::format("  SoftAP SSID      {}-{}\n", f.ssid_prefix.value_or("?"), f.device_code.value_or("?"));
+        out += fmt::format("  SoftAP SSID      {}-{}\n", escape_text(f.ssid_prefix.value_or("?")),
+                           escape_text(f.device_code.value_or("?")));
     if (!report.all_zero && !report.all_erased) {
         out += "\n" + slot_text(report.tcp, report.platform->has_udp_slot);
         if (report.udp) out += "\n" + slot_text(*report.udp, true);

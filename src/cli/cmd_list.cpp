@@ -33,11 +33,11 @@ int run_list(const ListOptions&, Context& context) {
     fmt::print("{:<9} {:<7} {:<25} {:<10} {}\n", "PLATFORM", "MODE", "DEVICE ID", "PATH", "USB");
     for (const auto& d : devices) {
         fmt::print("{:<9} {:<7} {:<25} {:<10} {:04x}:{:04x}\n", d.platform->display_name, d.dfu_mode ? "DFU" : "normal",
-                   d.device_id.value_or(d.usb.serial.empty() ? "?" : d.usb.serial + " (no ID)"), d.usb.port_path,
-                   d.usb.vendor_id, d.usb.product_id);
+                   escape_text(d.device_id.value_or(d.usb.serial.empty() ? "?" : d.usb.serial + " (no ID)")),
+                   escape_text(d.usb.port_path), d.usb.vendor_id, d.usb.product_id);
         for (std::size_t i = 0; i < d.usb.alt_names.size(); ++i)
-            fmt::print("          alt {}: {}\n", i, d.usb.alt_names[i]);
-        if (!d.usb.access_problem.empty()) fmt::print("          cannot open: {}\n", d.usb.access_problem);
+            fmt::print("          alt {}: {}\n", i, escape_text(d.usb.alt_names[i]));
+        if (!d.usb.access_problem.empty()) fmt::print("          cannot open: {}\n", escape_text(d.usb.access_problem));
         if (!d.dfu_mode)
             fmt::print("          not in DFU mode: hold SETUP, tap RESET, release SETUP when the LED blinks yellow\n");
     }

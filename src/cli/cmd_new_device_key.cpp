@@ -41,15 +41,16 @@ int run_new_device_key(const NewDeviceKeyOptions& o, Context& context) {
     }
     fmt::print("{}", device_key_result_text(r.key, store->platform()));
     if (r.files_saved)
-        fmt::print("New key for device {}: private key {} (mode 0600, keep it safe), public key {}\n", r.device_id,
-                   r.private_key_path.string(), r.public_key_path.string());
+        fmt::print("New key for device {}: private key {} (mode 0600, keep it safe), public key {}\n",
+                   escape_text(r.device_id), escape_text(r.private_key_path.string()),
+                   escape_text(r.public_key_path.string()));
     else
         fmt::print("Dry run: the key files {} and {} were not saved (the key was thrown away).\n",
-                   r.private_key_path.string(), r.public_key_path.string());
+                   escape_text(r.private_key_path.string()), escape_text(r.public_key_path.string()));
     fmt::print("Public key fingerprint (SHA-256 of the SPKI DER): {}\n", r.key.public_fingerprint);
     if (r.files_saved)
-        fmt::print("Register {} with the cloud for device {} before the unit connects.\n", r.public_key_path.string(),
-                   r.device_id);
+        fmt::print("Register {} with the cloud for device {} before the unit connects.\n",
+                   escape_text(r.public_key_path.string()), escape_text(r.device_id));
     return kExitOk;
 }
 

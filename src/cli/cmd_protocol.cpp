@@ -44,11 +44,11 @@ int run_protocol(const ProtocolOptions& o, Context& context) {
     }
     const auto offset = store->platform().field("cloud_transport").offset;
     if (!r.write) {
-        fmt::print("{}\ncloud_transport (DCT {}) = 0x{:02x}: {}\n", r.source, offset, r.byte_before,
+        fmt::print("{}\ncloud_transport (DCT {}) = 0x{:02x}: {}\n", escape_text(r.source), offset, r.byte_before,
                    r.before == dct::Transport::Udp ? "udp (0xFF, the default)" : "tcp (any value but 0xFF)");
         return kExitOk;
     }
-    fmt::print("{}\ncloud_transport (DCT {}): {} (0x{:02x}) -> {} (0x{:02x})\n{}", r.source, offset,
+    fmt::print("{}\ncloud_transport (DCT {}): {} (0x{:02x}) -> {} (0x{:02x})\n{}", escape_text(r.source), offset,
                dct::transport_name(r.before), r.byte_before, dct::transport_name(r.after), r.byte_after,
                write_text(*r.write, "cloud_transport"));
     return kExitOk;

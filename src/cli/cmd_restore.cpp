@@ -55,10 +55,10 @@ int run_restore(const RestoreOptions& o, Context& context) {
             kExitOk);
         return kExitOk;
     }
-    std::string out = fmt::format("{}\nRestoring --only {} from {} (SHA-256 {})\n", r.source,
-                                  ops::restore_scope_name(r.scope), r.from.string(), r.backup_sha256);
-    out += fmt::format("  device:  backup {}, unit {}{}\n", r.backup_device_id.value_or("(none)"),
-                       r.unit_device_id.value_or("(none)"), r.forced ? " (--force)" : "");
+    std::string out = fmt::format("{}\nRestoring --only {} from {} (SHA-256 {})\n", escape_text(r.source),
+                                  ops::restore_scope_name(r.scope), escape_text(r.from.string()), r.backup_sha256);
+    out += fmt::format("  device:  backup {}, unit {}{}\n", escape_text(r.backup_device_id.value_or("(none)")),
+                       escape_text(r.unit_device_id.value_or("(none)")), r.forced ? " (--force)" : "");
     for (const auto& g : r.regions)
         out += fmt::format("  region:  {:<24} DCT {}..{}\n", g.field, g.offset, g.offset + g.length - 1);
     if (r.changes.empty()) {

@@ -20,7 +20,7 @@ struct RestoreServerOptions {
 std::string summary(const dct::SlotInfo& s) {
     std::string connects;
     for (const auto& t : s.targets) {
-        const auto one = t.connects ? fmt::format("{}:{}", t.host, t.port) : "no connection";
+        const auto one = t.connects ? fmt::format("{}:{}", escape_text(t.host), t.port) : "no connection";
         if (connects.find(one) == std::string::npos) connects += (connects.empty() ? "" : " / ") + one;
     }
     return fmt::format("key {}\n           address {}\n           connects to {}", server_key_text(s.server_key),
@@ -63,8 +63,8 @@ int run_restore_server(const RestoreServerOptions& o, Context& context) {
     const std::string what =
         fmt::format("{} server block (DCT {}..{})", r.transport == dct::Transport::Tcp ? "TCP" : "UDP",
                     slot.server_block_offset, slot.server_block_offset + slot.server_block_size - 1);
-    fmt::print("{}\n{}\n  before:  {}\n  after:   {}\n{}", r.source, what, summary(r.before), summary(r.after),
-               write_text(r.write, "The " + what));
+    fmt::print("{}\n{}\n  before:  {}\n  after:   {}\n{}", escape_text(r.source), what, summary(r.before),
+               summary(r.after), write_text(r.write, "The " + what));
     return kExitOk;
 }
 

@@ -4,25 +4,47 @@
 
 namespace photon_dct::cli {
 
+namespace {
+
+// Strings in the document hold the bytes as they are (JSON escapes control characters); a byte
+// sequence that is not UTF-8 (a half-erased DCT, a file name) becomes U+FFFD instead of failing,
+// so every run prints one valid document (man page, JSON OUTPUT).
+void print_json_document(const nlohmann::json& doc) {
+    fmt::print("{}\n", doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+} // namespace
+
+// Progress lines and warnings may quote device strings and file names: escaped as a whole.
 void Context::progress(std::string_view line) const {
-    if (!json && !quiet) fmt::print(stderr, "{}\n", line);
+    if (!json && !quiet) fmt::print(stderr, "{}\n", escape_text(line));
 }
 
 void Context::warn(std::string line) {
-    if (!json) fmt::print(stderr, "warning: {}\n", line);
+    if (!json) fmt::print(stderr, "warning: {}\n", escape_text(line));
     warnings.push_back(std::move(line));
 }
 
+nlohmann::json Context::envelope(bool ok, int exit_code) const {
+    return {{"schema_version", kJsonSchemaVersion},
+            {"tool", "photon-dct"},
+            {"version", PHOTON_DCT_VERSION},
+            {"command", command},
+            {"ok", ok},
+            {"exit_code", exit_code},
+            {"warnings", warnings}};
+}
+
 void Context::print_json_result(const nlohmann::json& result, int exit_code) const {
-    nlohmann::json doc{{"schema_version", kJsonSchemaVersion},
-                       {"tool", "photon-dct"},
-                       {"version", PHOTON_DCT_VERSION},
-                       {"command", command},
-                       {"ok", true},
-                       {"exit_code", exit_code},
-                       {"warnings", warnings},
-                       {"result", result}};
-    fmt::print("{}\n", doc.dump(2));
+    auto doc = envelope(true, exit_code);
+    doc["result"] = result;
+    print_json_document(doc);
+}
+
+void Context::print_json_error(const nlohmann::json& error, int exit_code) const {
+    auto doc = envelope(false, exit_code);
+    doc["error"] = error;
+    print_json_document(doc);
 }
 
 void add_target_options(CLI::App& cmd, TargetOptions& options, bool with_backup_dir) {
@@ -64,7 +86,8 @@ ops::TargetRequest target_request(const TargetOptions& o, const Context& context
     if (!o.device.empty()) r.selector.device_id = o.device;
     if (!o.path.empty()) r.selector.path = o.path;
     r.backup_dir = o.backup_dir;
-    if (context.trace_usb) r.session.trace = [](std::string_view line) { fmt::print(stderr, "usb: {}\n", line); };
+    if (context.trace_usb)
+        r.session.trace = [](std::string_view line) { fmt::print(stderr, "usb: {}\n", escape_text(line)); };
     return r;
 }
 

@@ -12,6 +12,7 @@
 
 #include "photon_dct/ops/target.hpp"
 #include "photon_dct/ops/write.hpp"
+#include "photon_dct/text.hpp"
 
 namespace photon_dct::cli {
 
@@ -30,6 +31,11 @@ struct Context {
     void warn(std::string line);
     // Prints the one JSON document of a successful run.
     void print_json_result(const nlohmann::json& result, int exit_code) const;
+    // Prints the one JSON document of a failed run; `error` holds kind, message and hint.
+    void print_json_error(const nlohmann::json& error, int exit_code) const;
+
+private:
+    nlohmann::json envelope(bool ok, int exit_code) const;
 };
 
 // --file/--platform/--device/--path/--backup-dir on a subcommand.

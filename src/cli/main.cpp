@@ -16,18 +16,11 @@ int report_error(const cli::Context& context, ErrorKind kind, const std::string&
     if (context.json) {
         nlohmann::json error{{"kind", cli::error_kind_name(kind)}, {"message", message}};
         if (!hint.empty()) error["hint"] = hint;
-        nlohmann::json doc{{"schema_version", cli::kJsonSchemaVersion},
-                           {"tool", "photon-dct"},
-                           {"version", PHOTON_DCT_VERSION},
-                           {"command", context.command},
-                           {"ok", false},
-                           {"exit_code", code},
-                           {"warnings", context.warnings},
-                           {"error", error}};
-        fmt::print("{}\n", doc.dump(2));
+        context.print_json_error(error, code);
     } else {
-        fmt::print(stderr, "error: {}\n", message);
-        if (!hint.empty()) fmt::print(stderr, "hint: {}\n", hint);
+        // Messages quote arguments, file names and device strings: escaped as a whole (one line each).
+        fmt::print(stderr, "error: {}\n", photon_dct::escape_text(message));
+        if (!hint.empty()) fmt::print(stderr, "hint: {}\n", photon_dct::escape_text(hint));
     }
     return code;
 }

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "photon_dct/dct/platform.hpp"
+#include "photon_dct/text.hpp"
 
 namespace photon_dct::cli {
 namespace {
@@ -24,9 +25,9 @@ std::string port_text(const dct::DecodedAddress& a) {
 
 std::string target_line(const dct::ConnectionTarget& t, std::string_view versions) {
     const std::string where =
-        t.connects ? fmt::format("{}:{}{}", t.host, t.port, t.particle_cloud ? " (Particle's cloud)" : "")
+        t.connects ? fmt::format("{}:{}{}", escape_text(t.host), t.port, t.particle_cloud ? " (Particle's cloud)" : "")
                    : "no connection";
-    return fmt::format("{:<17} {}  [{}]", versions, where, t.reason);
+    return fmt::format("{:<17} {}  [{}]", versions, where, escape_text(t.reason));
 }
 
 } // namespace
@@ -141,10 +142,10 @@ std::string address_text(const dct::SlotInfo& s) {
         text = a.blank ? "blank (all 0xFF)" : fmt::format("invalid (type 0x{:02x})", a.type_byte);
         break;
     case dct::AddressType::Ipv4:
-        text = fmt::format("IPv4 {} (length byte {})", a.host, a.length_byte);
+        text = fmt::format("IPv4 {} (length byte {})", escape_text(a.host), a.length_byte);
         break;
     case dct::AddressType::Domain:
-        text = fmt::format("domain \"{}\" ({} bytes)", a.host, a.length_byte);
+        text = fmt::format("domain \"{}\" ({} bytes)", escape_text(a.host), a.length_byte);
         break;
     }
     return text + ", port " + port_text(a);
@@ -180,9 +181,9 @@ std::string findings_text(const dct::DctReport& r) {
     for (const auto& f : r.findings) {
         std::string sev(dct::severity_name(f.severity));
         for (auto& c : sev) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-        out += fmt::format("  {:<7} {} [{}]\n", sev, f.message, f.code);
-        if (!f.consequence.empty()) out += fmt::format("          means: {}\n", f.consequence);
-        if (!f.fix.empty()) out += fmt::format("          fix:   {}\n", f.fix);
+        out += fmt::format("  {:<7} {} [{}]\n", sev, escape_text(f.message), f.code);
+        if (!f.consequence.empty()) out += fmt::format("          means: {}\n", escape_text(f.consequence));
+        if (!f.fix.empty()) out += fmt::format("          fix:   {}\n", escape_text(f.fix));
     }
     return out;
 }
@@ -198,7 +199,7 @@ std::string write_text(const ops::WriteOutcome& w, std::string_view what) {
             w.write_length, w.write_offset, changed);
     std::string out = fmt::format("Wrote {} bytes at DCT offset {} in one write ({} bytes changed); read-back {}.\n",
                                   w.write_length, w.write_offset, changed, w.verified ? "verified" : "NOT verified");
-    if (w.backup) out += fmt::format("Backup of the DCT before the write: {}\n", w.backup->string());
+    if (w.backup) out += fmt::format("Backup of the DCT before the write: {}\n", escape_text(w.backup->string()));
     return out + left;
 }
 
@@ -273,9 +274,9 @@ std::string device_key_result_text(const ops::DeviceKeyResult& r, const dct::Pla
         "{} device key (private DCT {}..{}, public DCT {}..{})", r.transport == dct::Transport::Tcp ? "TCP" : "UDP",
         slot.device_private_key_offset, slot.device_private_key_offset + slot.device_private_key_size - 1,
         slot.device_public_key_offset, slot.device_public_key_offset + slot.device_public_key_size - 1);
-    return fmt::format("{}\n{}\n  key:     {}, public key SHA-256 {}\n  before:  {}\n  after:   {}\n{}", r.source, what,
-                       r.algorithm, r.public_fingerprint, device_key_text(r.before), device_key_text(r.after),
-                       write_text(r.write, "The " + what));
+    return fmt::format("{}\n{}\n  key:     {}, public key SHA-256 {}\n  before:  {}\n  after:   {}\n{}",
+                       escape_text(r.source), what, r.algorithm, r.public_fingerprint, device_key_text(r.before),
+                       device_key_text(r.after), write_text(r.write, "The " + what));
 }
 
 } // namespace photon_dct::cli

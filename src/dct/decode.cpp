@@ -225,7 +225,9 @@ SlotInfo decode_slot(const SlotLayout& slot, bool used, ByteView image, const st
     return s;
 }
 
-std::optional<std::string> printable_text(ByteView b, bool length_prefixed) {
+// The stored bytes of a text field up to its 0x00/0xFF terminator, unchanged: renderers escape them
+// (photon_dct::escape_text) so the reader sees what the DCT holds.
+std::optional<std::string> stored_text(ByteView b, bool length_prefixed) {
     if (b.empty() || b[0] == 0xFF) return std::nullopt;
     std::size_t begin = 0;
     std::size_t end = b.size();
@@ -234,8 +236,7 @@ std::optional<std::string> printable_text(ByteView b, bool length_prefixed) {
         end = std::min<std::size_t>(b.size(), 1 + std::size_t{b[0]});
     }
     std::string s;
-    for (std::size_t i = begin; i < end && b[i] != 0x00 && b[i] != 0xFF; ++i)
-        s.push_back(b[i] >= 0x20 && b[i] < 0x7f ? static_cast<char>(b[i]) : '?');
+    for (std::size_t i = begin; i < end && b[i] != 0x00 && b[i] != 0xFF; ++i) s.push_back(static_cast<char>(b[i]));
     if (s.empty()) return std::nullopt;
     return s;
 }
@@ -244,7 +245,7 @@ OtherFields decode_other_fields(const Platform& p, ByteView image) {
     OtherFields f;
     auto field = [&](std::string_view name) { return field_bytes(p, image, name); };
     f.device_id = stored_device_id(p, image);
-    if (auto b = field("claim_code")) f.claim_code = printable_text(*b, false);
+    if (auto b = field("claim_code")) f.claim_code = stored_text(*b, false);
     if (auto b = field("claimed")) f.claimed = (*b)[0] == '1';
     if (auto b = field("product_store")) {
         const auto u16 = [&](std::size_t i) { return static_cast<std::uint16_t>((*b)[i] | (*b)[i + 1] << 8); };
@@ -254,8 +255,8 @@ OtherFields decode_other_fields(const Platform& p, ByteView image) {
     if (auto b = field("cloud_transport")) f.cloud_transport_byte = (*b)[0];
     if (auto b = field("ota_update_flag")) f.ota_update_flag = (*b)[0];
     if (auto b = field("antenna_selection")) f.antenna_selection = (*b)[0];
-    if (auto b = field("ssid_prefix")) f.ssid_prefix = printable_text(*b, true);
-    if (auto b = field("device_code")) f.device_code = printable_text(*b, false);
+    if (auto b = field("ssid_prefix")) f.ssid_prefix = stored_text(*b, true);
+    if (auto b = field("device_code")) f.device_code = stored_text(*b, false);
     return f;
 }
 

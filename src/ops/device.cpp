@@ -25,9 +25,10 @@ std::string entry_line(const DeviceEntry& d) {
                        d.usb.port_path, d.dfu_mode ? "DFU mode" : "normal mode");
 }
 
+// One line, so that an error message is always one line and the CLI escapes it as a whole.
 std::string entry_list(const std::vector<const DeviceEntry*>& entries) {
     std::string out;
-    for (const auto* d : entries) out += "\n  " + entry_line(*d);
+    for (const auto* d : entries) out += (out.empty() ? " " : "; ") + entry_line(*d);
     return out;
 }
 
