@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Debian 12 packages photon-dct needs to build, test and run its emulated Photon, and to build and
-# check its .deb (dpkg-dev for dpkg-shlibdeps, lintian).
+# check its .deb (dpkg-dev for dpkg-shlibdeps, lintian); zsh and fish check the generated completions.
 set -euo pipefail
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -11,4 +11,4 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   libusb-1.0-0-dev libssl-dev libcli11-dev libfmt-dev nlohmann-json3-dev \
   libgtest-dev umockdev libumockdev-dev dfu-util libtomlplusplus-dev \
   clang libclang-rt-14-dev \
-  dpkg-dev lintian >/dev/null
+  dpkg-dev lintian zsh fish >/dev/null

@@ -82,5 +82,6 @@ void register_new_device_key(CLI::App& app, Context& context);
 void register_export_public_key(CLI::App& app, Context& context);
 void register_restore(CLI::App& app, Context& context);
 void register_protocol(CLI::App& app, Context& context);
+void register_completion(CLI::App& app, Context& context);
 
 } // namespace photon_dct::cli

@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
     cli::register_export_public_key(app, context);
     cli::register_restore(app, context);
     cli::register_protocol(app, context);
+    cli::register_completion(app, context);
 
     try {
         app.parse(argc, argv);

@@ -22,7 +22,9 @@ dpkg-deb -x "$deb" "$root"
 
 for f in usr/bin/photon-dct usr/share/man/man1/photon-dct.1.gz usr/lib/udev/rules.d/60-photon-dct.rules \
     usr/share/photon-dct/particle-tcp-server-key.pub.pem usr/share/photon-dct/particle-udp-server-key.pub.pem \
-    usr/share/doc/photon-dct/copyright usr/share/doc/photon-dct/changelog.gz; do
+    usr/share/doc/photon-dct/copyright usr/share/doc/photon-dct/changelog.gz \
+    usr/share/bash-completion/completions/photon-dct usr/share/zsh/vendor-completions/_photon-dct \
+    usr/share/fish/vendor_completions.d/photon-dct.fish; do
     [ -f "$root/$f" ] || fail "/$f is missing from the package"
 done
 # Only the tool: neither the emulator nor any test program.
