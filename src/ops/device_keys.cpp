@@ -20,6 +20,16 @@ void wipe(std::string& s) {
     s.clear();
 }
 
+void refuse_existing_key_files(const fs::path& private_path, const fs::path& public_path) {
+    for (const auto& p : {private_path, public_path}) {
+        std::error_code ec;
+        if (fs::exists(fs::symlink_status(p, ec)))
+            throw Error(ErrorKind::FileIo,
+                        fmt::format("'{}' already exists; photon-dct never overwrites a key file", p.string()),
+                        "move the old key files away (they may be the only copy of a key), or use another --out-dir");
+    }
+}
+
 std::string slot_name(dct::Transport t) { return t == dct::Transport::Tcp ? "TCP" : "UDP"; }
 
 std::string private_range(const dct::SlotLayout& s) {
@@ -97,6 +107,22 @@ std::optional<std::string> unit_device_id(const DctStore& store, const Bytes& wi
     return store.usb_device_id();
 }
 
+void save_device_key_files(const fs::path& private_path, const fs::path& public_path, const keys::Key& key) {
+    refuse_existing_key_files(private_path, public_path);
+    std::string pem = key.private_pem();
+    try {
+        write_new_file(private_path, ByteView(reinterpret_cast<const std::uint8_t*>(pem.data()), pem.size()),
+                       fs::perms::owner_read | fs::perms::owner_write);
+    } catch (...) {
+        wipe(pem);
+        throw;
+    }
+    wipe(pem);
+    const std::string pub = key.public_pem();
+    write_new_file(public_path, ByteView(reinterpret_cast<const std::uint8_t*>(pub.data()), pub.size()),
+                   fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read);
+}
+
 // ---- restore-device-key -----------------------------------------------------------------
 
 DeviceKeyInput check_device_key_input(const RestoreDeviceKeyRequest& request, const dct::Platform* platform) {
@@ -153,13 +179,7 @@ NewDeviceKeyResult new_device_key(DctStore& store, const NewDeviceKeyRequest& re
     r.device_id = *id;
     r.private_key_path = request.out_dir / (*id + ".pem");
     r.public_key_path = request.out_dir / (*id + ".pub.pem");
-    for (const auto& p : {r.private_key_path, r.public_key_path}) {
-        std::error_code ec;
-        if (fs::exists(fs::symlink_status(p, ec)))
-            throw Error(ErrorKind::FileIo,
-                        fmt::format("'{}' already exists; photon-dct never overwrites a key file", p.string()),
-                        "move the old key files away (they may be the only copy of a key), or use another --out-dir");
-    }
+    refuse_existing_key_files(r.private_key_path, r.public_key_path);
 
     const keys::Key key = transport == dct::Transport::Tcp ? keys::generate_device_rsa_key() : keys::generate_ec_p256();
     const auto regions = device_key_regions(store.platform().slot(transport), key);
@@ -171,18 +191,7 @@ NewDeviceKeyResult new_device_key(DctStore& store, const NewDeviceKeyRequest& re
         // Key files for a unit that cannot be written would hold a key nobody uses.
         require_readable_dct(store, window);
         // The key files first: once the DCT holds the key, the .pem must already exist.
-        std::string pem = key.private_pem();
-        try {
-            write_new_file(r.private_key_path, ByteView(reinterpret_cast<const std::uint8_t*>(pem.data()), pem.size()),
-                           fs::perms::owner_read | fs::perms::owner_write);
-        } catch (...) {
-            wipe(pem);
-            throw;
-        }
-        wipe(pem);
-        const std::string pub = key.public_pem();
-        write_new_file(r.public_key_path, ByteView(reinterpret_cast<const std::uint8_t*>(pub.data()), pub.size()),
-                       fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read);
+        save_device_key_files(r.private_key_path, r.public_key_path, key);
         r.files_saved = true;
         progress(fmt::format("new {} device key saved to {} (mode 0600) and {}", key.algorithm_name(),
                              r.private_key_path.string(), r.public_key_path.string()));

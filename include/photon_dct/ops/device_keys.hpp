@@ -35,6 +35,12 @@ std::vector<Region> device_key_regions(const dct::SlotLayout& slot, const keys::
 // set, else the one in the USB serial; nullopt when neither is there.
 std::optional<std::string> unit_device_id(const DctStore& store, const Bytes& window);
 
+// Saves a new device key as `private_path` (mode 0600) and `public_path` (0644), refusing
+// (Error(FileIo)) when either exists: a key file may be the only copy of a key. Callers save the
+// files BEFORE the DCT is written, so a unit never holds a key that is on no disk.
+void save_device_key_files(const std::filesystem::path& private_path, const std::filesystem::path& public_path,
+                           const keys::Key& key);
+
 // ---- restore-device-key -----------------------------------------------------------------
 
 struct RestoreDeviceKeyRequest {
