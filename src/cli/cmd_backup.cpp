@@ -1,8 +1,8 @@
 #include <fmt/format.h>
 
-#include "context.hpp"
+#include "invocation.hpp"
 #include "exit_codes.hpp"
-#include "photon_dct/ops/usecases.hpp"
+#include "photon_dct/ops/inspect.hpp"
 
 namespace photon_dct::cli {
 namespace {
@@ -12,14 +12,13 @@ struct BackupOptions {
     std::string output;
 };
 
-int run_backup(const BackupOptions& o, Context& context) {
-    auto store = ops::open_target(target_request(o.target, context));
-    context.progress(fmt::format("reading the DCT of {}", store->description()));
-    std::optional<std::filesystem::path> out;
-    if (!o.output.empty()) out = o.output;
-    const auto r = ops::backup(*store, out);
-    if (context.json) {
-        context.print_json_result(
+int run_backup(const BackupOptions& o, Invocation& invocation) {
+    ops::BackupRequest request;
+    if (!o.output.empty()) request.output = o.output;
+    auto target = make_target(o.target, invocation);
+    const auto r = ops::backup(target, request);
+    if (invocation.json) {
+        invocation.print_json_result(
             {{"source", r.source}, {"path", r.path.string()}, {"size", r.size}, {"sha256", r.sha256}}, kExitOk);
     } else {
         fmt::print("Saved {} bytes of {} to {} (mode 0600), SHA-256 {}\n", r.size, escape_text(r.source),
@@ -30,7 +29,7 @@ int run_backup(const BackupOptions& o, Context& context) {
 
 } // namespace
 
-void register_backup(CLI::App& app, Context& context) {
+void register_backup(CLI::App& app, Invocation& invocation) {
     auto options = std::make_shared<BackupOptions>();
     auto* cmd =
         app.add_subcommand("backup", "save the whole 16 KiB DCT window of a unit (or a copy of an image) to a file");
@@ -38,7 +37,7 @@ void register_backup(CLI::App& app, Context& context) {
     cmd->add_option("-o,--output", options->output,
                     "file to create (never overwritten); default for a unit: PLATFORM-DEVICEID-UTCTIME.dct in "
                     "--backup-dir, for --file: IMAGE.backup-UTCTIME.dct beside it");
-    set_runner(*cmd, context, options, run_backup);
+    set_runner(*cmd, invocation, options, run_backup);
 }
 
 } // namespace photon_dct::cli

@@ -1,7 +1,7 @@
 #include <fmt/format.h>
 
 #include "completion.hpp"
-#include "context.hpp"
+#include "invocation.hpp"
 #include "exit_codes.hpp"
 
 namespace photon_dct::cli {
@@ -12,10 +12,10 @@ struct CompletionOptions {
     std::string shell;
 };
 
-int run_completion(const CompletionOptions& o, Context& context) {
+int run_completion(const CompletionOptions& o, Invocation& invocation) {
     const std::string script = completion_script(*o.root, o.shell);
-    if (context.json)
-        context.print_json_result({{"shell", o.shell}, {"script", script}}, kExitOk);
+    if (invocation.json)
+        invocation.print_json_result({{"shell", o.shell}, {"script", script}}, kExitOk);
     else
         fmt::print("{}", script);
     return kExitOk;
@@ -23,14 +23,14 @@ int run_completion(const CompletionOptions& o, Context& context) {
 
 } // namespace
 
-void register_completion(CLI::App& app, Context& context) {
+void register_completion(CLI::App& app, Invocation& invocation) {
     auto o = std::make_shared<CompletionOptions>();
     o->root = &app;
     auto* cmd = app.add_subcommand("completion", "print the shell completion script for bash, zsh or fish (e.g. "
                                                  "photon-dct completion bash > ~/.local/share/bash-completion/"
                                                  "completions/photon-dct)");
     cmd->add_option("shell", o->shell, "the shell")->required()->check(CLI::IsMember({"bash", "zsh", "fish"}));
-    set_runner(*cmd, context, o, run_completion);
+    set_runner(*cmd, invocation, o, run_completion);
 }
 
 } // namespace photon_dct::cli

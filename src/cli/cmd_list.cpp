@@ -1,6 +1,6 @@
 #include <fmt/format.h>
 
-#include "context.hpp"
+#include "invocation.hpp"
 #include "exit_codes.hpp"
 #include "photon_dct/ops/device.hpp"
 
@@ -9,10 +9,9 @@ namespace {
 
 struct ListOptions {}; // list takes no options of its own
 
-int run_list(const ListOptions&, Context& context) {
-    usb::UsbContext usb;
-    const auto devices = ops::list_devices(usb);
-    if (context.json) {
+int run_list(const ListOptions&, Invocation& invocation) {
+    const auto devices = ops::list_units();
+    if (invocation.json) {
         nlohmann::json list = nlohmann::json::array();
         for (const auto& d : devices)
             list.push_back({{"platform", d.platform->name},
@@ -23,7 +22,7 @@ int run_list(const ListOptions&, Context& context) {
                             {"path", d.usb.port_path},
                             {"alt_names", d.usb.alt_names},
                             {"access_problem", d.usb.access_problem}});
-        context.print_json_result({{"devices", list}}, kExitOk);
+        invocation.print_json_result({{"devices", list}}, kExitOk);
         return kExitOk;
     }
     if (devices.empty()) {
@@ -46,9 +45,9 @@ int run_list(const ListOptions&, Context& context) {
 
 } // namespace
 
-void register_list(CLI::App& app, Context& context) {
+void register_list(CLI::App& app, Invocation& invocation) {
     auto* cmd = app.add_subcommand("list", "list Particle Photon, P1 and Electron units on USB (DFU and normal mode)");
-    set_runner(*cmd, context, std::make_shared<ListOptions>(), run_list);
+    set_runner(*cmd, invocation, std::make_shared<ListOptions>(), run_list);
 }
 
 } // namespace photon_dct::cli

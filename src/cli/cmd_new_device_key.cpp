@@ -1,6 +1,6 @@
 #include <fmt/format.h>
 
-#include "context.hpp"
+#include "invocation.hpp"
 #include "exit_codes.hpp"
 #include "photon_dct/ops/device_keys.hpp"
 #include "report.hpp"
@@ -16,30 +16,25 @@ struct NewDeviceKeyOptions {
     WriteFlags write;
 };
 
-int run_new_device_key(const NewDeviceKeyOptions& o, Context& context) {
+int run_new_device_key(const NewDeviceKeyOptions& o, Invocation& invocation) {
     ops::NewDeviceKeyRequest request;
-    request.protocol = protocol_choice(o.protocol);
+    request.slot = slot_choice(o.protocol);
     request.out_dir = o.out_dir;
-    request.write = write_options(o.write, context);
+    request.write = write_options(o.write, invocation);
+    auto target = make_target(o.target, invocation);
+    const auto r = ops::new_device_key(target, request);
 
-    const auto target = target_request(o.target, context);
-    ops::check_new_device_key_input(request, ops::platform_if_known(target));
-
-    auto store = ops::open_target(target);
-    context.progress(fmt::format("reading the DCT of {}", store->description()));
-    const auto r = ops::new_device_key(*store, request);
-
-    if (context.json) {
-        auto result = device_key_result_json(r.key, store->platform());
+    if (invocation.json) {
+        auto result = device_key_result_json(r.key);
         result["device_id"] = r.device_id;
         result["private_key_file"] = r.private_key_path.string();
         result["public_key_file"] = r.public_key_path.string();
         result["files_saved"] = r.files_saved;
         result["public_key_pem"] = r.key.public_pem;
-        context.print_json_result(result, kExitOk);
+        invocation.print_json_result(result, kExitOk);
         return kExitOk;
     }
-    fmt::print("{}", device_key_result_text(r.key, store->platform()));
+    fmt::print("{}", device_key_result_text(r.key));
     if (r.files_saved)
         fmt::print("New key for device {}: private key {} (mode 0600, keep it safe), public key {}\n",
                    escape_text(r.device_id), escape_text(r.private_key_path.string()),
@@ -56,7 +51,7 @@ int run_new_device_key(const NewDeviceKeyOptions& o, Context& context) {
 
 } // namespace
 
-void register_new_device_key(CLI::App& app, Context& context) {
+void register_new_device_key(CLI::App& app, Invocation& invocation) {
     auto o = std::make_shared<NewDeviceKeyOptions>();
     auto* cmd = app.add_subcommand(
         "new-device-key",
@@ -66,7 +61,7 @@ void register_new_device_key(CLI::App& app, Context& context) {
                         "slot to write: tcp (RSA-1024) or udp (EC P-256) (default: the one the unit uses)");
     cmd->add_option("--out-dir", o->out_dir, "where to save the key files (default: .; never overwritten)");
     add_write_flags(*cmd, o->write, "generate a key, show what would change, save and write nothing");
-    set_runner(*cmd, context, o, run_new_device_key);
+    set_runner(*cmd, invocation, o, run_new_device_key);
 }
 
 } // namespace photon_dct::cli

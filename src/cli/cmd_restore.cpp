@@ -1,6 +1,6 @@
 #include <fmt/format.h>
 
-#include "context.hpp"
+#include "invocation.hpp"
 #include "exit_codes.hpp"
 #include "photon_dct/ops/restore.hpp"
 #include "report.hpp"
@@ -26,22 +26,19 @@ nlohmann::json ranges_json(const std::vector<ops::NamedRange>& ranges) {
     return out;
 }
 
-int run_restore(const RestoreOptions& o, Context& context) {
+int run_restore(const RestoreOptions& o, Invocation& invocation) {
     ops::RestoreRequest request;
     request.from = o.from;
     request.scope = ops::parse_restore_scope(o.only);
     request.force = o.force;
-    request.write = write_options(o.write, context);
+    request.write = write_options(o.write, invocation);
 
-    // The backup is read and checked before the target is opened.
-    const Bytes backup = ops::read_restore_backup(request);
-    auto store = ops::open_target(target_request(o.target, context));
-    context.progress(fmt::format("reading the DCT of {}", store->description()));
-    const auto r = ops::restore(*store, request, backup);
-    for (const auto& w : r.warnings) context.warn(w);
+    auto target = make_target(o.target, invocation);
+    const auto r = ops::restore(target, request);
+    for (const auto& w : r.warnings) invocation.warn(w);
 
-    if (context.json) {
-        context.print_json_result(
+    if (invocation.json) {
+        invocation.print_json_result(
             {{"source", r.source},
              {"from", r.from.string()},
              {"backup_sha256", r.backup_sha256},
@@ -76,7 +73,7 @@ int run_restore(const RestoreOptions& o, Context& context) {
 
 } // namespace
 
-void register_restore(CLI::App& app, Context& context) {
+void register_restore(CLI::App& app, Invocation& invocation) {
     auto o = std::make_shared<RestoreOptions>();
     auto* cmd = app.add_subcommand(
         "restore",
@@ -90,7 +87,7 @@ void register_restore(CLI::App& app, Context& context) {
     cmd->add_flag("--force", o->force,
                   "restore even if the backup's device ID differs from the unit's (or is missing)");
     add_write_flags(*cmd, o->write);
-    set_runner(*cmd, context, o, run_restore);
+    set_runner(*cmd, invocation, o, run_restore);
 }
 
 } // namespace photon_dct::cli

@@ -1,6 +1,6 @@
 #include <fmt/format.h>
 
-#include "context.hpp"
+#include "invocation.hpp"
 #include "exit_codes.hpp"
 #include "photon_dct/ops/device_keys.hpp"
 #include "report.hpp"
@@ -16,31 +16,25 @@ struct RestoreDeviceKeyOptions {
     WriteFlags write;
 };
 
-int run_restore_device_key(const RestoreDeviceKeyOptions& o, Context& context) {
+int run_restore_device_key(const RestoreDeviceKeyOptions& o, Invocation& invocation) {
     ops::RestoreDeviceKeyRequest request;
     request.key_path = o.pem;
-    request.protocol = protocol_choice(o.protocol);
-    request.write = write_options(o.write, context);
+    request.slot = slot_choice(o.protocol);
+    request.write = write_options(o.write, invocation);
+    auto target = make_target(o.target, invocation);
+    const auto r = ops::restore_device_key(target, request);
 
-    // The key file (and, for an image, the platform) are checked before the target is touched.
-    const auto target = target_request(o.target, context);
-    const auto input = ops::check_device_key_input(request, ops::platform_if_known(target));
-
-    auto store = ops::open_target(target);
-    context.progress(fmt::format("reading the DCT of {}", store->description()));
-    const auto r = ops::restore_device_key(*store, request, input);
-
-    if (context.json) {
-        context.print_json_result(device_key_result_json(r, store->platform()), kExitOk);
+    if (invocation.json) {
+        invocation.print_json_result(device_key_result_json(r), kExitOk);
         return kExitOk;
     }
-    fmt::print("{}", device_key_result_text(r, store->platform()));
+    fmt::print("{}", device_key_result_text(r));
     return kExitOk;
 }
 
 } // namespace
 
-void register_restore_device_key(CLI::App& app, Context& context) {
+void register_restore_device_key(CLI::App& app, Invocation& invocation) {
     auto o = std::make_shared<RestoreDeviceKeyOptions>();
     auto* cmd = app.add_subcommand(
         "restore-device-key",
@@ -51,7 +45,7 @@ void register_restore_device_key(CLI::App& app, Context& context) {
         ->required();
     add_protocol_option(*cmd, o->protocol, "slot to write: tcp or udp (default: the one the unit uses)");
     add_write_flags(*cmd, o->write);
-    set_runner(*cmd, context, o, run_restore_device_key);
+    set_runner(*cmd, invocation, o, run_restore_device_key);
 }
 
 } // namespace photon_dct::cli

@@ -1,8 +1,8 @@
 #include <fmt/format.h>
 
-#include "context.hpp"
+#include "invocation.hpp"
 #include "exit_codes.hpp"
-#include "photon_dct/ops/usecases.hpp"
+#include "photon_dct/ops/restore_server.hpp"
 #include "report.hpp"
 
 namespace photon_dct::cli {
@@ -27,41 +27,34 @@ std::string summary(const dct::SlotInfo& s) {
                        address_text(s), connects);
 }
 
-int run_restore_server(const RestoreServerOptions& o, Context& context) {
+int run_restore_server(const RestoreServerOptions& o, Invocation& invocation) {
     ops::RestoreServerRequest request;
     request.key_path = o.pem;
-    request.host = o.host;
-    if (!o.port.empty()) request.port = o.port;
-    request.protocol = protocol_choice(o.protocol);
-    request.write = write_options(o.write, context);
+    request.host = {o.host, "--host"};
+    request.port = option_value(o.port, "--port");
+    request.slot = slot_choice(o.protocol);
+    request.write = write_options(o.write, invocation);
+    auto target = make_target(o.target, invocation);
+    const auto r = ops::restore_server(target, request);
+    for (const auto& w : r.warnings) invocation.warn(w);
+    const auto& slot = r.platform->slot(r.slot);
 
-    // What the user typed is checked before the target is opened, and the slot rules before its
-    // DCT is read (only an Electron's key type waits for cloud_transport).
-    const auto input = ops::check_server_block_input(request);
-    for (const auto& w : input.warnings) context.warn(w);
-
-    auto store = ops::open_target(target_request(o.target, context));
-    ops::check_server_key_for_platform(store->platform(), request, input);
-    context.progress(fmt::format("reading the DCT of {}", store->description()));
-    const auto r = ops::restore_server(*store, request, input);
-    const auto& slot = store->platform().slot(r.transport);
-
-    if (context.json) {
-        context.print_json_result({{"source", r.source},
-                                   {"transport", dct::transport_name(r.transport)},
-                                   {"block_offset", slot.server_block_offset},
-                                   {"block_size", slot.server_block_size},
-                                   {"key_sha256", r.key_fingerprint},
-                                   {"host", r.host},
-                                   {"port", r.port ? nlohmann::json(*r.port) : nlohmann::json(nullptr)},
-                                   {"before", slot_json(r.before)},
-                                   {"after", slot_json(r.after)},
-                                   {"write", write_json(r.write)}},
-                                  kExitOk);
+    if (invocation.json) {
+        invocation.print_json_result({{"source", r.source},
+                                      {"transport", dct::transport_name(r.slot)},
+                                      {"block_offset", slot.server_block_offset},
+                                      {"block_size", slot.server_block_size},
+                                      {"key_sha256", r.key_fingerprint},
+                                      {"host", r.host},
+                                      {"port", r.port ? nlohmann::json(*r.port) : nlohmann::json(nullptr)},
+                                      {"before", slot_json(r.before)},
+                                      {"after", slot_json(r.after)},
+                                      {"write", write_json(r.write)}},
+                                     kExitOk);
         return kExitOk;
     }
     const std::string what =
-        fmt::format("{} server block (DCT {}..{})", r.transport == dct::Transport::Tcp ? "TCP" : "UDP",
+        fmt::format("{} server block (DCT {}..{})", r.slot == dct::Transport::Tcp ? "TCP" : "UDP",
                     slot.server_block_offset, slot.server_block_offset + slot.server_block_size - 1);
     fmt::print("{}\n{}\n  before:  {}\n  after:   {}\n{}", escape_text(r.source), what, summary(r.before),
                summary(r.after), write_text(r.write, "The " + what));
@@ -70,7 +63,7 @@ int run_restore_server(const RestoreServerOptions& o, Context& context) {
 
 } // namespace
 
-void register_restore_server(CLI::App& app, Context& context) {
+void register_restore_server(CLI::App& app, Invocation& invocation) {
     auto o = std::make_shared<RestoreServerOptions>();
     auto* cmd = app.add_subcommand(
         "restore-server", "write the server public key and address block (backup first, one write, read-back verify)");
@@ -82,7 +75,7 @@ void register_restore_server(CLI::App& app, Context& context) {
     cmd->add_option("--port", o->port, "server port, 1-65534 (default: the firmware's, 5683 TCP / 5684 UDP)");
     add_protocol_option(*cmd, o->protocol, "slot to write: tcp or udp (default: the one the unit uses)");
     add_write_flags(*cmd, o->write);
-    set_runner(*cmd, context, o, run_restore_server);
+    set_runner(*cmd, invocation, o, run_restore_server);
 }
 
 } // namespace photon_dct::cli

@@ -2,7 +2,7 @@
 // nowhere else, and in --json mode they are the one JSON document on stdout.
 #include <fmt/format.h>
 
-#include "context.hpp"
+#include "invocation.hpp"
 #include "exit_codes.hpp"
 
 using photon_dct::Error;
@@ -11,12 +11,13 @@ namespace cli = photon_dct::cli;
 
 namespace {
 
-int report_error(const cli::Context& context, ErrorKind kind, const std::string& message, const std::string& hint) {
+int report_error(const cli::Invocation& invocation, ErrorKind kind, const std::string& message,
+                 const std::string& hint) {
     const int code = cli::exit_code(kind);
-    if (context.json) {
+    if (invocation.json) {
         nlohmann::json error{{"kind", cli::error_kind_name(kind)}, {"message", message}};
         if (!hint.empty()) error["hint"] = hint;
-        context.print_json_error(error, code);
+        invocation.print_json_error(error, code);
     } else {
         // Messages quote arguments, file names and device strings: escaped as a whole (one line each).
         fmt::print(stderr, "error: {}\n", photon_dct::escape_text(message));
@@ -28,26 +29,26 @@ int report_error(const cli::Context& context, ErrorKind kind, const std::string&
 } // namespace
 
 int main(int argc, char** argv) {
-    cli::Context context;
+    cli::Invocation invocation;
     CLI::App app{"photon-dct: inspect and repair the cloud settings (DCT) of Particle Photon, P1 and Electron units",
                  "photon-dct"};
     app.set_version_flag("--version", PHOTON_DCT_VERSION);
     app.require_subcommand(1);
     app.fallthrough();
-    app.add_flag("--json", context.json, "print exactly one JSON document on stdout (results and errors)");
-    app.add_flag("-q,--quiet", context.quiet, "no progress messages on stderr");
-    app.add_flag("--trace-usb", context.trace_usb, "log every DFU request on stderr");
+    app.add_flag("--json", invocation.json, "print exactly one JSON document on stdout (results and errors)");
+    app.add_flag("-q,--quiet", invocation.quiet, "no progress messages on stderr");
+    app.add_flag("--trace-usb", invocation.trace_usb, "log every DFU request on stderr");
 
-    cli::register_list(app, context);
-    cli::register_inspect(app, context);
-    cli::register_backup(app, context);
-    cli::register_restore_server(app, context);
-    cli::register_restore_device_key(app, context);
-    cli::register_new_device_key(app, context);
-    cli::register_export_public_key(app, context);
-    cli::register_restore(app, context);
-    cli::register_protocol(app, context);
-    cli::register_completion(app, context);
+    cli::register_list(app, invocation);
+    cli::register_inspect(app, invocation);
+    cli::register_backup(app, invocation);
+    cli::register_restore_server(app, invocation);
+    cli::register_restore_device_key(app, invocation);
+    cli::register_new_device_key(app, invocation);
+    cli::register_export_public_key(app, invocation);
+    cli::register_restore(app, invocation);
+    cli::register_protocol(app, invocation);
+    cli::register_completion(app, invocation);
 
     try {
         app.parse(argc, argv);
@@ -61,18 +62,18 @@ int main(int argc, char** argv) {
         fmt::print("photon-dct {}\n", PHOTON_DCT_VERSION);
         return 0;
     } catch (const CLI::ParseError& e) {
-        for (const auto* sub : app.get_subcommands()) context.command = sub->get_name();
+        for (const auto* sub : app.get_subcommands()) invocation.command = sub->get_name();
         // CLI11 may fail before it has set the flag; --json still decides the error's form.
-        for (int i = 1; i < argc; ++i) context.json = context.json || std::string_view(argv[i]) == "--json";
-        return report_error(context, ErrorKind::Usage, e.what(),
+        for (int i = 1; i < argc; ++i) invocation.json = invocation.json || std::string_view(argv[i]) == "--json";
+        return report_error(invocation, ErrorKind::Usage, e.what(),
                             "see `photon-dct --help` or `photon-dct COMMAND --help`");
     }
     try {
-        return context.run();
+        return invocation.run();
     } catch (const Error& e) {
-        return report_error(context, e.kind(), e.what(), e.hint());
+        return report_error(invocation, e.kind(), e.what(), e.hint());
     } catch (const std::exception& e) {
-        return report_error(context, ErrorKind::Internal, fmt::format("unexpected failure: {}", e.what()),
+        return report_error(invocation, ErrorKind::Internal, fmt::format("unexpected failure: {}", e.what()),
                             "this is a bug in photon-dct; please report it with the command line you ran");
     }
 }

@@ -253,10 +253,10 @@ std::string device_key_text(const dct::DeviceKeyInfo& d) {
                        d.public_key_alignment.empty() ? "" : " (" + d.public_key_alignment + "-aligned)");
 }
 
-nlohmann::json device_key_result_json(const ops::DeviceKeyResult& r, const dct::Platform& platform) {
-    const auto& slot = platform.slot(r.transport);
+nlohmann::json device_key_result_json(const ops::DeviceKeyResult& r) {
+    const auto& slot = r.platform->slot(r.slot);
     return {{"source", r.source},
-            {"transport", dct::transport_name(r.transport)},
+            {"transport", dct::transport_name(r.slot)},
             {"private_key_offset", slot.device_private_key_offset},
             {"private_key_size", slot.device_private_key_size},
             {"public_key_offset", slot.device_public_key_offset},
@@ -268,10 +268,10 @@ nlohmann::json device_key_result_json(const ops::DeviceKeyResult& r, const dct::
             {"write", write_json(r.write)}};
 }
 
-std::string device_key_result_text(const ops::DeviceKeyResult& r, const dct::Platform& platform) {
-    const auto& slot = platform.slot(r.transport);
+std::string device_key_result_text(const ops::DeviceKeyResult& r) {
+    const auto& slot = r.platform->slot(r.slot);
     const std::string what = fmt::format(
-        "{} device key (private DCT {}..{}, public DCT {}..{})", r.transport == dct::Transport::Tcp ? "TCP" : "UDP",
+        "{} device key (private DCT {}..{}, public DCT {}..{})", r.slot == dct::Transport::Tcp ? "TCP" : "UDP",
         slot.device_private_key_offset, slot.device_private_key_offset + slot.device_private_key_size - 1,
         slot.device_public_key_offset, slot.device_public_key_offset + slot.device_public_key_size - 1);
     return fmt::format("{}\n{}\n  key:     {}, public key SHA-256 {}\n  before:  {}\n  after:   {}\n{}",

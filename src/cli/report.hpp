@@ -17,8 +17,8 @@ nlohmann::json write_json(const ops::WriteOutcome& write);
 // A device key slot; never any private key material, only states, sizes and fingerprints.
 nlohmann::json device_key_json(const dct::DeviceKeyInfo& key);
 std::string device_key_text(const dct::DeviceKeyInfo& key);
-nlohmann::json device_key_result_json(const ops::DeviceKeyResult& result, const dct::Platform& platform);
-std::string device_key_result_text(const ops::DeviceKeyResult& result, const dct::Platform& platform);
+nlohmann::json device_key_result_json(const ops::DeviceKeyResult& result);
+std::string device_key_result_text(const ops::DeviceKeyResult& result);
 
 std::string server_key_text(const dct::ServerKeyInfo& key);
 std::string address_text(const dct::SlotInfo& slot);

@@ -58,6 +58,11 @@ std::vector<DeviceEntry> list_devices(usb::UsbContext& context) {
     return out;
 }
 
+std::vector<DeviceEntry> list_units() {
+    usb::UsbContext context;
+    return list_devices(context);
+}
+
 const DeviceEntry& select_device(const std::vector<DeviceEntry>& devices, const DeviceSelector& selector) {
     std::vector<const DeviceEntry*> matching;
     for (const auto& d : devices) {

@@ -6,7 +6,7 @@
 
 #include "photon_dct/dct/device_key.hpp"
 #include "photon_dct/error.hpp"
-#include "photon_dct/ops/usecases.hpp"
+#include "photon_dct/ops/inspect.hpp"
 
 namespace photon_dct::ops {
 namespace fs = std::filesystem;
@@ -30,69 +30,58 @@ void refuse_existing_key_files(const fs::path& private_path, const fs::path& pub
     }
 }
 
-std::string slot_name(dct::Transport t) { return t == dct::Transport::Tcp ? "TCP" : "UDP"; }
-
 std::string private_range(const dct::SlotLayout& s) {
     return fmt::format("DCT {}..{}", s.device_private_key_offset,
                        s.device_private_key_offset + s.device_private_key_size - 1);
 }
 
-dct::DeviceKeyInfo device_key_info(const dct::Platform& platform, const Bytes& window, dct::Transport t) {
+dct::DeviceKeyInfo device_key_info(const dct::Platform& platform, const Bytes& window, dct::Transport slot) {
     const auto report = dct::decode_dct(platform, window);
-    return t == dct::Transport::Udp && report.udp ? report.udp->device_key : report.tcp.device_key;
+    return slot == dct::Transport::Udp && report.udp ? report.udp->device_key : report.tcp.device_key;
 }
 
 // Slot layouts are the same on every Gen 2 platform; the Electron's table has both in use.
-const dct::SlotLayout& layout(const dct::Platform* platform, dct::Transport t) {
-    return (platform ? *platform : dct::platform(dct::PlatformId::Electron)).slot(t);
+const dct::SlotLayout& layout(const dct::Platform* platform, dct::Transport slot) {
+    return (platform ? *platform : dct::platform(dct::PlatformId::Electron)).slot(slot);
 }
 
 void check_key_fits_unit(const DeviceKeyInput& input, const dct::Platform& platform, dct::Transport unit) {
-    if (input.key_transport == unit) return;
+    if (input.key_slot == unit) return;
     const bool chosen_by_unit = platform.has_udp_slot;
     throw Error(ErrorKind::InvalidInput,
                 fmt::format("the device key is {}, which only fits the {} slot, but {} the {} slot", input.algorithm,
-                            slot_name(input.key_transport),
+                            slot_display_name(input.key_slot),
                             chosen_by_unit ? "this unit uses (cloud_transport)" : "this platform only has",
-                            slot_name(unit)),
+                            slot_display_name(unit)),
                 chosen_by_unit ? fmt::format("pass --protocol {} to write the {} slot, or use a {} key",
-                                             dct::transport_name(input.key_transport), slot_name(input.key_transport),
+                                             dct::transport_name(input.key_slot), slot_display_name(input.key_slot),
                                              unit == dct::Transport::Tcp ? "RSA-1024" : "EC P-256")
                                : "the Photon and P1 need an RSA-1024 device key (new-device-key makes one)");
 }
 
-DeviceKeyResult write_device_key(DctStore& store, const Bytes& window, dct::Transport transport, const keys::Key& key,
+// The slot rules a known platform decides without DCT bytes.
+void check_device_key_slot(const DeviceKeyInput& input, const dct::Platform& platform,
+                           std::optional<dct::Transport> asked) {
+    const auto slot = slot_before_read(platform, asked);
+    if (slot && !asked) check_key_fits_unit(input, platform, *slot);
+}
+
+DeviceKeyResult write_device_key(DctStore& store, const Bytes& window, dct::Transport slot, const keys::Key& key,
                                  const std::vector<Region>& regions, const WriteOptions& options) {
     DeviceKeyResult r;
     r.source = store.description();
-    r.transport = transport;
+    r.platform = &store.platform();
+    r.slot = slot;
     r.algorithm = key.algorithm_name();
     r.public_fingerprint = keys::fingerprint(key);
     r.public_pem = key.public_pem();
-    r.before = device_key_info(store.platform(), window, transport); // also refuses an image of a wrong size
+    r.before = device_key_info(store.platform(), window, slot); // also refuses an image of a wrong size
     r.write = write_regions(store, window, regions, options);
-    r.after = device_key_info(store.platform(), r.write.after, transport);
+    r.after = device_key_info(store.platform(), r.write.after, slot);
     return r;
 }
 
 } // namespace
-
-const dct::Platform* platform_if_known(const TargetRequest& target) {
-    if (!target.file) return nullptr;
-    return &platform_by_name(target.platform.value_or("photon"));
-}
-
-std::optional<dct::Transport> transport_for_key(const keys::Key& key) {
-    switch (key.type()) {
-    case keys::KeyType::Rsa:
-        return dct::Transport::Tcp;
-    case keys::KeyType::Ec:
-        return dct::Transport::Udp;
-    case keys::KeyType::Other:
-        break;
-    }
-    return std::nullopt;
-}
 
 std::vector<Region> device_key_regions(const dct::SlotLayout& slot, const keys::Key& private_key) {
     auto bytes = dct::encode_device_key_slots(slot, private_key);
@@ -133,26 +122,26 @@ DeviceKeyInput check_device_key_input(const RestoreDeviceKeyRequest& request, co
                     fmt::format("{} holds a public key ({}); the device slot needs the private key", what,
                                 key.algorithm_name()),
                     "pass the device's private key (the .pem new-device-key saved, or a key from a backup)");
-    const auto fits = transport_for_key(key);
-    if (platform && request.protocol) choose_transport(*platform, {}, request.protocol); // refuses UDP on Photon/P1
-    dct::Transport check = request.protocol.value_or(fits.value_or(dct::Transport::Tcp));
-    if (!request.protocol && platform && !platform->has_udp_slot) check = dct::Transport::Tcp;
+    const auto fits = slot_for_key(key);
+    std::optional<dct::Transport> check = request.slot;
+    if (platform) check = slot_before_read(*platform, request.slot); // refuses UDP on Photon/P1
     // encode_device_key_slots holds the rules (type/size, e = 65537, the firmware's fixed-position
     // parser); it names the one that fails.
-    device_key_regions(layout(platform, check), key);
+    device_key_regions(layout(platform, check.value_or(fits.value_or(dct::Transport::Tcp))), key);
     const std::string algorithm = key.algorithm_name();
     const std::string fingerprint = keys::fingerprint(key);
-    return DeviceKeyInput{std::move(key), check, algorithm, fingerprint};
+    return DeviceKeyInput{std::move(key), check.value_or(fits.value_or(dct::Transport::Tcp)), algorithm, fingerprint};
 }
 
-DeviceKeyResult restore_device_key(DctStore& store, const RestoreDeviceKeyRequest& request,
-                                   const DeviceKeyInput& input) {
-    const Bytes window = store.read_window();
-    const auto transport = choose_transport(store.platform(), window, request.protocol);
-    check_key_fits_unit(input, store.platform(), transport);
-    const auto& slot = store.platform().slot(transport);
-    const auto regions = device_key_regions(slot, input.key);
-    return write_device_key(store, window, transport, input.key, regions, request.write);
+DeviceKeyResult restore_device_key(Target& target, const RestoreDeviceKeyRequest& request) {
+    const auto input = check_device_key_input(request, target.known_platform());
+    DctStore& store = target.acquire();
+    check_device_key_slot(input, store.platform(), request.slot);
+    const Bytes window = target.read_window();
+    const auto slot = choose_slot(store.platform(), window, request.slot);
+    check_key_fits_unit(input, store.platform(), slot);
+    const auto regions = device_key_regions(store.platform().slot(slot), input.key);
+    return write_device_key(store, window, slot, input.key, regions, request.write);
 }
 
 // ---- new-device-key ---------------------------------------------------------------------
@@ -162,13 +151,16 @@ void check_new_device_key_input(const NewDeviceKeyRequest& request, const dct::P
     if (!fs::is_directory(request.out_dir, ec))
         throw Error(ErrorKind::FileIo, fmt::format("--out-dir '{}' is not a directory", request.out_dir.string()),
                     "create it first, or name an existing directory");
-    if (platform && request.protocol) choose_transport(*platform, {}, request.protocol);
+    if (platform) slot_before_read(*platform, request.slot);
 }
 
-NewDeviceKeyResult new_device_key(DctStore& store, const NewDeviceKeyRequest& request) {
+NewDeviceKeyResult new_device_key(Target& target, const NewDeviceKeyRequest& request) {
+    check_new_device_key_input(request, target.known_platform());
+    DctStore& store = target.acquire();
+    check_new_device_key_input(request, &store.platform());
     NewDeviceKeyResult r;
-    const Bytes window = store.read_window();
-    const auto transport = choose_transport(store.platform(), window, request.protocol);
+    const Bytes window = target.read_window();
+    const auto slot = choose_slot(store.platform(), window, request.slot);
     const auto id = unit_device_id(store, window);
     if (!id)
         throw Error(ErrorKind::DeviceDataInvalid,
@@ -181,8 +173,8 @@ NewDeviceKeyResult new_device_key(DctStore& store, const NewDeviceKeyRequest& re
     r.public_key_path = request.out_dir / (*id + ".pub.pem");
     refuse_existing_key_files(r.private_key_path, r.public_key_path);
 
-    const keys::Key key = transport == dct::Transport::Tcp ? keys::generate_device_rsa_key() : keys::generate_ec_p256();
-    const auto regions = device_key_regions(store.platform().slot(transport), key);
+    const keys::Key key = slot == dct::Transport::Tcp ? keys::generate_device_rsa_key() : keys::generate_ec_p256();
+    const auto regions = device_key_regions(store.platform().slot(slot), key);
     const auto progress = [&](const std::string& line) {
         if (request.write.progress) request.write.progress(line);
     };
@@ -197,7 +189,7 @@ NewDeviceKeyResult new_device_key(DctStore& store, const NewDeviceKeyRequest& re
                              r.private_key_path.string(), r.public_key_path.string()));
     }
     try {
-        r.key = write_device_key(store, window, transport, key, regions, request.write);
+        r.key = write_device_key(store, window, slot, key, regions, request.write);
     } catch (const Error& e) {
         if (!r.files_saved) throw;
         throw Error(e.kind(), fmt::format("{} (the new key is saved in {})", e.what(), r.private_key_path.string()),
@@ -208,19 +200,24 @@ NewDeviceKeyResult new_device_key(DctStore& store, const NewDeviceKeyRequest& re
 
 // ---- export-public-key ------------------------------------------------------------------
 
-ExportPublicKeyResult export_public_key(DctStore& store, std::optional<dct::Transport> protocol) {
+ExportPublicKeyResult export_public_key(Target& target, const ExportPublicKeyRequest& request) {
+    if (const auto* platform = target.known_platform()) slot_before_read(*platform, request.slot);
+    if (request.output) require_new_file(*request.output, "-o");
+    DctStore& store = target.acquire();
+    slot_before_read(store.platform(), request.slot);
     ExportPublicKeyResult r;
     r.source = store.description();
-    const Bytes window = store.read_window();
-    r.transport = choose_transport(store.platform(), window, protocol);
+    r.platform = &store.platform();
+    const Bytes window = target.read_window();
+    r.slot = choose_slot(store.platform(), window, request.slot);
     r.device_id = unit_device_id(store, window);
-    const auto& slot = store.platform().slot(r.transport);
+    const auto& slot = store.platform().slot(r.slot);
     const std::string where = fmt::format("{}: the {} device private key ({})", store.description(),
-                                          slot_name(r.transport), private_range(slot));
+                                          slot_display_name(r.slot), private_range(slot));
     const std::string hint = fmt::format(
         "put the unit's key back with `photon-dct restore-device-key --pem KEY{}` or `photon-dct restore --from BACKUP "
         "--only device-key`, or give it a new one with `photon-dct new-device-key`",
-        protocol ? fmt::format(" --protocol {}", dct::transport_name(r.transport)) : "");
+        request.slot ? fmt::format(" --protocol {}", dct::transport_name(r.slot)) : "");
     dct::DeviceKeyInfo info;
     const auto key = dct::stored_device_private_key(slot, window, info);
     switch (info.state) {
@@ -241,6 +238,12 @@ ExportPublicKeyResult export_public_key(DctStore& store, std::optional<dct::Tran
     r.algorithm = key->algorithm_name();
     r.public_pem = key->public_pem();
     r.fingerprint = keys::fingerprint(*key);
+    if (request.output) {
+        write_new_file(*request.output,
+                       ByteView(reinterpret_cast<const std::uint8_t*>(r.public_pem.data()), r.public_pem.size()),
+                       fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read);
+        r.output = request.output;
+    }
     return r;
 }
 

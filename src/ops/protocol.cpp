@@ -28,27 +28,24 @@ void check_protocol_platform(const dct::Platform& platform) {
                     "the protocol setting exists on the Electron only (for a --file image: --platform electron)");
 }
 
-ProtocolResult show_protocol(DctStore& store) {
+ProtocolResult protocol(Target& target, const ProtocolRequest& request) {
+    if (!request.set && (request.write.dry_run || request.write.leave))
+        throw Error(ErrorKind::Usage, "--dry-run and --leave only apply when setting a protocol (tcp or udp)");
+    if (const auto* platform = target.known_platform()) check_protocol_platform(*platform);
+    DctStore& store = target.acquire();
     check_protocol_platform(store.platform());
     ProtocolResult r;
     r.source = store.description();
-    const Bytes window = store.read_window();
+    r.platform = &store.platform();
+    const Bytes window = target.read_window();
     r.byte_before = r.byte_after = read_byte(store, window);
     r.before = r.after = dct::active_transport(store.platform(), window);
-    return r;
-}
-
-ProtocolResult set_protocol(DctStore& store, dct::Transport transport, const WriteOptions& options) {
-    check_protocol_platform(store.platform());
-    ProtocolResult r;
-    r.source = store.description();
-    const Bytes window = store.read_window();
-    r.byte_before = read_byte(store, window);
-    r.before = dct::active_transport(store.platform(), window);
-    const std::uint8_t value = transport == dct::Transport::Udp ? dct::kCloudTransportUdp : dct::kCloudTransportTcp;
-    r.write = write_regions(store, window, {{store.platform().field("cloud_transport").offset, Bytes{value}}}, options);
+    if (!request.set) return r;
+    const std::uint8_t value = *request.set == dct::Transport::Udp ? dct::kCloudTransportUdp : dct::kCloudTransportTcp;
+    r.write =
+        write_regions(store, window, {{store.platform().field("cloud_transport").offset, Bytes{value}}}, request.write);
     r.byte_after = value;
-    r.after = transport;
+    r.after = *request.set;
     return r;
 }
 

@@ -66,8 +66,8 @@ Bytes read_restore_backup(const RestoreRequest& request) {
 
 std::vector<NamedRange> restore_regions(const dct::Platform& platform, RestoreScope scope, std::size_t available) {
     std::vector<NamedRange> out;
-    const auto add = [&](std::uint32_t offset, std::uint32_t length, std::string name) {
-        out.push_back({offset, length, std::move(name)});
+    const auto add = [&](std::uint32_t offset, std::uint32_t length, std::string name, RangeKind kind) {
+        out.push_back({offset, length, std::move(name), kind});
     };
     std::vector<dct::Transport> slots{dct::Transport::Tcp};
     if (platform.has_udp_slot) slots.push_back(dct::Transport::Udp);
@@ -75,20 +75,22 @@ std::vector<NamedRange> restore_regions(const dct::Platform& platform, RestoreSc
     case RestoreScope::Server:
         for (auto t : slots) {
             const auto& s = platform.slot(t);
-            add(s.server_block_offset, s.server_block_size, fmt::format("{} server block", dct::transport_name(t)));
+            add(s.server_block_offset, s.server_block_size, fmt::format("{} server block", dct::transport_name(t)),
+                RangeKind::ServerBlock);
         }
         break;
     case RestoreScope::DeviceKey:
         for (auto t : slots) {
             const auto& s = platform.slot(t);
             add(s.device_private_key_offset, s.device_private_key_size,
-                fmt::format("{} device private key", dct::transport_name(t)));
+                fmt::format("{} device private key", dct::transport_name(t)), RangeKind::DevicePrivateKey);
             add(s.device_public_key_offset, s.device_public_key_size,
-                fmt::format("{} device public key", dct::transport_name(t)));
+                fmt::format("{} device public key", dct::transport_name(t)), RangeKind::DevicePublicKey);
         }
         break;
     case RestoreScope::All:
-        add(0, static_cast<std::uint32_t>(std::min<std::size_t>(dct::kAppDctSize, available)), "application DCT");
+        add(0, static_cast<std::uint32_t>(std::min<std::size_t>(dct::kAppDctSize, available)), "application DCT",
+            RangeKind::ApplicationDct);
         break;
     }
     for (const auto& r : out)
@@ -111,51 +113,64 @@ std::vector<NamedRange> describe_changes(const dct::Platform& platform, const st
                 last->length = i - last->offset + 1;
                 ++last->differing;
             } else {
-                out.push_back({i, 1, std::string(name), 1});
+                out.push_back({i, 1, std::string(name), RangeKind::Field, 1});
             }
         }
     }
     return out;
 }
 
-RestoreResult restore(DctStore& store, const RestoreRequest& request, const Bytes& backup) {
+namespace {
+
+// The refusals that need only the backup: nothing in the regions --only names but erased or zero
+// bytes, or (device-key) a blank private key. `available` clips the regions (restore_regions).
+void check_backup_holds(const RestoreRequest& request, const dct::Platform& platform, const Bytes& backup,
+                        std::size_t available) {
+    const auto regions = restore_regions(platform, request.scope, available);
+    // A backup that holds nothing in these regions would only erase the unit.
+    if (only_erased_or_zero(backup, regions))
+        throw Error(
+            ErrorKind::InvalidInput,
+            fmt::format("--from {}: the backup holds only erased (0xFF) or zero bytes in what --only {} restores "
+                        "({}); there is nothing to restore",
+                        request.from.string(), restore_scope_name(request.scope), ranges_text(regions)),
+            "use a backup taken while the unit was working (photon-dct backup)");
+    if (request.scope != RestoreScope::DeviceKey) return;
+    const bool any_key = std::any_of(regions.begin(), regions.end(), [&](const NamedRange& r) {
+        if (r.kind != RangeKind::DevicePrivateKey) return false;
+        const ByteView area(backup.data() + r.offset, r.length);
+        return area[0] != 0xFF && std::any_of(area.begin(), area.end(), [](auto b) { return b != 0; });
+    });
+    if (!any_key)
+        throw Error(ErrorKind::InvalidInput,
+                    fmt::format("--from {}: the backup's device private key field is blank; there is no key to restore",
+                                request.from.string()),
+                    "use an older backup, or give the unit a new key with `photon-dct new-device-key`");
+}
+
+} // namespace
+
+RestoreResult restore(Target& target, const RestoreRequest& request) {
+    const Bytes backup = read_restore_backup(request);
+    if (const auto* platform = target.known_platform()) check_backup_holds(request, *platform, backup, backup.size());
+    DctStore& store = target.acquire();
+    const auto& platform = store.platform();
+    check_backup_holds(request, platform, backup, backup.size());
+
     RestoreResult r;
     r.source = store.description();
+    r.platform = &platform;
     r.from = request.from;
     r.backup_sha256 = keys::sha256_hex(backup);
     r.scope = request.scope;
-    const auto& platform = store.platform();
 
-    const Bytes window = store.read_window();
+    const Bytes window = target.read_window();
     const std::size_t available = std::min(backup.size(), window.size());
     r.regions = restore_regions(platform, request.scope, available);
     if (request.scope == RestoreScope::All && available < dct::kAppDctSize)
         r.warnings.push_back(fmt::format("only bytes 0..{} are restored: the {} is {} bytes", available - 1,
                                          backup.size() < window.size() ? "backup" : "target image", available));
-
-    // A backup that holds nothing in these regions would only erase the unit.
-    if (only_erased_or_zero(backup, r.regions))
-        throw Error(
-            ErrorKind::InvalidInput,
-            fmt::format("--from {}: the backup holds only erased (0xFF) or zero bytes in what --only {} restores "
-                        "({}); there is nothing to restore",
-                        request.from.string(), restore_scope_name(request.scope), ranges_text(r.regions)),
-            "use a backup taken while the unit was working (photon-dct backup)");
-    if (request.scope == RestoreScope::DeviceKey) {
-        bool any_key = false;
-        for (const auto& r2 : r.regions)
-            if (r2.field.find("private") != std::string::npos) {
-                const ByteView area(backup.data() + r2.offset, r2.length);
-                any_key = any_key ||
-                          (area[0] != 0xFF && std::any_of(area.begin(), area.end(), [](auto b) { return b != 0; }));
-            }
-        if (!any_key)
-            throw Error(
-                ErrorKind::InvalidInput,
-                fmt::format("--from {}: the backup's device private key field is blank; there is no key to restore",
-                            request.from.string()),
-                "use an older backup, or give the unit a new key with `photon-dct new-device-key`");
-    }
+    check_backup_holds(request, platform, backup, available);
 
     // The backup must come from this unit.
     r.backup_device_id = dct::stored_device_id(platform, backup);

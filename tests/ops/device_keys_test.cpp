@@ -23,6 +23,7 @@
 namespace fs = std::filesystem;
 using namespace photon_dct;
 
+#include "firmware_rsa_parser.hpp"
 #include "ops_test_support.hpp"
 
 namespace {
@@ -33,32 +34,15 @@ const fs::path kPhotonKey = fs::path(PHOTON_DCT_TEST_DATA) / "photon-device-key.
 constexpr const char* kPhotonDeviceId = "3a0036000247363333343435";
 
 void write_text(const fs::path& p, const std::string& s) { std::ofstream(p, std::ios::binary) << s; }
-Bytes slice(const Bytes& b, std::size_t offset, std::size_t size) {
-    return Bytes(b.begin() + static_cast<std::ptrdiff_t>(offset),
-                 b.begin() + static_cast<std::ptrdiff_t>(offset + size));
-}
-Bytes hex(std::string_view text) {
-    Bytes out;
-    std::string digits;
-    for (char c : text)
-        if (c != ' ') digits.push_back(c);
-    for (std::size_t i = 0; i + 1 < digits.size(); i += 2)
-        out.push_back(static_cast<std::uint8_t>(std::stoi(digits.substr(i, 2), nullptr, 16)));
-    return out;
-}
 
-// Counts the writes that reach the FileStore.
-
-// Everything the CLI does for restore-device-key: check the input, then the store.
 ops::DeviceKeyResult run_restore_device_key(CountingStore& store, const fs::path& key,
-                                            std::optional<dct::Transport> protocol, bool platform_known = true,
-                                            bool dry_run = false) {
+                                            std::optional<dct::Transport> slot, bool dry_run = false) {
     ops::RestoreDeviceKeyRequest req;
     req.key_path = key;
-    req.protocol = protocol;
+    req.slot = slot;
     req.write.dry_run = dry_run;
-    const auto input = ops::check_device_key_input(req, platform_known ? &store.platform() : nullptr);
-    return ops::restore_device_key(store, req, input);
+    ops::Target target(store);
+    return ops::restore_device_key(target, req);
 }
 
 // Bytes that differ between a and b, as [first, last] offsets.
@@ -66,121 +50,6 @@ std::vector<std::size_t> differing(const Bytes& a, const Bytes& b) {
     std::vector<std::size_t> out;
     for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
         if (a[i] != b[i]) out.push_back(i);
-    return out;
-}
-
-// ---- A test-side DER walk and the firmware's fixed-position parser (docs/dct-format.md 5.1) ----
-
-struct RsaFields {
-    Bytes n, e, d, p, q, dp, dq, qp;
-};
-
-// Generic DER walk of PKCS#1 RSAPrivateKey: SEQUENCE { version, n, e, d, p, q, dp, dq, qp }.
-// Integers are returned minimal (no leading zero), big-endian.
-std::optional<RsaFields> der_walk(const Bytes& der) {
-    std::size_t pos = 0;
-    auto tlv = [&](std::uint8_t tag, std::size_t& len) -> bool {
-        if (pos + 2 > der.size() || der[pos] != tag) return false;
-        std::size_t l = der[pos + 1];
-        pos += 2;
-        if (l & 0x80) {
-            const std::size_t nbytes = l & 0x7F;
-            if (nbytes == 0 || nbytes > 2 || pos + nbytes > der.size()) return false;
-            l = 0;
-            for (std::size_t i = 0; i < nbytes; ++i) l = (l << 8) | der[pos++];
-        }
-        len = l;
-        return pos + len <= der.size();
-    };
-    std::size_t len = 0;
-    if (!tlv(0x30, len)) return std::nullopt;
-    std::vector<Bytes> ints;
-    for (int i = 0; i < 9; ++i) {
-        if (!tlv(0x02, len)) return std::nullopt;
-        Bytes v(der.begin() + static_cast<std::ptrdiff_t>(pos), der.begin() + static_cast<std::ptrdiff_t>(pos + len));
-        while (v.size() > 1 && v[0] == 0) v.erase(v.begin());
-        ints.push_back(v);
-        pos += len;
-    }
-    return RsaFields{ints[1], ints[2], ints[3], ints[4], ints[5], ints[6], ints[7], ints[8]};
-}
-
-// What Device OS's init_rsa_context_with_private_key reads: length byte at [9] (odd => skip a
-// leading zero), N 128 bytes, E skipped as 02 03 01 00 01, D 128, then P, Q, DP, DQ, QP 64 each;
-// before each the low bit of the length byte says whether a leading 0x00 is skipped.
-struct FirmwareView {
-    Bytes n, d, p, q, dp, dq, qp;
-    bool e_is_65537 = false;
-};
-FirmwareView firmware_parse(const Bytes& der) {
-    FirmwareView v;
-    std::size_t pos = 9; // N's length byte: 30 82 LL LL | 02 01 00 | 02 81 [LEN]
-    auto take = [&](std::size_t width) {
-        const std::uint8_t len_byte = der.at(pos);
-        pos += 1;
-        if (len_byte & 1) pos += 1; // odd length: a leading 0x00 to skip
-        Bytes out(der.begin() + static_cast<std::ptrdiff_t>(pos),
-                  der.begin() + static_cast<std::ptrdiff_t>(pos + width));
-        pos += width;
-        return out;
-    };
-    v.n = take(128);
-    v.e_is_65537 = slice(der, pos, 5) == Bytes{0x02, 0x03, 0x01, 0x00, 0x01};
-    pos += 5;
-    pos += 2; // D: 02 81 [LEN]
-    v.d = take(128);
-    for (Bytes* f : {&v.p, &v.q, &v.dp, &v.dq, &v.qp}) {
-        pos += 1; // 02 [LEN]
-        *f = take(64);
-    }
-    return v;
-}
-
-Bytes left_pad(const Bytes& v, std::size_t width) {
-    if (v.size() >= width) return v;
-    Bytes out(width - v.size(), 0x00);
-    out.insert(out.end(), v.begin(), v.end());
-    return out;
-}
-
-// True when the firmware's fixed positions yield the key's real integers.
-bool firmware_reads_correctly(const Bytes& der, std::string* why = nullptr) {
-    const auto real = der_walk(der);
-    if (!real) {
-        if (why) *why = "not a PKCS#1 DER";
-        return false;
-    }
-    FirmwareView fw;
-    try {
-        fw = firmware_parse(der);
-    } catch (const std::exception&) {
-        if (why) *why = "fixed positions run past the DER";
-        return false;
-    }
-    const std::array<std::pair<const char*, bool>, 8> checks{{
-        {"N", fw.n == left_pad(real->n, 128)},
-        {"E", fw.e_is_65537 && real->e == Bytes({0x01, 0x00, 0x01})},
-        {"D", fw.d == left_pad(real->d, 128)},
-        {"P", fw.p == left_pad(real->p, 64)},
-        {"Q", fw.q == left_pad(real->q, 64)},
-        {"DP", fw.dp == left_pad(real->dp, 64)},
-        {"DQ", fw.dq == left_pad(real->dq, 64)},
-        {"QP", fw.qp == left_pad(real->qp, 64)},
-    }};
-    for (const auto& [name, ok] : checks)
-        if (!ok) {
-            if (why) *why = std::string(name) + " misread";
-            return false;
-        }
-    return true;
-}
-
-// docs/dct-format.md 5.2: the firmware's 162-byte SPKI = 29-byte header + privkey[11..138] + 02 03 01 00 01.
-Bytes firmware_public_key(const Bytes& pkcs1) {
-    Bytes out = hex("30 81 9f 30 0d 06 09 2a 86 48 86 f7 0d 01 01 01 05 00 03 81 8d 00 30 81 89 02 81 81 00");
-    out.insert(out.end(), pkcs1.begin() + 11, pkcs1.begin() + 139);
-    const Bytes e = hex("02 03 01 00 01");
-    out.insert(out.end(), e.begin(), e.end());
     return out;
 }
 
@@ -220,7 +89,7 @@ TEST_F(DeviceKeys, RestoreTcpKeyOnPhotonWritesFirmwareLayoutInOneWrite) {
     CountingStore store(image, photon());
     const auto r = run_restore_device_key(store, pem, std::nullopt);
     EXPECT_EQ(store.writes, 1);
-    EXPECT_EQ(r.transport, dct::Transport::Tcp);
+    EXPECT_EQ(r.slot, dct::Transport::Tcp);
     EXPECT_TRUE(r.write.written);
     EXPECT_TRUE(r.write.verified);
     EXPECT_EQ(r.write.write_offset, 34u);
@@ -274,7 +143,7 @@ TEST_F(DeviceKeys, RestoreUdpKeyOnElectronUsesSec1LengthAndRightAlignedPublicKey
 
     CountingStore store(image, electron());
     const auto r = run_restore_device_key(store, pem, std::nullopt);
-    EXPECT_EQ(r.transport, dct::Transport::Udp);
+    EXPECT_EQ(r.slot, dct::Transport::Udp);
     EXPECT_EQ(store.writes, 1);
     EXPECT_EQ(r.write.write_offset, 2978u);
     EXPECT_EQ(r.write.write_length, 3298u - 2978u);
@@ -311,7 +180,7 @@ TEST_F(DeviceKeys, RestoreTcpKeyOnElectronWithProtocolTcpWhileUnitUsesUdp) {
         // Without --protocol the unit's UDP slot is chosen, and an RSA key does not fit it.
         CountingStore store(image, electron());
         try {
-            run_restore_device_key(store, pem, std::nullopt, /*platform_known=*/false);
+            run_restore_device_key(store, pem, std::nullopt);
             ADD_FAILURE() << "expected a refusal";
         } catch (const Error& e) {
             EXPECT_EQ(e.kind(), ErrorKind::InvalidInput) << e.what();
@@ -322,7 +191,7 @@ TEST_F(DeviceKeys, RestoreTcpKeyOnElectronWithProtocolTcpWhileUnitUsesUdp) {
     }
     CountingStore store(image, electron());
     const auto r = run_restore_device_key(store, pem, dct::Transport::Tcp);
-    EXPECT_EQ(r.transport, dct::Transport::Tcp);
+    EXPECT_EQ(r.slot, dct::Transport::Tcp);
     EXPECT_EQ(store.writes, 1);
     EXPECT_EQ(slice(read_all(image), 34, key.pkcs1_private_der().size()), key.pkcs1_private_der());
 }
@@ -331,7 +200,7 @@ TEST_F(DeviceKeys, RestoreTcpKeyOnElectronWithProtocolTcpWhileUnitUsesUdp) {
 struct RefusalCase {
     const char* name;
     std::string pem;
-    std::optional<dct::Transport> protocol;
+    std::optional<dct::Transport> slot;
     ErrorKind kind;
     std::string needle; // in the message
 };
@@ -342,17 +211,15 @@ protected:
         SCOPED_TRACE(c.name);
         const auto pem = save_key(std::string(c.name) + ".pem", c.pem);
         const std::string before = keys::sha256_hex(read_all(image));
-        for (bool platform_known : {true, false}) {
-            CountingStore store(image, platform);
-            try {
-                run_restore_device_key(store, pem, c.protocol, platform_known);
-                ADD_FAILURE() << c.name << ": expected a refusal";
-            } catch (const Error& e) {
-                EXPECT_EQ(e.kind(), c.kind) << e.what();
-                EXPECT_NE(std::string(e.what()).find(c.needle), std::string::npos) << e.what();
-            }
-            EXPECT_EQ(store.writes, 0);
+        CountingStore store(image, platform);
+        try {
+            run_restore_device_key(store, pem, c.slot);
+            ADD_FAILURE() << c.name << ": expected a refusal";
+        } catch (const Error& e) {
+            EXPECT_EQ(e.kind(), c.kind) << e.what();
+            EXPECT_NE(std::string(e.what()).find(c.needle), std::string::npos) << e.what();
         }
+        EXPECT_EQ(store.writes, 0);
         EXPECT_EQ(keys::sha256_hex(read_all(image)), before);
         EXPECT_EQ(backups(), 0u);
     }
@@ -377,7 +244,7 @@ TEST_F(DeviceKeyRefusals, ProtocolUdpOnAPhotonImageRefusedBeforeTheKeyIsEvenUsed
     const auto pem = save_key("rsa.pem", keys::generate_device_rsa_key().private_pem());
     ops::RestoreDeviceKeyRequest req;
     req.key_path = pem;
-    req.protocol = dct::Transport::Udp;
+    req.slot = dct::Transport::Udp;
     try {
         ops::check_device_key_input(req, &photon());
         ADD_FAILURE() << "expected Refused";
@@ -385,12 +252,11 @@ TEST_F(DeviceKeyRefusals, ProtocolUdpOnAPhotonImageRefusedBeforeTheKeyIsEvenUsed
         EXPECT_EQ(e.kind(), ErrorKind::Refused) << e.what();
         EXPECT_NE(std::string(e.what()).find("only uses TCP"), std::string::npos) << e.what();
     }
-    // The store path refuses it too (a unit on USB reports its platform only once opened).
+    // The use-case refuses it before reading the DCT.
     CountingStore store(image, photon());
-    const keys::Key key = keys::generate_ec_p256();
-    const ops::DeviceKeyInput input{key, dct::Transport::Udp, key.algorithm_name(), keys::fingerprint(key)};
     try {
-        ops::restore_device_key(store, req, input);
+        ops::Target target(store);
+        ops::restore_device_key(target, req);
         ADD_FAILURE() << "expected Refused";
     } catch (const Error& e) {
         EXPECT_EQ(e.kind(), ErrorKind::Refused) << e.what();
@@ -420,54 +286,6 @@ TEST_F(DeviceKeyRefusals, MissingKeyFile) {
         },
         Error);
     EXPECT_EQ(read_all(image), original);
-}
-
-// ---- the firmware's fixed-position RSA parser ---------------------------------------------
-
-TEST(DeviceKeyGeneration, TwoHundredGeneratedKeysPassTheFixedPositionParser) {
-    for (int i = 0; i < 200; ++i) {
-        const keys::Key key = keys::generate_device_rsa_key();
-        ASSERT_EQ(key.bits(), 1024);
-        ASSERT_EQ(key.rsa_public_exponent(), 65537u);
-        const Bytes der = key.pkcs1_private_der();
-        ASSERT_LE(der.size(), 612u) << "key " << i;
-        const auto real = der_walk(der);
-        ASSERT_TRUE(real.has_value()) << "key " << i;
-        EXPECT_EQ(real->n, key.rsa_modulus()) << "key " << i << ": the DER walk disagrees with OpenSSL's modulus";
-        std::string why;
-        EXPECT_TRUE(firmware_reads_correctly(der, &why)) << "key " << i << ": " << why;
-        EXPECT_EQ(firmware_parse(der).n, key.rsa_modulus()) << "key " << i;
-    }
-}
-
-TEST(DeviceKeyGeneration, TestParserCatchesAShortIntegerInASyntheticDer) {
-    // Self-check of the test-side parser: a well-formed key passes, and the same DER with one CRT
-    // value re-encoded shorter does not.
-    const Bytes good = keys::generate_device_rsa_key().pkcs1_private_der();
-    ASSERT_TRUE(firmware_reads_correctly(good));
-    auto real = der_walk(good);
-    ASSERT_TRUE(real.has_value());
-    // Rebuild with QP stripped of its first byte (a 63-byte value): "02 3f ...".
-    Bytes body = hex("02 01 00");
-    auto put_int = [&](const Bytes& v) {
-        Bytes enc = v;
-        if (enc[0] & 0x80) enc.insert(enc.begin(), 0x00);
-        body.push_back(0x02);
-        if (enc.size() >= 128) {
-            body.push_back(0x81);
-        }
-        body.push_back(static_cast<std::uint8_t>(enc.size()));
-        body.insert(body.end(), enc.begin(), enc.end());
-    };
-    Bytes short_qp(real->qp.begin() + 1, real->qp.end());
-    short_qp[0] &= 0x7F;
-    for (const Bytes* v : {&real->n, &real->e, &real->d, &real->p, &real->q, &real->dp, &real->dq}) put_int(*v);
-    put_int(short_qp);
-    Bytes der = {0x30, 0x82, static_cast<std::uint8_t>(body.size() >> 8),
-                 static_cast<std::uint8_t>(body.size() & 0xFF)};
-    der.insert(der.end(), body.begin(), body.end());
-    std::string why;
-    EXPECT_FALSE(firmware_reads_correctly(der, &why));
 }
 
 TEST_F(DeviceKeys, KeyWithAShortCrtValueIsRefusedByRestoreDeviceKey) {
@@ -508,14 +326,19 @@ TEST_F(DeviceKeys, KeyWithAShortCrtValueIsRefusedByRestoreDeviceKey) {
 
 // ---- new-device-key ---------------------------------------------------------------------
 
+ops::ExportPublicKeyResult export_key(CountingStore& store, std::optional<dct::Transport> slot) {
+    ops::Target target(store);
+    return ops::export_public_key(target, {slot, std::nullopt});
+}
+
 ops::NewDeviceKeyResult run_new_device_key(CountingStore& store, const fs::path& out_dir,
-                                           std::optional<dct::Transport> protocol, bool dry_run = false) {
+                                           std::optional<dct::Transport> slot, bool dry_run = false) {
     ops::NewDeviceKeyRequest req;
-    req.protocol = protocol;
+    req.slot = slot;
     req.out_dir = out_dir;
     req.write.dry_run = dry_run;
-    ops::check_new_device_key_input(req, &store.platform());
-    return ops::new_device_key(store, req);
+    ops::Target target(store);
+    return ops::new_device_key(target, req);
 }
 
 TEST_F(DeviceKeys, NewTcpKeySavesBothFilesThenWritesAKeyTheFirmwareReads) {
@@ -552,7 +375,7 @@ TEST_F(DeviceKeys, NewTcpKeySavesBothFilesThenWritesAKeyTheFirmwareReads) {
     EXPECT_EQ(r.key.public_pem.find("PRIVATE"), std::string::npos);
 
     // export-public-key returns the public half of the key just written.
-    const auto exported = ops::export_public_key(store, std::nullopt);
+    const auto exported = export_key(store, std::nullopt);
     EXPECT_EQ(exported.public_pem, saved_pub.public_pem());
     EXPECT_EQ(exported.fingerprint, keys::fingerprint(saved_pub));
     EXPECT_EQ(exported.device_id, std::optional<std::string>(kPhotonDeviceId));
@@ -562,7 +385,7 @@ TEST_F(DeviceKeys, NewUdpKeyOnElectron) {
     make_electron(0xFF);
     CountingStore store(image, electron());
     const auto r = run_new_device_key(store, keydir.path(), std::nullopt);
-    EXPECT_EQ(r.key.transport, dct::Transport::Udp);
+    EXPECT_EQ(r.key.slot, dct::Transport::Udp);
     EXPECT_EQ(store.writes, 1);
     const keys::Key saved = keys::load_key_file(r.private_key_path);
     EXPECT_EQ(saved.algorithm_name(), "EC P-256");
@@ -573,7 +396,7 @@ TEST_F(DeviceKeys, NewUdpKeyOnElectron) {
     EXPECT_EQ(report.udp->device_key.state, dct::KeyState::Valid);
     EXPECT_EQ(report.udp->device_key.public_key, dct::PublicKeyState::Matches);
     EXPECT_EQ(report.udp->device_key.public_fingerprint, keys::fingerprint(keys::load_key_file(r.public_key_path)));
-    const auto exported = ops::export_public_key(store, std::nullopt);
+    const auto exported = export_key(store, std::nullopt);
     EXPECT_EQ(exported.public_pem, saved.public_pem());
 }
 
@@ -627,11 +450,12 @@ TEST_F(DeviceKeys, NewKeyNamedAfterTheUsbSerialWhenTheDctHasNoDeviceId) {
 TEST_F(DeviceKeys, NewKeyRefusesUdpOnPhotonAndAMissingOutDir) {
     CountingStore store(image, photon());
     ops::NewDeviceKeyRequest req;
-    req.protocol = dct::Transport::Udp;
+    req.slot = dct::Transport::Udp;
     req.out_dir = keydir.path();
     EXPECT_THROW(ops::check_new_device_key_input(req, &store.platform()), Error);
-    EXPECT_THROW(ops::new_device_key(store, req), Error);
-    req.protocol.reset();
+    ops::Target target(store);
+    EXPECT_THROW(ops::new_device_key(target, req), Error);
+    req.slot.reset();
     req.out_dir = keydir.path() / "missing";
     try {
         ops::check_new_device_key_input(req, nullptr);
@@ -648,7 +472,7 @@ TEST_F(DeviceKeys, NewKeyRefusesUdpOnPhotonAndAMissingOutDir) {
 
 TEST_F(DeviceKeys, ExportPublicKeyOfTheSampleImageIsTheSampleKeysPublicHalf) {
     CountingStore store(image, photon());
-    const auto r = ops::export_public_key(store, std::nullopt);
+    const auto r = export_key(store, std::nullopt);
     const keys::Key sample = keys::load_key_file(kPhotonKey);
     EXPECT_EQ(r.public_pem, sample.public_pem());
     EXPECT_EQ(r.fingerprint, keys::fingerprint(sample));
@@ -661,7 +485,7 @@ TEST_F(DeviceKeys, ExportPublicKeyOfABlankOrGarbageSlotIsDeviceDataInvalid) {
     auto expect_invalid = [&](const char* needle) {
         CountingStore store(image, photon());
         try {
-            ops::export_public_key(store, std::nullopt);
+            export_key(store, std::nullopt);
             ADD_FAILURE() << "expected DeviceDataInvalid";
         } catch (const Error& e) {
             EXPECT_EQ(e.kind(), ErrorKind::DeviceDataInvalid) << e.what();
@@ -679,8 +503,8 @@ TEST_F(DeviceKeys, ExportPublicKeyOfABlankOrGarbageSlotIsDeviceDataInvalid) {
     // Electron UDP slot of the sample is erased.
     make_electron(0xFF);
     CountingStore store(image, electron());
-    EXPECT_THROW(ops::export_public_key(store, std::nullopt), Error);
-    EXPECT_NO_THROW(ops::export_public_key(store, dct::Transport::Tcp));
+    EXPECT_THROW(export_key(store, std::nullopt), Error);
+    EXPECT_NO_THROW(export_key(store, dct::Transport::Tcp));
 }
 
 } // namespace

@@ -34,23 +34,33 @@ protected:
     Bytes original;
 };
 
+ops::ProtocolResult show(CountingStore& store) {
+    ops::Target target(store);
+    return ops::protocol(target, {});
+}
+
+ops::ProtocolResult set(CountingStore& store, dct::Transport slot, ops::WriteOptions write = {}) {
+    ops::Target target(store);
+    return ops::protocol(target, {slot, std::move(write)});
+}
+
 TEST_F(Protocol, ShowReadsCloudTransport) {
     CountingStore store(image, electron());
-    auto r = ops::show_protocol(store);
+    auto r = show(store);
     EXPECT_EQ(r.byte_before, 0xFF);
     EXPECT_EQ(r.before, dct::Transport::Udp);
     EXPECT_FALSE(r.write.has_value());
     Bytes tcp = original;
     tcp[2977] = 0x01; // anything but 0xFF is TCP
     write_all(image, tcp);
-    r = ops::show_protocol(store);
+    r = show(store);
     EXPECT_EQ(r.before, dct::Transport::Tcp);
     EXPECT_EQ(store.writes, 0);
 }
 
 TEST_F(Protocol, SetTcpThenUdpChangesOnlyByte2977) {
     CountingStore store(image, electron());
-    const auto r1 = ops::set_protocol(store, dct::Transport::Tcp, {});
+    const auto r1 = set(store, dct::Transport::Tcp);
     EXPECT_EQ(store.writes, 1);
     ASSERT_TRUE(r1.write.has_value());
     EXPECT_TRUE(r1.write->verified);
@@ -61,9 +71,9 @@ TEST_F(Protocol, SetTcpThenUdpChangesOnlyByte2977) {
     for (std::size_t i = 0; i < after.size(); ++i) ASSERT_EQ(after[i], i == 2977 ? 0x00 : original[i]) << "byte " << i;
     ASSERT_TRUE(r1.write->backup.has_value());
     EXPECT_EQ(read_all(*r1.write->backup), original);
-    EXPECT_EQ(ops::show_protocol(store).before, dct::Transport::Tcp);
+    EXPECT_EQ(show(store).before, dct::Transport::Tcp);
 
-    const auto r2 = ops::set_protocol(store, dct::Transport::Udp, {});
+    const auto r2 = set(store, dct::Transport::Udp);
     EXPECT_EQ(store.writes, 2);
     EXPECT_EQ(r2.before, dct::Transport::Tcp);
     EXPECT_EQ(r2.after, dct::Transport::Udp);
@@ -72,7 +82,7 @@ TEST_F(Protocol, SetTcpThenUdpChangesOnlyByte2977) {
 
 TEST_F(Protocol, SettingTheCurrentProtocolWritesNothing) {
     CountingStore store(image, electron());
-    const auto r = ops::set_protocol(store, dct::Transport::Udp, {});
+    const auto r = set(store, dct::Transport::Udp);
     ASSERT_TRUE(r.write.has_value());
     EXPECT_TRUE(r.write->already_current);
     EXPECT_EQ(store.writes, 0);
@@ -83,7 +93,7 @@ TEST_F(Protocol, DryRunWritesNothing) {
     CountingStore store(image, electron());
     ops::WriteOptions o;
     o.dry_run = true;
-    const auto r = ops::set_protocol(store, dct::Transport::Tcp, o);
+    const auto r = set(store, dct::Transport::Tcp, o);
     ASSERT_TRUE(r.write.has_value());
     EXPECT_TRUE(r.write->dry_run);
     ASSERT_EQ(r.write->changed.size(), 1u);
@@ -99,14 +109,14 @@ TEST_F(Protocol, RefusedOnPhotonAndP1) {
         CountingStore store(image, dct::platform(id));
         for (auto t : {dct::Transport::Tcp, dct::Transport::Udp}) {
             try {
-                ops::set_protocol(store, t, {});
+                set(store, t);
                 ADD_FAILURE() << "expected Refused";
             } catch (const Error& e) {
                 EXPECT_EQ(e.kind(), ErrorKind::Refused);
                 EXPECT_NE(std::string(e.what()).find("TCP only"), std::string::npos) << e.what();
             }
         }
-        EXPECT_THROW(ops::show_protocol(store), Error);
+        EXPECT_THROW(show(store), Error);
         EXPECT_THROW(ops::check_protocol_platform(dct::platform(id)), Error);
         EXPECT_EQ(store.writes, 0);
     }

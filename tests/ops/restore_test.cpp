@@ -57,8 +57,8 @@ protected:
         req.scope = scope;
         req.force = force;
         req.write.dry_run = dry_run;
-        const Bytes backup = ops::read_restore_backup(req);
-        return ops::restore(store, req, backup);
+        ops::Target target(store);
+        return ops::restore(target, req);
     }
     std::size_t unit_backups() const { return unitdir.count() - 1; }
 

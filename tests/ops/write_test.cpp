@@ -8,7 +8,7 @@
 #include "photon_dct/dct/server_block.hpp"
 #include "photon_dct/error.hpp"
 #include "photon_dct/keys/key.hpp"
-#include "photon_dct/ops/usecases.hpp"
+#include "photon_dct/ops/restore_server.hpp"
 #include "photon_dct/ops/write.hpp"
 
 namespace fs = std::filesystem;
@@ -166,13 +166,13 @@ TEST(RestoreServerTest, FieldFailureImageIsRepairedWithParticleCliBytes) {
 
     ops::RestoreServerRequest req;
     req.key_path = fs::path(PHOTON_DCT_TEST_DATA) / "private-cloud-server.pub.pem";
-    req.host = "cloud.example.com";
-    req.port = "5683";
-    const auto input = ops::check_server_block_input(req);
+    req.host = {"cloud.example.com", "--host"};
+    req.port = ops::UserValue{"5683", "--port"};
     ops::FileStore store(path, photon());
-    const auto r = ops::restore_server(store, req, input);
+    ops::Target target(store);
+    const auto r = ops::restore_server(target, req);
     EXPECT_TRUE(r.write.verified);
-    EXPECT_EQ(r.transport, dct::Transport::Tcp);
+    EXPECT_EQ(r.slot, dct::Transport::Tcp);
 
     const Bytes after = read_all(path);
     for (std::size_t i = 0; i < after.size(); ++i)
@@ -202,12 +202,12 @@ TEST(RestoreServerTest, UdpIsRefusedOnAPhoton) {
     const Bytes original = read_all(path);
     ops::RestoreServerRequest req;
     req.key_path = fs::path(PHOTON_DCT_TEST_DATA) / "private-cloud-server.pub.pem";
-    req.host = "cloud.example.com";
-    req.protocol = dct::Transport::Udp;
-    const auto input = ops::check_server_block_input(req);
+    req.host = {"cloud.example.com", "--host"};
+    req.slot = dct::Transport::Udp;
     ops::FileStore store(path, photon());
     try {
-        ops::restore_server(store, req, input);
+        ops::Target target(store);
+        ops::restore_server(target, req);
         FAIL() << "no error";
     } catch (const Error& e) {
         EXPECT_EQ(e.kind(), ErrorKind::Refused);

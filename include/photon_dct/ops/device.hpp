@@ -22,6 +22,8 @@ struct DeviceEntry {
 
 // Every Particle Photon, P1 and Electron on USB, in DFU or normal mode.
 std::vector<DeviceEntry> list_devices(usb::UsbContext& context);
+// The `list` use-case: list_devices on a context of its own.
+std::vector<DeviceEntry> list_units();
 
 // The first run of 24 hex digits in a USB serial, lower-cased (bootloaders before 0.6.0 report
 // "00000000010C" for every unit: no device ID).

@@ -12,19 +12,12 @@
 #include "photon_dct/dct/decode.hpp"
 #include "photon_dct/dct/platform.hpp"
 #include "photon_dct/keys/key.hpp"
+#include "photon_dct/ops/slot.hpp"
 #include "photon_dct/ops/store.hpp"
 #include "photon_dct/ops/target.hpp"
 #include "photon_dct/ops/write.hpp"
 
 namespace photon_dct::ops {
-
-// The platform of a --file target, known before anything is opened; nullptr for a unit on USB
-// (it reports its own once selected). Lets a command refuse e.g. "--protocol udp" on a Photon
-// image before touching it.
-const dct::Platform* platform_if_known(const TargetRequest& target);
-
-// The slot a key file belongs in by its type: RSA -> TCP, EC -> UDP; nullopt for anything else.
-std::optional<dct::Transport> transport_for_key(const keys::Key& key);
 
 // The regions write_regions gets for a device key: the slot's private key field (DER then 0xFF)
 // and its public key field (as the firmware stores it). Validates the key (encode_device_key_slots:
@@ -41,29 +34,10 @@ std::optional<std::string> unit_device_id(const DctStore& store, const Bytes& wi
 void save_device_key_files(const std::filesystem::path& private_path, const std::filesystem::path& public_path,
                            const keys::Key& key);
 
-// ---- restore-device-key -----------------------------------------------------------------
-
-struct RestoreDeviceKeyRequest {
-    std::filesystem::path key_path;
-    std::optional<dct::Transport> protocol; // default: the transport the unit uses (choose_transport)
-    WriteOptions write;
-};
-
-// What was checked before the target is opened. Holds the key (the caller must not print it).
-struct DeviceKeyInput {
-    keys::Key key;
-    dct::Transport key_transport;   // the slot the key type fits
-    std::string algorithm;          // "RSA-1024", "EC P-256"
-    std::string public_fingerprint; // SHA-256 of the public key's SPKI DER
-};
-
-// Loads and validates the key file: private, RSA-1024/e=65537/firmware layout or EC P-256, and
-// fitting --protocol when given; with a known platform also refuses --protocol udp on Photon/P1.
-DeviceKeyInput check_device_key_input(const RestoreDeviceKeyRequest& request, const dct::Platform* platform);
-
 struct DeviceKeyResult {
     std::string source;
-    dct::Transport transport = dct::Transport::Tcp;
+    const dct::Platform* platform = nullptr;
+    dct::Transport slot = dct::Transport::Tcp;
     std::string algorithm;
     std::string public_fingerprint;
     std::string public_pem; // the public half (safe to show)
@@ -72,18 +46,38 @@ struct DeviceKeyResult {
     WriteOutcome write;
 };
 
-DeviceKeyResult restore_device_key(DctStore& store, const RestoreDeviceKeyRequest& request,
-                                   const DeviceKeyInput& input);
+// ---- restore-device-key -----------------------------------------------------------------
+
+struct RestoreDeviceKeyRequest {
+    std::filesystem::path key_path;
+    std::optional<dct::Transport> slot; // default: the slot the unit uses
+    WriteOptions write;
+};
+
+// What was checked before the target is opened. Holds the key (the caller must not print it).
+struct DeviceKeyInput {
+    keys::Key key;
+    dct::Transport key_slot;        // the slot the key type fits
+    std::string algorithm;          // "RSA-1024", "EC P-256"
+    std::string public_fingerprint; // SHA-256 of the public key's SPKI DER
+};
+
+// Loads and validates the key file: private, RSA-1024/e=65537/firmware layout or EC P-256, and
+// fitting the slot asked for; with a platform also the slot rules that need no DCT bytes (UDP
+// refused on Photon/P1, where only an RSA key fits).
+DeviceKeyInput check_device_key_input(const RestoreDeviceKeyRequest& request, const dct::Platform* platform);
+
+DeviceKeyResult restore_device_key(Target& target, const RestoreDeviceKeyRequest& request);
 
 // ---- new-device-key ---------------------------------------------------------------------
 
 struct NewDeviceKeyRequest {
-    std::optional<dct::Transport> protocol;
+    std::optional<dct::Transport> slot;
     std::filesystem::path out_dir = ".";
     WriteOptions write;
 };
 
-// The out dir exists and is a directory; with a known platform, --protocol fits it.
+// The out dir exists and is a directory; with a platform, the slot asked for exists on it.
 void check_new_device_key_input(const NewDeviceKeyRequest& request, const dct::Platform* platform);
 
 struct NewDeviceKeyResult {
@@ -96,21 +90,28 @@ struct NewDeviceKeyResult {
 
 // Generates a key the firmware reads (TCP: generate_device_rsa_key, UDP: P-256), saves both key
 // files (never overwriting) BEFORE the DCT is written, then writes the slot like restore-device-key.
-NewDeviceKeyResult new_device_key(DctStore& store, const NewDeviceKeyRequest& request);
+NewDeviceKeyResult new_device_key(Target& target, const NewDeviceKeyRequest& request);
 
 // ---- export-public-key ------------------------------------------------------------------
 
+struct ExportPublicKeyRequest {
+    std::optional<dct::Transport> slot;          // default: the slot the unit uses
+    std::optional<std::filesystem::path> output; // save the PEM here (never overwritten), mode 0644
+};
+
 struct ExportPublicKeyResult {
     std::string source;
-    dct::Transport transport = dct::Transport::Tcp;
+    const dct::Platform* platform = nullptr;
+    dct::Transport slot = dct::Transport::Tcp;
     std::string algorithm;
     std::string public_pem;
     std::string fingerprint;
     std::optional<std::string> device_id;
+    std::optional<std::filesystem::path> output; // where the PEM was saved
 };
 
 // The public key derived from the private key in the slot. Error(DeviceDataInvalid) when the
 // slot is blank or holds no parseable key.
-ExportPublicKeyResult export_public_key(DctStore& store, std::optional<dct::Transport> protocol);
+ExportPublicKeyResult export_public_key(Target& target, const ExportPublicKeyRequest& request);
 
 } // namespace photon_dct::ops

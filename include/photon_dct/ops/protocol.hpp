@@ -8,6 +8,7 @@
 
 #include "photon_dct/dct/platform.hpp"
 #include "photon_dct/ops/store.hpp"
+#include "photon_dct/ops/target.hpp"
 #include "photon_dct/ops/write.hpp"
 
 namespace photon_dct::ops {
@@ -15,8 +16,14 @@ namespace photon_dct::ops {
 // Error(Refused) unless `platform` has a UDP slot (Electron).
 void check_protocol_platform(const dct::Platform& platform);
 
+struct ProtocolRequest {
+    std::optional<dct::Transport> set; // nullopt: show it
+    WriteOptions write;                // dry_run and leave only apply when setting
+};
+
 struct ProtocolResult {
     std::string source;
+    const dct::Platform* platform = nullptr;
     std::uint8_t byte_before = 0xFF;
     dct::Transport before = dct::Transport::Udp;
     std::optional<WriteOutcome> write; // set when a protocol was written
@@ -24,7 +31,7 @@ struct ProtocolResult {
     dct::Transport after = dct::Transport::Udp;
 };
 
-ProtocolResult show_protocol(DctStore& store);
-ProtocolResult set_protocol(DctStore& store, dct::Transport transport, const WriteOptions& options);
+// Shows cloud_transport, or sets it through write_regions.
+ProtocolResult protocol(Target& target, const ProtocolRequest& request);
 
 } // namespace photon_dct::ops

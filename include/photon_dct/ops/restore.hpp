@@ -12,6 +12,7 @@
 #include "photon_dct/bytes.hpp"
 #include "photon_dct/dct/platform.hpp"
 #include "photon_dct/ops/store.hpp"
+#include "photon_dct/ops/target.hpp"
 #include "photon_dct/ops/write.hpp"
 
 namespace photon_dct::ops {
@@ -28,14 +29,18 @@ struct RestoreRequest {
     WriteOptions write;
 };
 
-// Reads the backup (4258..16384 bytes, else Error(InvalidInput)); done before the target is opened.
+// Reads the backup (4258..16384 bytes, else Error(InvalidInput)).
 Bytes read_restore_backup(const RestoreRequest& request);
+
+// What a restored region holds (describe_changes pieces are Field).
+enum class RangeKind { Field, ServerBlock, DevicePrivateKey, DevicePublicKey, ApplicationDct };
 
 // A named DCT range: a region that is restored, or one piece of a change.
 struct NamedRange {
     std::uint32_t offset = 0;
     std::uint32_t length = 0;
-    std::string field;           // from the platform table
+    std::string field; // from the platform table
+    RangeKind kind = RangeKind::Field;
     std::uint32_t differing = 0; // describe_changes: bytes in the range that actually change
 };
 
@@ -52,6 +57,7 @@ std::vector<NamedRange> describe_changes(const dct::Platform& platform, const st
 
 struct RestoreResult {
     std::string source;
+    const dct::Platform* platform = nullptr;
     std::filesystem::path from;
     std::string backup_sha256;
     RestoreScope scope = RestoreScope::All;
@@ -64,6 +70,8 @@ struct RestoreResult {
     WriteOutcome write;
 };
 
-RestoreResult restore(DctStore& store, const RestoreRequest& request, const Bytes& backup);
+// Reads and checks the backup (and, once the platform is known, what it holds in the regions
+// --only names) before the unit is read; then matches device IDs and writes in one write.
+RestoreResult restore(Target& target, const RestoreRequest& request);
 
 } // namespace photon_dct::ops

@@ -1,10 +1,14 @@
-// Opening what a command works on: `--file IMG` or a unit selected on USB.
+// What a command works on: `--file IMG` or a unit selected on USB. A use-case entry checks what
+// the user gave, then acquires its Target; every refusal that needs no DCT bytes comes before the
+// first read of the window.
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "photon_dct/dfu/session.hpp"
 #include "photon_dct/ops/device.hpp"
@@ -23,7 +27,34 @@ struct TargetRequest {
 // The platform named by --platform, or Error(InvalidInput) listing the valid names.
 const dct::Platform& platform_by_name(std::string_view name);
 
-// A FileStore for --file, otherwise the one unit select_device picks, opened on its DCT alt.
-std::unique_ptr<DctStore> open_target(const TargetRequest& request);
+using ProgressFn = std::function<void(std::string_view)>;
+
+class Target {
+public:
+    // Opened by acquire(). Checks the request itself (--file with --device/--path, an unknown
+    // --platform) before anything is opened.
+    explicit Target(TargetRequest request, ProgressFn progress = {});
+    // A store the caller has opened and owns (tests, a station that already holds the unit).
+    explicit Target(DctStore& store, ProgressFn progress = {});
+    ~Target();
+    Target(const Target&) = delete;
+    Target& operator=(const Target&) = delete;
+
+    // The platform before acquire(): a --file image's, an open store's; nullptr for a unit on USB
+    // that is not selected yet (it reports its own).
+    const dct::Platform* known_platform() const;
+    // Opens the target once (a FileStore for --file, else the one unit select_device picks, on
+    // its DCT alt); later calls return the same store.
+    DctStore& acquire();
+    // acquire(), then the whole window (announced on the progress hook).
+    Bytes read_window();
+
+private:
+    std::optional<TargetRequest> request_;
+    const dct::Platform* file_platform_ = nullptr;
+    std::unique_ptr<DctStore> owned_;
+    DctStore* store_ = nullptr;
+    ProgressFn progress_;
+};
 
 } // namespace photon_dct::ops

@@ -1,4 +1,4 @@
-#include "context.hpp"
+#include "invocation.hpp"
 
 #include <fmt/format.h>
 
@@ -16,16 +16,16 @@ void print_json_document(const nlohmann::json& doc) {
 } // namespace
 
 // Progress lines and warnings may quote device strings and file names: escaped as a whole.
-void Context::progress(std::string_view line) const {
+void Invocation::progress(std::string_view line) const {
     if (!json && !quiet) fmt::print(stderr, "{}\n", escape_text(line));
 }
 
-void Context::warn(std::string line) {
+void Invocation::warn(std::string line) {
     if (!json) fmt::print(stderr, "warning: {}\n", escape_text(line));
     warnings.push_back(std::move(line));
 }
 
-nlohmann::json Context::envelope(bool ok, int exit_code) const {
+nlohmann::json Invocation::envelope(bool ok, int exit_code) const {
     return {{"schema_version", kJsonSchemaVersion},
             {"tool", "photon-dct"},
             {"version", PHOTON_DCT_VERSION},
@@ -35,13 +35,13 @@ nlohmann::json Context::envelope(bool ok, int exit_code) const {
             {"warnings", warnings}};
 }
 
-void Context::print_json_result(const nlohmann::json& result, int exit_code) const {
+void Invocation::print_json_result(const nlohmann::json& result, int exit_code) const {
     auto doc = envelope(true, exit_code);
     doc["result"] = result;
     print_json_document(doc);
 }
 
-void Context::print_json_error(const nlohmann::json& error, int exit_code) const {
+void Invocation::print_json_error(const nlohmann::json& error, int exit_code) const {
     auto doc = envelope(false, exit_code);
     doc["error"] = error;
     print_json_document(doc);
@@ -61,11 +61,11 @@ void add_write_flags(CLI::App& cmd, WriteFlags& flags, const std::string& dry_ru
     cmd.add_flag("--leave", flags.leave, "after a verified write, reset the unit into its firmware");
 }
 
-ops::WriteOptions write_options(const WriteFlags& flags, const Context& context) {
+ops::WriteOptions write_options(const WriteFlags& flags, const Invocation& invocation) {
     ops::WriteOptions w;
     w.dry_run = flags.dry_run;
     w.leave = flags.leave;
-    w.progress = [&context](std::string_view line) { context.progress(line); };
+    w.progress = [&invocation](std::string_view line) { invocation.progress(line); };
     return w;
 }
 
@@ -73,22 +73,27 @@ void add_protocol_option(CLI::App& cmd, std::string& protocol, const std::string
     cmd.add_option("--protocol", protocol, help)->check(CLI::IsMember({"tcp", "udp"}));
 }
 
-std::optional<dct::Transport> protocol_choice(const std::string& protocol) {
+std::optional<ops::UserValue> option_value(const std::string& text, std::string option) {
+    if (text.empty()) return std::nullopt;
+    return ops::UserValue{text, std::move(option)};
+}
+
+std::optional<dct::Transport> slot_choice(const std::string& protocol) {
     if (protocol == "tcp") return dct::Transport::Tcp;
     if (protocol == "udp") return dct::Transport::Udp;
     return std::nullopt;
 }
 
-ops::TargetRequest target_request(const TargetOptions& o, const Context& context) {
+ops::Target make_target(const TargetOptions& o, const Invocation& invocation) {
     ops::TargetRequest r;
     if (!o.file.empty()) r.file = o.file;
     if (!o.platform.empty()) r.platform = o.platform;
     if (!o.device.empty()) r.selector.device_id = o.device;
     if (!o.path.empty()) r.selector.path = o.path;
     r.backup_dir = o.backup_dir;
-    if (context.trace_usb)
+    if (invocation.trace_usb)
         r.session.trace = [](std::string_view line) { fmt::print(stderr, "usb: {}\n", escape_text(line)); };
-    return r;
+    return ops::Target(std::move(r), [&invocation](std::string_view line) { invocation.progress(line); });
 }
 
 } // namespace photon_dct::cli

@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "photon_dct/ops/slot.hpp"
 #include "photon_dct/ops/target.hpp"
 #include "photon_dct/ops/write.hpp"
 #include "photon_dct/text.hpp"
@@ -18,7 +19,7 @@ namespace photon_dct::cli {
 
 inline constexpr int kJsonSchemaVersion = 1;
 
-struct Context {
+struct Invocation {
     bool json = false;
     bool quiet = false;
     bool trace_usb = false;
@@ -47,7 +48,8 @@ struct TargetOptions {
     std::string backup_dir = ".";
 };
 void add_target_options(CLI::App& cmd, TargetOptions& options, bool with_backup_dir);
-ops::TargetRequest target_request(const TargetOptions& options, const Context& context);
+// What the options select; opened by the use-case once it has checked the rest.
+ops::Target make_target(const TargetOptions& options, const Invocation& invocation);
 
 // --dry-run and --leave, on every command that writes.
 struct WriteFlags {
@@ -56,32 +58,34 @@ struct WriteFlags {
 };
 void add_write_flags(CLI::App& cmd, WriteFlags& flags,
                      const std::string& dry_run_help = "show what would change and write nothing");
-ops::WriteOptions write_options(const WriteFlags& flags, const Context& context);
+ops::WriteOptions write_options(const WriteFlags& flags, const Invocation& invocation);
 
 // --protocol tcp|udp: which slot; empty means the one the unit uses.
 void add_protocol_option(CLI::App& cmd, std::string& protocol, const std::string& help);
-std::optional<dct::Transport> protocol_choice(const std::string& protocol);
+std::optional<dct::Transport> slot_choice(const std::string& protocol);
+// A value the user typed for `option`; nullopt when it was left out (empty).
+std::optional<ops::UserValue> option_value(const std::string& text, std::string option);
 
-// Makes `run(*options, context)` what main() executes when `cmd` is the subcommand given.
+// Makes `run(*options, invocation)` what main() executes when `cmd` is the subcommand given.
 template <typename Options>
-void set_runner(CLI::App& cmd, Context& context, std::shared_ptr<Options> options,
-                int (*run)(const Options&, Context&)) {
-    cmd.callback([&cmd, &context, options, run] {
-        context.command = cmd.get_name();
-        context.run = [&context, options, run] { return run(*options, context); };
+void set_runner(CLI::App& cmd, Invocation& invocation, std::shared_ptr<Options> options,
+                int (*run)(const Options&, Invocation&)) {
+    cmd.callback([&cmd, &invocation, options, run] {
+        invocation.command = cmd.get_name();
+        invocation.run = [&invocation, options, run] { return run(*options, invocation); };
     });
 }
 
 // Each subcommand registers itself (one file per subcommand).
-void register_list(CLI::App& app, Context& context);
-void register_inspect(CLI::App& app, Context& context);
-void register_backup(CLI::App& app, Context& context);
-void register_restore_server(CLI::App& app, Context& context);
-void register_restore_device_key(CLI::App& app, Context& context);
-void register_new_device_key(CLI::App& app, Context& context);
-void register_export_public_key(CLI::App& app, Context& context);
-void register_restore(CLI::App& app, Context& context);
-void register_protocol(CLI::App& app, Context& context);
-void register_completion(CLI::App& app, Context& context);
+void register_list(CLI::App& app, Invocation& invocation);
+void register_inspect(CLI::App& app, Invocation& invocation);
+void register_backup(CLI::App& app, Invocation& invocation);
+void register_restore_server(CLI::App& app, Invocation& invocation);
+void register_restore_device_key(CLI::App& app, Invocation& invocation);
+void register_new_device_key(CLI::App& app, Invocation& invocation);
+void register_export_public_key(CLI::App& app, Invocation& invocation);
+void register_restore(CLI::App& app, Invocation& invocation);
+void register_protocol(CLI::App& app, Invocation& invocation);
+void register_completion(CLI::App& app, Invocation& invocation);
 
 } // namespace photon_dct::cli

@@ -1,0 +1,67 @@
+#include "photon_dct/ops/inspect.hpp"
+
+#include <fmt/format.h>
+
+#include "photon_dct/error.hpp"
+#include "photon_dct/keys/key.hpp"
+
+namespace photon_dct::ops {
+namespace {
+
+std::string field_names(const dct::Platform& p) {
+    std::string names;
+    for (const auto& f : p.fields) names += (names.empty() ? "" : ", ") + std::string(f.name);
+    return names;
+}
+
+void check_raw_fields(const dct::Platform& platform, const std::vector<std::string>& names) {
+    for (const auto& name : names) {
+        try {
+            static_cast<void>(platform.field(name));
+        } catch (const std::out_of_range&) {
+            throw Error(ErrorKind::InvalidInput, fmt::format("--raw {}: no such DCT field", name),
+                        "fields: " + field_names(platform));
+        }
+    }
+}
+
+} // namespace
+
+void require_new_file(const std::filesystem::path& path, std::string_view what) {
+    std::error_code ec;
+    if (std::filesystem::exists(std::filesystem::symlink_status(path, ec)))
+        throw Error(ErrorKind::FileIo,
+                    fmt::format("{} '{}' already exists; photon-dct never overwrites a file", what, path.string()),
+                    "choose another name or move the old file");
+}
+
+InspectResult inspect(Target& target, const InspectRequest& request) {
+    std::optional<dct::OsRange> os_range;
+    if (request.device_os) os_range = dct::parse_os_version(request.device_os->text);
+    if (const auto* platform = target.known_platform()) check_raw_fields(*platform, request.raw_fields);
+    DctStore& store = target.acquire();
+    check_raw_fields(store.platform(), request.raw_fields);
+
+    InspectResult r;
+    r.source = store.description();
+    r.platform = &store.platform();
+    r.usb = store.usb_identity();
+    r.window = target.read_window();
+    r.report = dct::decode_dct(store.platform(), r.window, {os_range, store.selector_args()});
+    return r;
+}
+
+BackupResult backup(Target& target, const BackupRequest& request) {
+    if (request.output) require_new_file(*request.output, "-o");
+    DctStore& store = target.acquire();
+    BackupResult r;
+    r.source = store.description();
+    const Bytes window = target.read_window();
+    r.path = request.output.value_or(store.default_backup_path(window));
+    write_new_file(r.path, window, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    r.size = window.size();
+    r.sha256 = keys::sha256_hex(window);
+    return r;
+}
+
+} // namespace photon_dct::ops

@@ -1,0 +1,64 @@
+#include "photon_dct/ops/restore_server.hpp"
+
+#include <fmt/format.h>
+
+#include "photon_dct/error.hpp"
+#include "photon_dct/keys/key.hpp"
+
+namespace photon_dct::ops {
+namespace {
+
+const dct::SlotInfo& slot_of(const dct::DctReport& r, dct::Transport t) {
+    return t == dct::Transport::Udp && r.udp ? *r.udp : r.tcp;
+}
+
+} // namespace
+
+ServerBlockInput check_server_block_input(const RestoreServerRequest& request) {
+    const dct::Host host = dct::parse_host(request.host.text);
+    std::optional<std::uint16_t> port;
+    if (request.port) port = dct::parse_port(request.port->text);
+    keys::Key key = keys::load_key_file(request.key_path, "--pem " + request.key_path.string());
+    std::vector<std::string> warnings;
+    if (key.is_private())
+        warnings.push_back(fmt::format("{} holds a private key; using its public key (fingerprint {})",
+                                       request.key_path.string(), keys::fingerprint(key)));
+    const std::string fingerprint = keys::fingerprint(key);
+    const std::string algorithm = key.algorithm_name();
+    return ServerBlockInput{std::move(key), fingerprint, algorithm, host, port, std::move(warnings)};
+}
+
+void check_server_key_for_platform(const dct::Platform& platform, const RestoreServerRequest& request,
+                                   const ServerBlockInput& input) {
+    if (const auto slot = slot_before_read(platform, request.slot)) dct::server_key_der_for_slot(*slot, input.key);
+}
+
+RestoreServerResult restore_server(Target& target, const RestoreServerRequest& request) {
+    const ServerBlockInput input = check_server_block_input(request);
+    if (const auto* platform = target.known_platform()) check_server_key_for_platform(*platform, request, input);
+    DctStore& store = target.acquire();
+    const auto& platform = store.platform();
+    check_server_key_for_platform(platform, request, input);
+
+    RestoreServerResult r;
+    r.source = store.description();
+    r.platform = &platform;
+    r.warnings = input.warnings;
+    r.key_fingerprint = input.key_fingerprint;
+    r.host = dct::host_to_string(input.host);
+    r.port = input.port;
+
+    const Bytes window = target.read_window();
+    r.slot = choose_slot(platform, window, request.slot);
+    const auto& layout = platform.slot(r.slot);
+    const Bytes block = dct::encode_server_block(
+        layout, {r.slot, dct::server_key_der_for_slot(r.slot, input.key), input.host, input.port});
+
+    r.write = write_regions(store, window, {{layout.server_block_offset, block}}, request.write);
+    const dct::DecodeOptions options{std::nullopt, store.selector_args()};
+    r.before = slot_of(dct::decode_dct(platform, r.write.before, options), r.slot);
+    r.after = slot_of(dct::decode_dct(platform, r.write.after, options), r.slot);
+    return r;
+}
+
+} // namespace photon_dct::ops
