@@ -72,7 +72,7 @@ bool eventually(const std::function<bool()>& condition) {
 
 // The unit enumerated again in DFU mode and its new node exists.
 bool back_in_dfu_mode(const Emulator& emu) {
-    return eventually([&] { return emu.dfu_mode(0) && fs::exists(emu.umockdev_dir() + emu.devnode(0)); });
+    return eventually([&] { return emu.dfu_mode(0) && emu.attached(0); });
 }
 
 // The raw vendor request of 0.6.1-0.7.x (docs/enter-dfu.md §2); the byte count or -errno.

@@ -204,7 +204,7 @@ TEST_P(ControlProtocol, InitThenCheckUntilNotPending) {
     EXPECT_EQ(u.m.gone(), GetParam().delay_ms == 0);
     if (GetParam().delay_ms != 0) {
         EXPECT_EQ(u.text(u.read(30)), GetParam().os); // still running during the delay
-        u.m.leave_bus_for_dfu();
+        u.m.leave_bus();
     }
     EXPECT_EQ(last_name(u.m), "BUS_LEAVE");
     EXPECT_TRUE(u.m.gone());

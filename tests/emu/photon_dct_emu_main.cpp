@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -119,18 +120,23 @@ int main(int argc, char** argv) {
     std::string platform = "photon";
     std::string serial = "3a0036000247363333343435";
     unsigned devices = 1;
-    std::string dct_path, dump_path, transcript_path;
+    std::vector<std::string> dct_paths;
+    std::string dump_path, transcript_path;
     std::vector<std::string> fault_specs;
     bool normal_mode = false, gen3 = false, unreadable = false;
     std::optional<unsigned> poll_ms;
     std::string device_os = "0.6.3";
     unsigned reenumerate_ms = 700;
     bool old_bootloader = false, never_reenumerate = false, no_usb_serial = false;
+    unsigned arrive_every_ms = 0;
+    std::optional<unsigned> unplug_after_leave_ms;
     app.add_option("--platform", platform, "photon (default), p1 or electron")
         ->check(CLI::IsMember({"photon", "p1", "electron"}, CLI::ignore_case));
     app.add_option("--serial", serial, "USB serial number (hex device ID) of the first device");
     app.add_option("--devices", devices, "number of emulated devices (1..16)")->check(CLI::Range(1u, 16u));
-    app.add_option("--dct", dct_path, "DCT image (<= 16384 bytes, padded with 0xFF) loaded into every device");
+    app.add_option("--dct", dct_paths,
+                   "DCT image (<= 16384 bytes, padded with 0xFF); repeatable: the i-th image for unit i, the last "
+                   "for the rest");
     app.add_option("--dump", dump_path, "write the final DCT to OUT (OUT.0, OUT.1, ... for several devices)");
     app.add_option("--transcript", transcript_path, "write the control-request transcript as JSON lines");
     app.add_option("--fault", fault_specs, "inject faults (repeatable), see below");
@@ -145,6 +151,11 @@ int main(int argc, char** argv) {
     app.add_flag("--old-bootloader", old_bootloader,
                  "the DFU-mode unit reports serial 00000000010C and bcdDevice 0x0200 (bootloader before v8)");
     app.add_flag("--never-reenumerate", never_reenumerate, "a unit that resets into DFU mode never comes back");
+    app.add_option("--arrive-every", arrive_every_ms, "unit i is plugged in i*MS ms after the start (a bench)")
+        ->check(CLI::Range(0u, 3600000u));
+    app.add_option("--unplug-after-leave", unplug_after_leave_ms,
+                   "a unit that left DFU mode runs its firmware and is unplugged MS ms later (a bench)")
+        ->check(CLI::Range(0u, 3600000u));
     app.add_flag("--no-usb-serial", no_usb_serial,
                  "the application removed USB serial: no CDC interfaces, only the vendor interface");
     app.add_flag("--gen3-dct-string", gen3, "alt 1 named @DCT Flash   /0x00000000/1*016Ke (not erasable)");
@@ -176,16 +187,15 @@ int main(int argc, char** argv) {
             usage_error(std::string("--fault: ") + e.what());
         }
     }
-    std::vector<std::uint8_t> dct;
-    if (!dct_path.empty()) {
-        std::ifstream f(dct_path, std::ios::binary);
-        if (!f) usage_error("--dct: cannot read '" + dct_path + "'");
-        dct.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-        if (dct.size() > 16384) {
-            usage_error("--dct: '" + dct_path + "' has " + std::to_string(dct.size()) +
-                        " bytes, at most 16384 allowed");
-        }
+    std::vector<std::vector<std::uint8_t>> images;
+    for (const auto& path : dct_paths) {
+        std::ifstream f(path, std::ios::binary);
+        if (!f) usage_error("--dct: cannot read '" + path + "'");
+        std::vector<std::uint8_t> dct(std::istreambuf_iterator<char>(f), {});
+        if (dct.size() > 16384)
+            usage_error("--dct: '" + path + "' has " + std::to_string(dct.size()) + " bytes, at most 16384 allowed");
         dct.resize(16384, 0xFF);
+        images.push_back(std::move(dct));
     }
 
     std::vector<photon_emu::DeviceConfig> cfgs;
@@ -203,7 +213,9 @@ int main(int argc, char** argv) {
         c.usb_serial = !no_usb_serial;
         c.gen3_dct_string = gen3;
         c.unreadable_dct = unreadable;
-        c.dct = dct;
+        if (!images.empty()) c.dct = images[std::min<std::size_t>(i, images.size() - 1)];
+        c.arrive_after_ms = i * arrive_every_ms;
+        c.unplug_after_leave_ms = unplug_after_leave_ms;
         c.faults = faults;
         if (poll_ms) c.poll_timeout_ms = *poll_ms;
         cfgs.push_back(std::move(c));

@@ -1,6 +1,6 @@
 // umockdev glue of photon_emu: a testbed with a root hub and emulated Particle units whose
 // usbdevfs nodes are served by a UMockdevIoctlBase (photon_emu_usbfs.cpp), and the timed bus
-// events of a unit that resets into DFU mode.
+// events: a unit arriving late, resetting into DFU mode, leaving it, being unplugged.
 #include "photon_emu_glue.hpp"
 #include "photon_emu_sysfs.hpp"
 
@@ -14,7 +14,6 @@ namespace photon_emu {
 using namespace glue;
 
 struct Emulator::Impl {
-    UMockdevTestbed* testbed = nullptr;
     Bus bus;
     std::vector<std::unique_ptr<Slot>> slots;
 
@@ -23,130 +22,159 @@ struct Emulator::Impl {
     Impl& operator=(const Impl&) = delete;
     // Also runs when the Emulator constructor throws half-way.
     ~Impl() {
-        {
-            std::lock_guard lk(bus.timers->mu);
-            bus.timers->stopped = true;
-            for (GSource* src : bus.timers->sources) {
-                g_source_destroy(src);
-                g_source_unref(src);
-            }
-            bus.timers->sources.clear();
-        }
+        bus.scheduler.stop(); // no bus event may run while the units go
         for (auto& slot : slots) {
             if (slot->handler == nullptr) continue;
             g_signal_handlers_disconnect_by_data(slot->handler, slot.get());
-            umockdev_testbed_detach_ioctl(testbed, slot->devnode.c_str(), nullptr);
+            umockdev_testbed_detach_ioctl(bus.testbed, slot->devnode.c_str(), nullptr);
             g_object_unref(slot->handler);
             slot->handler = nullptr;
         }
-        if (testbed != nullptr) g_object_unref(testbed); // removes the testbed directory
+        if (bus.testbed != nullptr) g_object_unref(bus.testbed); // removes the testbed directory
         const char* dir = std::getenv("UMOCKDEV_DIR");
         if (dir != nullptr && !bus.root.empty() && bus.root == dir) g_unsetenv("UMOCKDEV_DIR");
     }
 };
 
-namespace {
+Scheduler::Scheduler() : thread_([this] { run(); }) {}
 
-struct TimerCall {
-    std::shared_ptr<Timers> timers;
-    std::function<void()> fn;
-};
+Scheduler::~Scheduler() { stop(); }
 
-gboolean run_timer(gpointer data) {
-    auto* call = static_cast<TimerCall*>(data);
-    std::lock_guard lk(call->timers->mu);
-    if (!call->timers->stopped) call->fn();
-    return G_SOURCE_REMOVE;
+void Scheduler::after(unsigned ms, std::function<void()> fn) {
+    {
+        std::lock_guard lk(mu_);
+        if (stopping_) return;
+        queue_.emplace(std::chrono::steady_clock::now() + std::chrono::milliseconds(ms), std::move(fn));
+    }
+    cv_.notify_all();
 }
 
-} // namespace
-
-// Called on the worker thread (from a handler or a timer), whose thread-default context it uses.
-void Bus::schedule(unsigned ms, std::function<void()> fn) {
-    GSource* src = g_timeout_source_new(ms);
-    auto* call = new TimerCall{timers, std::move(fn)};
-    g_source_set_callback(src, run_timer, call, [](gpointer p) { delete static_cast<TimerCall*>(p); });
+void Scheduler::stop() {
     {
-        std::lock_guard lk(timers->mu);
-        timers->sources.push_back(src); // reference kept until ~Impl
+        std::lock_guard lk(mu_);
+        stopping_ = true;
+        queue_.clear();
     }
-    g_source_attach(src, g_main_context_get_thread_default());
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+}
+
+void Scheduler::run() {
+    std::unique_lock lk(mu_);
+    while (!stopping_) {
+        if (queue_.empty()) {
+            cv_.wait(lk);
+            continue;
+        }
+        const auto due = queue_.begin()->first;
+        if (std::chrono::steady_clock::now() < due) {
+            cv_.wait_until(lk, due);
+            continue;
+        }
+        auto fn = std::move(queue_.begin()->second);
+        queue_.erase(queue_.begin());
+        lk.unlock();
+        fn();
+        lk.lock();
+    }
+}
+
+// The ioctl handler is on the new node before sysfs shows the unit, so a client that finds it
+// can use it at once.
+void Slot::attach() {
+    std::lock_guard bus_lock(owner->mu);
+    const unsigned devnum = owner->next_devnum++;
+    const std::string node = detail::usb_devnode(devnum);
+    {
+        std::lock_guard lk(mu);
+        devnode = node;
+    }
+    GError* err = nullptr;
+    if (!umockdev_testbed_attach_ioctl(owner->testbed, node.c_str(), handler, &err)) {
+        const std::string msg = err ? err->message : "unknown error";
+        if (err) g_error_free(err);
+        throw std::runtime_error("photon_emu: cannot attach ioctl handler to " + node + ": " + msg);
+    }
+    bind_drivers();
+    const std::string sp =
+        detail::add_unit_device(owner->testbed, owner->root, owner->hub_syspath, port, devnum, *model);
+    {
+        std::lock_guard lk(mu);
+        syspath = sp;
+    }
+    removed = false;
+    umockdev_testbed_uevent(owner->testbed, sp.c_str(), "add");
 }
 
 // The bootloader enumerates at the same port with a new address (docs/enter-dfu.md §4).
 void Slot::enumerate_in_dfu_mode() {
     model->reenumerate_in_dfu_mode();
-    const unsigned devnum = owner->next_devnum++;
-    const std::string node = detail::usb_devnode(devnum);
-    const std::string sp = detail::add_unit_device(testbed, owner->root, owner->hub_syspath, port, devnum, *model);
-    {
-        std::lock_guard lk(mu);
-        syspath = sp;
-        devnode = node;
-    }
-    GError* err = nullptr;
-    if (!umockdev_testbed_attach_ioctl(testbed, node.c_str(), handler, &err)) {
-        std::fprintf(stderr, "photon_emu: cannot attach %s: %s\n", node.c_str(), err ? err->message : "?");
-        if (err) g_error_free(err);
-        return;
-    }
-    bind_drivers();
-    removed = false;
-    umockdev_testbed_uevent(testbed, sp.c_str(), "add");
+    attach();
 }
 
 // A request that made the firmware reset into DFU mode: leave the bus (now, or after the
 // firmware's delay), then come back in DFU mode after the configured re-enumeration time.
 void Slot::after_response(const detail::Response& r) {
-    if (!r.enter_dfu) return;
     const unsigned back = model->config().reenumerate_ms;
     const bool comes_back = !model->config().never_reenumerate;
     auto leave = [this, back, comes_back] {
-        model->leave_bus_for_dfu();
+        model->leave_bus();
         remove_from_bus();
-        if (comes_back) owner->schedule(back, [this] { enumerate_in_dfu_mode(); });
+        if (comes_back) owner->scheduler.after(back, [this] { enumerate_in_dfu_mode(); });
     };
     if (model->gone())
         leave();
     else
-        owner->schedule(r.reset_delay_ms, leave);
+        owner->scheduler.after(r.reset_delay_ms, leave);
+}
+
+// After DFU leave the unit resets into its firmware. With --unplug-after-leave it enumerates in
+// normal mode (after the re-enumeration time, if that comes first) and is unplugged MS after the
+// leave; otherwise it just leaves the bus.
+void Slot::after_leave() {
+    vanish();
+    const auto unplug = model->config().unplug_after_leave_ms;
+    if (!unplug) return;
+    const unsigned back = model->config().reenumerate_ms;
+    if (back < *unplug)
+        owner->scheduler.after(back, [this] {
+            model->reenumerate_in_normal_mode();
+            attach();
+        });
+    owner->scheduler.after(*unplug, [this] {
+        model->unplug();
+        remove_from_bus();
+    });
 }
 
 Emulator::Emulator(std::vector<DeviceConfig> devices) : impl_(std::make_unique<Impl>()) {
     if (devices.empty()) throw std::invalid_argument("photon_emu::Emulator: no devices");
     if (devices.size() > 100) throw std::invalid_argument("photon_emu::Emulator: too many devices");
-    impl_->testbed = umockdev_testbed_new();
-    if (impl_->testbed == nullptr) throw std::runtime_error("photon_emu: umockdev_testbed_new failed");
-    gchar* root = umockdev_testbed_get_root_dir(impl_->testbed);
-    impl_->bus.root = root;
+    Bus& bus = impl_->bus;
+    bus.testbed = umockdev_testbed_new();
+    if (bus.testbed == nullptr) throw std::runtime_error("photon_emu: umockdev_testbed_new failed");
+    gchar* root = umockdev_testbed_get_root_dir(bus.testbed);
+    bus.root = root;
     g_free(root);
-    UMockdevTestbed* tb = impl_->testbed;
-    impl_->bus.hub_syspath = detail::add_root_hub(tb, impl_->bus.root);
+    bus.hub_syspath = detail::add_root_hub(bus.testbed, bus.root);
 
     for (std::size_t i = 0; i < devices.size(); ++i) {
         auto slot = std::make_unique<Slot>();
-        slot->testbed = tb;
-        slot->owner = &impl_->bus;
+        slot->owner = &bus;
         slot->port = static_cast<unsigned>(i) + 1;
         slot->model = std::make_unique<DeviceModel>(std::move(devices[i]), static_cast<unsigned>(i));
-        const unsigned devnum = impl_->bus.next_devnum++;
-        slot->devnode = detail::usb_devnode(devnum);
-        slot->syspath =
-            detail::add_unit_device(tb, impl_->bus.root, impl_->bus.hub_syspath, slot->port, devnum, *slot->model);
-
-        slot->bind_drivers();
+        slot->removed = true; // until attach()
         Slot& sl = *slot;
         impl_->slots.push_back(std::move(slot));
         sl.handler = umockdev_ioctl_base_new();
         g_signal_connect(sl.handler, "handle-ioctl", G_CALLBACK(on_ioctl), &sl);
         g_signal_connect(sl.handler, "handle-read", G_CALLBACK(on_read), &sl);
         g_signal_connect(sl.handler, "handle-write", G_CALLBACK(on_write), &sl);
-        GError* err = nullptr;
-        if (!umockdev_testbed_attach_ioctl(tb, sl.devnode.c_str(), sl.handler, &err)) {
-            std::string msg = err ? err->message : "unknown error";
-            if (err) g_error_free(err);
-            throw std::runtime_error("photon_emu: cannot attach ioctl handler to " + sl.devnode + ": " + msg);
-        }
+        const unsigned arrive = sl.model->config().arrive_after_ms;
+        if (arrive == 0)
+            sl.attach();
+        else
+            bus.scheduler.after(arrive, [&sl] { sl.attach(); });
     }
 }
 Emulator::~Emulator() = default;
@@ -170,6 +198,8 @@ std::string Emulator::devnode(std::size_t device) const { return impl_->slots.at
 std::string Emulator::serial(std::size_t device) const { return impl_->slots.at(device)->model->usb_serial(); }
 
 bool Emulator::dfu_mode(std::size_t device) const { return impl_->slots.at(device)->model->dfu_mode(); }
+
+bool Emulator::attached(std::size_t device) const { return !impl_->slots.at(device)->removed.load(); }
 
 void Emulator::write_transcript_jsonl(const std::filesystem::path& path) const {
     std::ofstream f(path, std::ios::trunc);

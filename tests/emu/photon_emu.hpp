@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -86,6 +87,10 @@ struct DeviceConfig {
     bool old_bootloader = false;    // the DFU-mode unit reports 00000000010C, bcdDevice 0x0200
     bool never_reenumerate = false; // the unit leaves the bus and does not come back
     bool usb_serial = true;         // false: the application called Serial.end(): no CDC interfaces
+    // A bench (issue 10): the unit is plugged in this long after the Emulator starts, and is
+    // unplugged this long after it left DFU mode (meanwhile it runs its firmware, in normal mode).
+    unsigned arrive_after_ms = 0;
+    std::optional<unsigned> unplug_after_leave_ms;
 };
 
 struct TranscriptEntry {
@@ -97,7 +102,8 @@ struct TranscriptEntry {
     std::vector<std::uint8_t> data;        // OUT payload or IN reply
     std::string fault;                     // injected fault that fired on this request ("" if none)
     std::string name; // request name ("DNLOAD", "GETSTATUS", "GET_DESCRIPTOR", ...), or a bus event:
-                      // "BUS_LEAVE" (reset into DFU mode), "BUS_ENUMERATE" (back in DFU mode, data = serial)
+                      // "BUS_LEAVE" (reset into DFU mode), "BUS_ENUMERATE" (on the bus again, data = serial),
+                      // "BUS_UNPLUG" (removed for good)
 };
 
 class Emulator {
@@ -115,6 +121,7 @@ public:
     std::vector<TranscriptEntry> transcript(std::size_t device) const;
     bool disconnected(std::size_t device) const;                     // vanished after leave or a disconnect fault
     bool dfu_mode(std::size_t device) const;                         // false while it runs its firmware
+    bool attached(std::size_t device) const;                         // on the bus now (arrived, not gone)
     void write_transcript_jsonl(const std::filesystem::path&) const; // one JSON object per line, all devices
     std::string umockdev_dir() const;
     std::string devnode(std::size_t device) const; // "/dev/bus/usb/001/002", ...

@@ -9,6 +9,10 @@
 #include <umockdev.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <thread>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -20,27 +24,38 @@ namespace photon_emu::glue {
 
 using detail::DeviceModel;
 
-// Timed bus events (a unit leaving the bus after its firmware's delay, enumerating again) run as
-// GLib timeouts on umockdev's worker thread, where every usbfs handler runs too; `stopped` keeps
-// a timeout that fires while the Emulator is being destroyed from touching it.
-struct Timers {
-    std::recursive_mutex mu; // a timer's function may schedule the next one
-    bool stopped = false;
-    std::vector<GSource*> sources;
+// Timed bus events (a unit arriving, leaving the bus after its firmware's delay, enumerating
+// again, being unplugged) run on one thread of their own, in time order. Nothing here runs on
+// umockdev's worker thread, whose main context is not reachable before a client connects.
+class Scheduler {
+public:
+    Scheduler();
+    ~Scheduler(); // stop() if not yet
+    Scheduler(const Scheduler&) = delete;
+    Scheduler& operator=(const Scheduler&) = delete;
+    void after(unsigned ms, std::function<void()> fn); // from any thread, a callback included
+    void stop();                                       // drops what has not run; waits for a running one
+
+private:
+    void run();
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::multimap<std::chrono::steady_clock::time_point, std::function<void()>> queue_;
+    bool stopping_ = false;
+    std::thread thread_;
 };
 
 // What every unit on the emulated bus shares.
 struct Bus {
+    UMockdevTestbed* testbed = nullptr;
     std::string root;
     std::string hub_syspath;
+    std::mutex mu; // testbed changes after construction (umockdev worker vs scheduler) and next_devnum
     unsigned next_devnum = 2;
-    std::shared_ptr<Timers> timers = std::make_shared<Timers>();
-
-    void schedule(unsigned ms, std::function<void()> fn);
+    Scheduler scheduler;
 };
 
 struct Slot {
-    UMockdevTestbed* testbed = nullptr;
     Bus* owner = nullptr;
     unsigned port = 0; // 1-PORT: the same across re-enumeration
     std::unique_ptr<DeviceModel> model;
@@ -51,12 +66,26 @@ struct Slot {
     std::atomic<bool> removed{false};
     // Interfaces a kernel driver holds: cdc_acm binds the CDC interfaces of a unit in normal
     // mode (docs/enter-dfu.md §3); usbfs refuses requests to them until they are detached.
+    // Guarded by `mu` (the scheduler rebinds them when the unit enumerates again).
     std::set<unsigned> driver_bound;
     std::set<unsigned> cdc_interfaces; // where cdc_acm binds in the current mode
     void bind_drivers() {
+        std::lock_guard lk(mu);
         cdc_interfaces.clear();
         if (!model->dfu_mode() && model->config().usb_serial) cdc_interfaces = {0, 1};
         driver_bound = cdc_interfaces;
+    }
+    bool driver_holds(unsigned interface) const {
+        std::lock_guard lk(mu);
+        return driver_bound.count(interface) != 0;
+    }
+    bool detach_driver(unsigned interface) {
+        std::lock_guard lk(mu);
+        return driver_bound.erase(interface) != 0;
+    }
+    void reattach_driver(unsigned interface) {
+        std::lock_guard lk(mu);
+        if (cdc_interfaces.count(interface) != 0) driver_bound.insert(interface);
     }
 
     std::string current_devnode() const {
@@ -68,22 +97,28 @@ struct Slot {
         const gchar* node = umockdev_ioctl_client_get_devnode(client);
         return node != nullptr && current_devnode() != node;
     }
+    // `removed` turns true once the sysfs entry is gone (a test that sees it may look at sysfs).
     void remove_from_bus() {
-        if (removed.exchange(true)) return;
+        std::lock_guard bus_lock(owner->mu);
+        if (removed.load()) return;
         std::string sp;
         {
             std::lock_guard lk(mu);
             sp = syspath;
         }
-        umockdev_testbed_uevent(testbed, sp.c_str(), "remove");
-        umockdev_testbed_remove_device(testbed, sp.c_str());
+        umockdev_testbed_uevent(owner->testbed, sp.c_str(), "remove");
+        umockdev_testbed_remove_device(owner->testbed, sp.c_str());
+        removed = true;
     }
     void vanish() {
         model->mark_gone();
         remove_from_bus();
     }
+    // Puts the unit on the bus as its model presents itself now, at a new address.
+    void attach();
     void enumerate_in_dfu_mode();
     void after_response(const detail::Response& r);
+    void after_leave(); // --unplug-after-leave: back in normal mode, then unplugged
 };
 
 gboolean on_ioctl(UMockdevIoctlBase*, UMockdevIoctlClient* client, gpointer slot);

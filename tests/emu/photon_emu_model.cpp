@@ -77,7 +77,7 @@ std::vector<TranscriptEntry> DeviceModel::transcript() const {
     return transcript_;
 }
 
-void DeviceModel::leave_bus_for_dfu() {
+void DeviceModel::leave_bus() {
     std::lock_guard lk(mu_);
     if (!gone_) record_event("BUS_LEAVE", {});
     gone_ = true;
@@ -87,16 +87,38 @@ void DeviceModel::leave_bus_for_dfu() {
 // with the identity its version gives (dfu_mode_identity) and a fresh DfuSe state.
 void DeviceModel::reenumerate_in_dfu_mode() {
     std::lock_guard lk(mu_);
-    const DfuIdentity id = dfu_mode_identity(os_, cfg_.serial, cfg_.old_bootloader);
-    dfu_mode_ = true;
+    reset_to(true);
+}
+
+// After DFU leave the unit runs its firmware again (docs/dfu-protocol.md §3.6).
+void DeviceModel::reenumerate_in_normal_mode() {
+    std::lock_guard lk(mu_);
+    reset_to(false);
+}
+
+void DeviceModel::unplug() {
+    std::lock_guard lk(mu_);
+    record_event("BUS_UNPLUG", {});
+    gone_ = true;
+}
+
+void DeviceModel::reset_to(bool dfu_mode) {
+    dfu_mode_ = dfu_mode;
     entering_dfu_ = false;
-    usb_serial_ = id.serial;
-    bcd_device_ = id.bcd_device;
-    state_ = dfuIDLE;
+    if (dfu_mode) {
+        const DfuIdentity id = dfu_mode_identity(os_, cfg_.serial, cfg_.old_bootloader);
+        usb_serial_ = id.serial;
+        bcd_device_ = id.bcd_device;
+    } else {
+        usb_serial_ = normal_mode_serial(os_, cfg_.serial);
+        bcd_device_ = 0x0250;
+    }
+    state_ = dfu_mode ? dfuIDLE : appIDLE;
     status_ = OK;
     pointer_ = kDefaultPointer;
     alt_ = 0;
     pending_.reset();
+    service_requests_.clear();
     build_descriptors();
     gone_ = false;
     record_event("BUS_ENUMERATE", std::vector<std::uint8_t>(usb_serial_.begin(), usb_serial_.end()));
@@ -195,7 +217,8 @@ Response DeviceModel::control(const Setup& s, std::span<const std::uint8_t> out)
     if (r.outcome == Outcome::Disconnect || r.vanish_after) gone_ = true;
     trace(e);
     transcript_.push_back(std::move(e));
-    if (r.enter_dfu && gone_) record_event("BUS_LEAVE", {});
+    // The resets the bus events are modelled for (a bench unit comes back after DFU leave).
+    if ((r.enter_dfu || (r.left_dfu && cfg_.unplug_after_leave_ms)) && gone_) record_event("BUS_LEAVE", {});
     return r;
 }
 
@@ -408,7 +431,9 @@ Response DeviceModel::get_status(const Fault* fault) {
         // Particle's hack: report dfuDNLOAD_IDLE while entering manifestation, then reset.
         pending_.reset();
         state_ = dfuMANIFEST_WAIT_RESET;
-        return Response{Outcome::Ok, status_reply(dfuDNLOAD_IDLE, 0), true};
+        Response r{Outcome::Ok, status_reply(dfuDNLOAD_IDLE, 0), true};
+        r.left_dfu = true;
+        return r;
     }
     return Response{Outcome::Ok, status_reply(state_, 0), false};
 }

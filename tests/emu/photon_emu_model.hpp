@@ -78,6 +78,7 @@ struct Response {
     // else reset_delay_ms after the answer) and enumerates again in DFU mode.
     bool enter_dfu = false;
     unsigned reset_delay_ms = 0;
+    bool left_dfu = false; // DFU leave: the bootloader resets into the firmware (vanish_after too)
 };
 
 inline bool is_in(const Setup& s) { return (s.request_type & 0x80) != 0; }
@@ -93,9 +94,12 @@ public:
     bool set_interface(unsigned interface, unsigned alt);
     void usb_reset(); // USBDEVFS_RESET: bus reset of the DFU state (no vanish)
     void mark_gone();
-    // The firmware's reset into DFU mode: off the bus, then back as the bootloader in DFU mode.
-    void leave_bus_for_dfu();
+    // A reset: off the bus, then back as the bootloader in DFU mode or as the firmware in normal
+    // mode; unplug() takes it off the bus for good.
+    void leave_bus();
     void reenumerate_in_dfu_mode();
+    void reenumerate_in_normal_mode();
+    void unplug();
 
     bool gone() const;
     std::vector<std::uint8_t> dct() const;
@@ -135,6 +139,7 @@ private:
     Response vendor_request(const Setup& s);
     Response enter_dfu(Outcome outcome, std::vector<std::uint8_t> in, unsigned delay_ms);
     void record_event(const char* name, std::vector<std::uint8_t> data);
+    void reset_to(bool dfu_mode); // caller holds mu_
     Response standard_request(const Setup& s);
     Response dfu_request(const Setup& s, std::span<const std::uint8_t> out, const Fault* fault);
     Response get_status(const Fault* fault);

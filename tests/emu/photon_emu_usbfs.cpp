@@ -74,7 +74,7 @@ int interface_check(Slot& slot, UMockdevIoctlClient* client, std::uint8_t reques
     const unsigned interface = index & 0xff;
     ClientState& cs = client_state(client);
     if (cs.claimed.count(interface) != 0) return 0;
-    if (slot.driver_bound.count(interface) != 0) return EBUSY;
+    if (slot.driver_holds(interface)) return EBUSY;
     cs.claimed.insert(interface);
     return 0;
 }
@@ -97,7 +97,7 @@ bool handle_driver_ioctl(Slot& slot, UMockdevIoctlClient* client, unsigned long 
             const bool had = cs.claimed.erase(interface) != 0;
             return complete(client, had ? 0 : -1, had ? 0 : EINVAL), true;
         }
-        if (slot.driver_bound.count(interface) != 0) return complete(client, -1, EBUSY), true;
+        if (slot.driver_holds(interface)) return complete(client, -1, EBUSY), true;
         cs.claimed.insert(interface);
         return complete(client, 0, 0), true;
     }
@@ -111,9 +111,9 @@ bool handle_driver_ioctl(Slot& slot, UMockdevIoctlClient* client, unsigned long 
                           ((dc->flags & USBDEVFS_DISCONNECT_CLAIM_EXCEPT_DRIVER) != 0 && named);
         g_object_unref(d);
         if (interface >= interfaces) return complete(client, -1, ENOENT), true;
-        if (slot.driver_bound.count(interface) != 0) {
+        if (slot.driver_holds(interface)) {
             if (keep) return complete(client, -1, EBUSY), true;
-            slot.driver_bound.erase(interface);
+            slot.detach_driver(interface);
         }
         cs.claimed.insert(interface);
         return complete(client, 0, 0), true;
@@ -122,7 +122,7 @@ bool handle_driver_ioctl(Slot& slot, UMockdevIoctlClient* client, unsigned long 
         UMockdevIoctlData* d = resolve(arg, 0, sizeof(usbdevfs_getdriver));
         if (d == nullptr) return complete(client, -1, EFAULT), true;
         auto* gd = reinterpret_cast<usbdevfs_getdriver*>(d->data);
-        const bool bound = slot.driver_bound.count(gd->interface) != 0;
+        const bool bound = slot.driver_holds(gd->interface);
         if (bound) std::snprintf(gd->driver, sizeof gd->driver, "%s", kCdcDriver);
         g_object_unref(d);
         return complete(client, bound ? 0 : -1, bound ? 0 : ENODATA), true;
@@ -135,13 +135,12 @@ bool handle_driver_ioctl(Slot& slot, UMockdevIoctlClient* client, unsigned long 
         const int code = io->ioctl_code;
         g_object_unref(d);
         if (code == static_cast<int>(USBDEVFS_DISCONNECT)) {
-            const bool had = slot.driver_bound.erase(interface) != 0;
+            const bool had = slot.detach_driver(interface);
             return complete(client, had ? 0 : -1, had ? 0 : ENODATA), true;
         }
         if (code == static_cast<int>(USBDEVFS_CONNECT)) {
             // cdc_acm binds again to a CDC interface nobody holds.
-            if (slot.cdc_interfaces.count(interface) != 0 && cs.claimed.count(interface) == 0)
-                slot.driver_bound.insert(interface);
+            if (cs.claimed.count(interface) == 0) slot.reattach_driver(interface);
             return complete(client, 0, 0), true;
         }
         return complete(client, -1, ENOTTY), true;
@@ -149,6 +148,17 @@ bool handle_driver_ioctl(Slot& slot, UMockdevIoctlClient* client, unsigned long 
     default:
         return false;
     }
+}
+
+// What the bus does after a request has been answered: the unit resets into DFU mode, leaves
+// DFU mode, or drops off the bus (a disconnect fault).
+void after_request(Slot& slot, const detail::Response& r) {
+    if (r.enter_dfu)
+        slot.after_response(r);
+    else if (r.left_dfu)
+        slot.after_leave();
+    else if (r.outcome == detail::Outcome::Disconnect || r.vanish_after)
+        slot.vanish();
 }
 
 // Answers one usbdevfs control URB (or USBDEVFS_CONTROL) through the device model.
@@ -214,13 +224,11 @@ void handle_submit(Slot& slot, UMockdevIoctlClient* client, UMockdevIoctlData* a
         g_object_unref(buf_d);
         g_object_unref(urb_d);
         complete(client, -1, ENODEV);
-        if (r.enter_dfu) return slot.after_response(r);
-        return slot.vanish();
+        return after_request(slot, r);
     }
     g_object_unref(buf_d); // the URB keeps its buffer as a child
     complete(client, 0, 0);
-    if (r.enter_dfu) return slot.after_response(r);
-    if (r.vanish_after) slot.vanish();
+    after_request(slot, r);
 }
 
 void handle_reap(Slot& slot, UMockdevIoctlClient* client, UMockdevIoctlData* arg) {
@@ -316,8 +324,7 @@ void handle_sync_control(Slot& slot, UMockdevIoctlClient* client, UMockdevIoctlD
     if (data_d) g_object_unref(data_d);
     g_object_unref(ct_d);
     complete(client, res, err);
-    if (r.enter_dfu) return slot.after_response(r);
-    if (r.outcome == detail::Outcome::Disconnect || r.vanish_after) slot.vanish();
+    after_request(slot, r);
 }
 
 } // namespace

@@ -143,6 +143,19 @@ TEST(Runner, NormalModeOptions) {
     EXPECT_NE(r.output.find("3A00360002473633333434353A0036000247363333343436"), std::string::npos) << r.output;
 }
 
+TEST(Runner, RepeatedDctGivesUnitIItsImageAndTheLastToTheRest) {
+    TempDir tmp;
+    const auto a = random_bytes(16384, 1), b = random_bytes(16384, 2);
+    write_file(tmp / "a.bin", a);
+    write_file(tmp / "b.bin", b);
+    const auto r = emu("--devices 3 --dct " + quote(tmp / "a.bin") + " --dct " + quote(tmp / "b.bin") + " --dump " +
+                       quote(tmp / "d") + " -- true");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_EQ(read_file(tmp / "d.0"), a);
+    EXPECT_EQ(read_file(tmp / "d.1"), b);
+    EXPECT_EQ(read_file(tmp / "d.2"), b);
+}
+
 TEST(Runner, UnreadableDctAndFaultOptions) {
     TempDir tmp;
     write_file(tmp / "dct.bin", Bytes(16384, 0x5A));
