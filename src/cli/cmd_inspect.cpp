@@ -30,7 +30,7 @@ int run_inspect(const InspectOptions& o, Invocation& invocation) {
         result["source"] = r.source;
         result["usb"] = nullptr;
         if (const auto& usb = r.usb)
-            result["usb"] = {{"usb_id", usb->usb_id},
+            result["usb"] = {{"usb_id", usb->usb_id()},
                              {"serial", usb->serial},
                              {"path", usb->port_path},
                              {"product", usb->product},
@@ -49,7 +49,7 @@ int run_inspect(const InspectOptions& o, Invocation& invocation) {
     const auto& f = report.fields;
     std::string out = fmt::format("{}: {} bytes\n", escape_text(r.source), report.image_size);
     if (const auto& usb = r.usb)
-        out += fmt::format("  USB              {} \"{}\" serial {} at {}\n", usb->usb_id, escape_text(usb->product),
+        out += fmt::format("  USB              {} \"{}\" serial {} at {}\n", usb->usb_id(), escape_text(usb->product),
                            escape_text(usb->serial), escape_text(usb->port_path));
     out += fmt::format("  device ID        {}\n", escape_text(f.device_id.value_or("blank")));
     out += fmt::format("  claimed          {}{}\n", f.claimed ? "yes" : "no",

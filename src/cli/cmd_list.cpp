@@ -15,13 +15,13 @@ int run_list(const ListOptions&, Invocation& invocation) {
         nlohmann::json list = nlohmann::json::array();
         for (const auto& d : devices)
             list.push_back({{"platform", d.platform->name},
-                            {"mode", d.dfu_mode ? "dfu" : "normal"},
+                            {"mode", d.dfu_mode() ? "dfu" : "normal"},
                             {"device_id", d.device_id ? nlohmann::json(*d.device_id) : nlohmann::json(nullptr)},
-                            {"serial", d.usb.serial},
-                            {"usb_id", fmt::format("{:04x}:{:04x}", d.usb.vendor_id, d.usb.product_id)},
-                            {"path", d.usb.port_path},
-                            {"alt_names", d.usb.alt_names},
-                            {"access_problem", d.usb.access_problem}});
+                            {"serial", d.serial},
+                            {"usb_id", d.usb_id()},
+                            {"path", d.port_path},
+                            {"alt_names", d.alt_names},
+                            {"access_problem", d.access_problem}});
         invocation.print_json_result({{"devices", list}}, kExitOk);
         return kExitOk;
     }
@@ -31,13 +31,13 @@ int run_list(const ListOptions&, Invocation& invocation) {
     }
     fmt::print("{:<9} {:<7} {:<25} {:<10} {}\n", "PLATFORM", "MODE", "DEVICE ID", "PATH", "USB");
     for (const auto& d : devices) {
-        fmt::print("{:<9} {:<7} {:<25} {:<10} {:04x}:{:04x}\n", d.platform->display_name, d.dfu_mode ? "DFU" : "normal",
-                   escape_text(d.device_id.value_or(d.usb.serial.empty() ? "?" : d.usb.serial + " (no ID)")),
-                   escape_text(d.usb.port_path), d.usb.vendor_id, d.usb.product_id);
-        for (std::size_t i = 0; i < d.usb.alt_names.size(); ++i)
-            fmt::print("          alt {}: {}\n", i, escape_text(d.usb.alt_names[i]));
-        if (!d.usb.access_problem.empty()) fmt::print("          cannot open: {}\n", escape_text(d.usb.access_problem));
-        if (!d.dfu_mode)
+        fmt::print("{:<9} {:<7} {:<25} {:<10} {}\n", d.platform->display_name, d.dfu_mode() ? "DFU" : "normal",
+                   escape_text(d.device_id.value_or(d.serial.empty() ? "?" : d.serial + " (no ID)")),
+                   escape_text(d.port_path), d.usb_id());
+        for (std::size_t i = 0; i < d.alt_names.size(); ++i)
+            fmt::print("          alt {}: {}\n", i, escape_text(d.alt_names[i]));
+        if (!d.access_problem.empty()) fmt::print("          cannot open: {}\n", escape_text(d.access_problem));
+        if (!d.dfu_mode())
             fmt::print("          not in DFU mode: hold SETUP, tap RESET, release SETUP when the LED blinks yellow\n");
     }
     return kExitOk;

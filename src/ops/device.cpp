@@ -20,58 +20,35 @@ std::string lower(std::string s) {
     return s;
 }
 
-std::string entry_line(const DeviceEntry& d) {
-    return fmt::format("{} {} at usb {} ({})", d.platform->display_name, d.device_id.value_or(d.usb.serial),
-                       d.usb.port_path, d.dfu_mode ? "DFU mode" : "normal mode");
-}
-
 // One line, so that an error message is always one line and the CLI escapes it as a whole.
-std::string entry_list(const std::vector<const DeviceEntry*>& entries) {
+std::string entry_list(const std::vector<const usb::UsbDevice*>& entries) {
     std::string out;
-    for (const auto* d : entries) out += (out.empty() ? " " : "; ") + entry_line(*d);
+    for (const auto* d : entries) out += (out.empty() ? " " : "; ") + d->describe();
     return out;
 }
 
 } // namespace
 
-std::optional<std::string> device_id_from_serial(std::string_view serial) {
-    std::size_t run = 0;
-    for (std::size_t i = 0; i < serial.size(); ++i) {
-        run = std::isxdigit(static_cast<unsigned char>(serial[i])) ? run + 1 : 0;
-        if (run == 24) return lower(std::string(serial.substr(i + 1 - 24, 24)));
-    }
-    return std::nullopt;
+std::vector<usb::UsbDevice> list_devices(usb::UsbContext& context) {
+    auto devices = context.enumerate();
+    std::erase_if(devices, [](const usb::UsbDevice& d) { return d.platform == nullptr; });
+    return devices;
 }
 
-std::vector<DeviceEntry> list_devices(usb::UsbContext& context) {
-    std::vector<DeviceEntry> out;
-    for (auto& info : context.enumerate()) {
-        const auto* p = dct::find_platform_by_usb(info.vendor_id, info.product_id);
-        if (!p) continue;
-        DeviceEntry e;
-        e.platform = p;
-        e.dfu_mode = info.product_id == p->dfu_product_id;
-        e.device_id = device_id_from_serial(info.serial);
-        e.usb = std::move(info);
-        out.push_back(std::move(e));
-    }
-    return out;
-}
-
-std::vector<DeviceEntry> list_units() {
+std::vector<usb::UsbDevice> list_units() {
     usb::UsbContext context;
     return list_devices(context);
 }
 
-const DeviceEntry& select_device(const std::vector<DeviceEntry>& devices, const DeviceSelector& selector) {
-    std::vector<const DeviceEntry*> matching;
+const usb::UsbDevice& select_device(const std::vector<usb::UsbDevice>& devices, const DeviceSelector& selector) {
+    std::vector<const usb::UsbDevice*> matching;
     for (const auto& d : devices) {
         if (selector.device_id && d.device_id != lower(*selector.device_id)) continue;
-        if (selector.path && d.usb.port_path != *selector.path) continue;
+        if (selector.path && d.port_path != *selector.path) continue;
         matching.push_back(&d);
     }
-    std::vector<const DeviceEntry*> dfu;
-    std::copy_if(matching.begin(), matching.end(), std::back_inserter(dfu), [](auto* d) { return d->dfu_mode; });
+    std::vector<const usb::UsbDevice*> dfu;
+    std::copy_if(matching.begin(), matching.end(), std::back_inserter(dfu), [](auto* d) { return d->dfu_mode(); });
 
     const bool selected = selector.device_id || selector.path;
     if (dfu.empty()) {
@@ -85,7 +62,7 @@ const DeviceEntry& select_device(const std::vector<DeviceEntry>& devices, const 
                         fmt::format("no unit matches {}{}; attached:{}",
                                     selector.device_id ? "--device " + *selector.device_id : "",
                                     selector.path ? " --path " + *selector.path : "", entry_list([&] {
-                                        std::vector<const DeviceEntry*> all;
+                                        std::vector<const usb::UsbDevice*> all;
                                         for (const auto& d : devices) all.push_back(&d);
                                         return all;
                                     }())),
@@ -95,36 +72,32 @@ const DeviceEntry& select_device(const std::vector<DeviceEntry>& devices, const 
     }
     if (dfu.size() > 1) {
         const bool same_serial =
-            std::all_of(dfu.begin(), dfu.end(), [&](auto* d) { return d->usb.serial == dfu.front()->usb.serial; });
+            std::all_of(dfu.begin(), dfu.end(), [&](auto* d) { return d->serial == dfu.front()->serial; });
         throw Error(ErrorKind::AmbiguousDevice,
                     fmt::format("{} units in DFU mode; choose one:{}", dfu.size(), entry_list(dfu)),
                     same_serial ? "these bootloaders all report the same serial: select with --path BUS-PORT"
                                 : "select one with --device ID or --path BUS-PORT");
     }
-    if (!dfu.front()->usb.access_problem.empty())
+    if (!dfu.front()->access_problem.empty())
         throw Error(ErrorKind::UsbAccess,
-                    fmt::format("cannot open {}: {}", entry_line(*dfu.front()), dfu.front()->usb.access_problem),
+                    fmt::format("cannot open {}: {}", dfu.front()->describe(), dfu.front()->access_problem),
                     "install the udev rules (60-photon-dct.rules, see README) and replug the unit, or run with sudo");
     return *dfu.front();
 }
 
-DeviceStore::DeviceStore(usb::UsbContext& context, DeviceEntry device, std::filesystem::path backup_dir,
+DeviceStore::DeviceStore(usb::UsbContext& context, usb::UsbDevice device, std::filesystem::path backup_dir,
                          dfu::SessionOptions options)
     : device_(std::move(device)), backup_dir_(std::move(backup_dir)) {
-    transport_ = context.open(device_.usb);
+    transport_ = context.open(device_);
     session_ = std::make_unique<dfu::DfuseSession>(*transport_, std::move(options));
     session_->select_alt(kDctAltName);
 }
 
 DeviceStore::~DeviceStore() = default;
 
-std::string DeviceStore::description() const { return entry_line(device_); }
+std::string DeviceStore::description() const { return device_.describe(); }
 
-std::string DeviceStore::selector_args() const {
-    // An ID shared by every old bootloader selects nothing: use the bus path then.
-    if (device_.device_id) return "--device " + *device_.device_id;
-    return "--path " + device_.usb.port_path;
-}
+std::string DeviceStore::selector_args() const { return device_.id.selector_args(); }
 
 Bytes DeviceStore::read_window() {
     Bytes window = session_->upload(0, dct::kDfuWindowSize);
@@ -148,19 +121,8 @@ bool DeviceStore::leave() {
 std::filesystem::path DeviceStore::default_backup_path(const Bytes& window) const {
     // Bootloaders before 0.6.0 have no ID in the serial: take it from the DCT when it holds one.
     const std::string id = device_.device_id.value_or(
-        dct::stored_device_id(*device_.platform, window).value_or("unknown-" + device_.usb.port_path));
+        dct::stored_device_id(*device_.platform, window).value_or("unknown-" + device_.port_path));
     return unique_timestamped_path(backup_dir_, fmt::format("{}-{}", device_.platform->name, id), ".dct");
-}
-
-std::optional<UsbIdentity> DeviceStore::usb_identity() const {
-    const auto& u = device_.usb;
-    return UsbIdentity{fmt::format("{:04x}:{:04x}", u.vendor_id, u.product_id), u.serial, u.port_path, u.product,
-                       u.alt_names};
-}
-
-UsbStats DeviceStore::stats() const {
-    const auto& c = session_->counters();
-    return {c.control_transfers, c.data_downloads, c.uploads};
 }
 
 } // namespace photon_dct::ops

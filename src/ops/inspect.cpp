@@ -45,7 +45,7 @@ InspectResult inspect(Target& target, const InspectRequest& request) {
     InspectResult r;
     r.source = store.description();
     r.platform = &store.platform();
-    r.usb = store.usb_identity();
+    if (const auto* usb = store.usb_device()) r.usb = *usb;
     r.window = target.read_window();
     r.report = dct::decode_dct(store.platform(), r.window, {os_range, store.selector_args()});
     return r;

@@ -19,7 +19,7 @@ std::unique_ptr<DctStore> open_target(const TargetRequest& request) {
         return std::make_unique<FileStore>(*request.file, platform_by_name(request.platform.value_or("photon")));
     usb::UsbContext context;
     const auto devices = list_devices(context);
-    const DeviceEntry& chosen = select_device(devices, request.selector);
+    const usb::UsbDevice& chosen = select_device(devices, request.selector);
     if (request.platform && platform_by_name(*request.platform).id != chosen.platform->id)
         throw Error(ErrorKind::InvalidInput,
                     fmt::format("--platform {} given, but the selected unit is a {}", *request.platform,

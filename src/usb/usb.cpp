@@ -165,6 +165,18 @@ struct UsbContext::Impl {
     Impl& operator=(const Impl&) = delete;
 };
 
+// A counted reference to one enumerated libusb device; keeps the context alive with it.
+struct DeviceRef {
+    std::shared_ptr<UsbContext::Impl> context;
+    libusb_device* device;
+    DeviceRef(std::shared_ptr<UsbContext::Impl> ctx, libusb_device* dev) : context(std::move(ctx)), device(dev) {
+        libusb_ref_device(device);
+    }
+    ~DeviceRef() { libusb_unref_device(device); }
+    DeviceRef(const DeviceRef&) = delete;
+    DeviceRef& operator=(const DeviceRef&) = delete;
+};
+
 namespace {
 
 class LibusbTransport final : public photon_dct::dfu::ControlTransport {
@@ -237,11 +249,11 @@ private:
 UsbContext::UsbContext() : impl_(std::make_shared<Impl>()) {}
 UsbContext::~UsbContext() = default;
 
-std::vector<UsbDeviceInfo> UsbContext::enumerate(std::uint16_t vendor_id) {
+std::vector<UsbDevice> UsbContext::enumerate(std::uint16_t vendor_id) {
     struct Found {
         std::uint8_t bus;
         std::vector<std::uint8_t> ports;
-        UsbDeviceInfo info;
+        UsbDevice info;
     };
     std::vector<Found> found;
     DeviceList devices(impl_->ctx);
@@ -253,12 +265,13 @@ std::vector<UsbDeviceInfo> UsbContext::enumerate(std::uint16_t vendor_id) {
 
         Found f;
         f.bus = libusb_get_bus_number(dev);
-        UsbDeviceInfo& info = f.info;
+        UsbDevice& info = f.info;
+        info.platform = dct::find_platform_by_usb(desc.idVendor, desc.idProduct);
         info.vendor_id = desc.idVendor;
         info.product_id = desc.idProduct;
-        info.bus = f.bus;
-        info.address = libusb_get_device_address(dev);
+        info.bcd_device = desc.bcdDevice;
         info.port_path = port_path_of(dev, f.ports);
+        info.ref = std::make_shared<DeviceRef>(impl_, dev);
 
         std::vector<std::uint8_t> alt_strings;
         if (ConfigPtr cfg = config_of(dev)) {
@@ -271,45 +284,52 @@ std::vector<UsbDeviceInfo> UsbContext::enumerate(std::uint16_t vendor_id) {
             info.access_problem = access_problem_text(rc);
         } else {
             info.serial = read_string_or_empty(handle, desc.iSerialNumber);
-            info.manufacturer = read_string_or_empty(handle, desc.iManufacturer);
             info.product = read_string_or_empty(handle, desc.iProduct);
             for (std::uint8_t index : alt_strings) {
                 info.alt_names.push_back(read_string_or_empty(handle, index));
             }
             libusb_close(handle);
         }
+        info.device_id = device_id_from_serial(info.serial);
+        info.id = unit_id_for(info.serial, info.port_path);
         found.push_back(std::move(f));
     }
-    std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
-        return std::tie(a.bus, a.ports, a.info.address) < std::tie(b.bus, b.ports, b.info.address);
-    });
-    std::vector<UsbDeviceInfo> out;
+    std::sort(found.begin(), found.end(),
+              [](const Found& a, const Found& b) { return std::tie(a.bus, a.ports) < std::tie(b.bus, b.ports); });
+    std::vector<UsbDevice> out;
     out.reserve(found.size());
     for (auto& f : found) out.push_back(std::move(f.info));
     return out;
 }
 
-std::unique_ptr<photon_dct::dfu::ControlTransport> UsbContext::open(const UsbDeviceInfo& device) {
-    DeviceList devices(impl_->ctx);
-    for (ssize_t i = 0; i < devices.count; ++i) {
-        libusb_device* dev = devices.list[i];
-        if (libusb_get_bus_number(dev) != device.bus || libusb_get_device_address(dev) != device.address) {
-            continue;
-        }
-        libusb_device_descriptor desc{};
-        if (libusb_get_device_descriptor(dev, &desc) != 0 || desc.idVendor != device.vendor_id ||
-            desc.idProduct != device.product_id) {
-            continue;
-        }
-        libusb_device_handle* handle = nullptr;
-        const int rc = libusb_open(dev, &handle);
-        if (rc != 0) throw_usb(rc, "opening the device at path " + device.port_path);
-        return std::make_unique<LibusbTransport>(impl_, handle);
+std::unique_ptr<photon_dct::dfu::ControlTransport> UsbContext::open(const UsbDevice& device) {
+    if (!device.ref) throw Error(ErrorKind::Internal, "UsbContext::open: " + device.describe() + " was not enumerated");
+    libusb_device_handle* handle = nullptr;
+    const int rc = libusb_open(device.ref->device, &handle);
+    if (rc == LIBUSB_ERROR_NO_DEVICE)
+        throw Error(ErrorKind::NoDevice, device.describe() + " is no longer attached", "reconnect it and retry");
+    if (rc != 0) throw_usb(rc, "opening the device at path " + device.port_path);
+    return std::make_unique<LibusbTransport>(impl_, handle);
+}
+
+std::unique_ptr<photon_dct::dfu::ControlTransport> UsbContext::open(const UnitId& id) {
+    const auto devices = enumerate();
+    const auto matching = find_unit(devices, id);
+    if (matching.empty())
+        throw Error(ErrorKind::NoDevice, "unit " + id.text() + " is not attached", "reconnect it and retry");
+    if (matching.size() > 1)
+        throw Error(ErrorKind::AmbiguousDevice, std::to_string(matching.size()) + " attached units report " + id.text(),
+                    "select one with --path BUS-PORT");
+    return open(*matching.front());
+}
+
+std::vector<const UsbDevice*> find_unit(const std::vector<UsbDevice>& devices, const UnitId& id) {
+    std::vector<const UsbDevice*> out;
+    for (const auto& d : devices) {
+        const bool match = id.kind == UnitId::Kind::DeviceId ? d.device_id == id.value : d.port_path == id.value;
+        if (match) out.push_back(&d);
     }
-    throw Error(ErrorKind::NoDevice,
-                "the device at path " + device.port_path + " (bus " + std::to_string(device.bus) + ", address " +
-                    std::to_string(device.address) + ") is no longer attached",
-                "reconnect it and retry");
+    return out;
 }
 
 } // namespace photon_dct::usb

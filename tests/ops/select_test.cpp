@@ -8,20 +8,20 @@ using namespace photon_dct;
 
 namespace {
 
-ops::DeviceEntry entry(const char* serial, const char* path, bool dfu = true,
-                       dct::PlatformId id = dct::PlatformId::Photon) {
-    ops::DeviceEntry e;
+usb::UsbDevice entry(const char* serial, const char* path, bool dfu = true,
+                     dct::PlatformId id = dct::PlatformId::Photon) {
+    usb::UsbDevice e;
     e.platform = &dct::platform(id);
-    e.dfu_mode = dfu;
-    e.usb.serial = serial;
-    e.usb.port_path = path;
-    e.usb.vendor_id = 0x2b04;
-    e.usb.product_id = dfu ? e.platform->dfu_product_id : e.platform->normal_product_id;
-    e.device_id = ops::device_id_from_serial(serial);
+    e.serial = serial;
+    e.port_path = path;
+    e.vendor_id = 0x2b04;
+    e.product_id = dfu ? e.platform->dfu_product_id : e.platform->normal_product_id;
+    e.device_id = usb::device_id_from_serial(serial);
+    e.id = usb::unit_id_for(serial, path);
     return e;
 }
 
-ErrorKind kind_of(const std::vector<ops::DeviceEntry>& devices, const ops::DeviceSelector& sel,
+ErrorKind kind_of(const std::vector<usb::UsbDevice>& devices, const ops::DeviceSelector& sel,
                   std::string* message = nullptr) {
     try {
         ops::select_device(devices, sel);
@@ -34,13 +34,6 @@ ErrorKind kind_of(const std::vector<ops::DeviceEntry>& devices, const ops::Devic
 }
 
 } // namespace
-
-TEST(DeviceIdTest, FromSerialEitherCase) {
-    EXPECT_EQ(ops::device_id_from_serial("3B0021001747353236343033"), "3b0021001747353236343033");
-    EXPECT_EQ(ops::device_id_from_serial("3a0036000247363333343435"), "3a0036000247363333343435");
-    EXPECT_EQ(ops::device_id_from_serial("00000000010C"), std::nullopt);
-    EXPECT_EQ(ops::device_id_from_serial(""), std::nullopt);
-}
 
 TEST(SelectDeviceTest, NoneAttached) {
     std::string msg;
@@ -80,7 +73,7 @@ TEST(SelectDeviceTest, OldConstantSerialNeedsPath) {
 
 TEST(SelectDeviceTest, AccessProblemIsReported) {
     auto d = entry("3a0036000247363333343435", "1-1");
-    d.usb.access_problem = "permission denied";
+    d.access_problem = "permission denied";
     std::string msg;
     EXPECT_EQ(kind_of({d}, {}, &msg), ErrorKind::UsbAccess);
     EXPECT_NE(msg.find("60-photon-dct.rules"), std::string::npos);

@@ -16,7 +16,7 @@ using namespace photon_dct;
 using photon_dct::dfu::DfuseSession;
 using photon_dct::dfu::SessionOptions;
 using photon_dct::usb::UsbContext;
-using photon_dct::usb::UsbDeviceInfo;
+using photon_dct::usb::UsbDevice;
 
 namespace {
 
@@ -76,17 +76,19 @@ TEST(UsbEnumerate, PhotonInDfuMode) {
     UsbContext usb;
     const auto devices = usb.enumerate(0x2b04);
     ASSERT_EQ(devices.size(), 1u);
-    const UsbDeviceInfo& d = devices[0];
+    const UsbDevice& d = devices[0];
     EXPECT_EQ(d.vendor_id, 0x2b04);
     EXPECT_EQ(d.product_id, 0xd006);
-    EXPECT_EQ(d.bus, 1);
+    EXPECT_EQ(d.bcd_device, 0x0250);
+    EXPECT_EQ(d.platform, &dct::platform(dct::PlatformId::Photon));
+    EXPECT_TRUE(d.dfu_mode());
+    EXPECT_EQ(d.id, usb::unit_id_for("3a0036000247363333343435", "1-1"));
     EXPECT_EQ(d.port_path, "1-1");
     EXPECT_EQ(d.serial, "3a0036000247363333343435");
     EXPECT_TRUE(d.has_dfu_interface);
     EXPECT_EQ(d.alt_names, (std::vector<std::string>{kAlt0, kAlt1}));
     EXPECT_TRUE(d.access_problem.empty()) << d.access_problem;
     EXPECT_FALSE(d.product.empty());
-    EXPECT_FALSE(d.manufacturer.empty());
     // Another vendor id finds nothing.
     EXPECT_TRUE(usb.enumerate(0x1d50).empty());
 }
@@ -120,7 +122,9 @@ TEST(UsbEnumerate, SeveralDevicesIncludingANormalModeUnit) {
 
     EXPECT_EQ(devices[3].port_path, "1-4");
     EXPECT_EQ(devices[3].alt_names, (std::vector<std::string>{kAlt0, kAlt1Gen3}));
-    EXPECT_NE(devices[0].address, devices[1].address);
+    // No device ID in the old bootloader's serial: the unit is known by its port path.
+    EXPECT_EQ(devices[2].id.kind, usb::UnitId::Kind::PortPath);
+    EXPECT_EQ(devices[2].id.value, "1-3");
 }
 
 TEST(UsbSession, Upload16KiBEqualsTheEmulatedDct) {
@@ -306,7 +310,30 @@ TEST(UsbSession, OpenAfterTheDeviceVanishedIsNoDevice) {
     UsbContext usb;
     const auto devices = usb.enumerate(0x2b04);
     ASSERT_EQ(devices.size(), 1u);
-    UsbDeviceInfo ghost = devices[0];
-    ghost.address = 99;
-    EXPECT_EQ(catch_error([&] { usb.open(ghost); }).kind(), ErrorKind::NoDevice);
+    // Reopening by identity enumerates again and matches the device ID, not the bus address.
+    EXPECT_NO_THROW(usb.open(devices[0].id));
+    EXPECT_EQ(catch_error([&] { usb.open(usb::unit_id_for("ffffffffffffffffffffffff", "1-1")); }).kind(),
+              ErrorKind::NoDevice);
+    EXPECT_EQ(catch_error([&] { usb.open(usb::unit_id_for("00000000010C", "1-7")); }).kind(), ErrorKind::NoDevice);
+    // The unit leaves DFU mode and resets: gone from the bus, by identity too.
+    {
+        auto transport = usb.open(devices[0]);
+        DfuseSession s(*transport, quick_options());
+        s.select_alt("DCT Flash");
+        s.leave(0);
+    }
+    ASSERT_TRUE(emu.disconnected(0));
+    EXPECT_EQ(catch_error([&] { usb.open(devices[0].id); }).kind(), ErrorKind::NoDevice);
+}
+
+TEST(UsbSession, ReopenByPortPathWhenTheSerialHoldsNoDeviceId) {
+    photon_emu::Emulator emu({photon("3a0036000247363333343435"), photon("00000000010C")});
+    UsbContext usb;
+    auto transport = usb.open(usb::unit_id_for("00000000010C", "1-2"));
+    DfuseSession s(*transport, quick_options());
+    s.select_alt("DCT Flash");
+    const auto dct = emu.dct(1);
+    EXPECT_EQ(s.upload(0, 16), Bytes(dct.begin(), dct.begin() + 16));
+    // The unit at 1-1 saw enumeration's descriptor reads only, no DFU request.
+    for (const auto& e : emu.transcript(0)) EXPECT_EQ(e.request_type & 0x60, 0) << e.name;
 }

@@ -23,8 +23,8 @@ struct InspectRequest {
 struct InspectResult {
     std::string source; // store description
     const dct::Platform* platform = nullptr;
-    std::optional<UsbIdentity> usb; // a unit's USB identity; nullopt for an image file
-    Bytes window;                   // the bytes decoded
+    std::optional<usb::UsbDevice> usb; // a unit's USB identity; nullopt for an image file
+    Bytes window;                      // the bytes decoded
     dct::DctReport report;
 };
 

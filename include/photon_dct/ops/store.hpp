@@ -11,17 +11,9 @@
 
 #include "photon_dct/bytes.hpp"
 #include "photon_dct/dct/platform.hpp"
+#include "photon_dct/usb/unit.hpp"
 
 namespace photon_dct::ops {
-
-// How a unit on USB identifies itself (inspect shows it beside the decoded DCT).
-struct UsbIdentity {
-    std::string usb_id;    // "2b04:d006"
-    std::string serial;    // the USB serial string as reported
-    std::string port_path; // "1-1"
-    std::string product;   // "Photon DFU Mode"
-    std::vector<std::string> alt_names;
-};
 
 class DctStore {
 public:
@@ -42,8 +34,8 @@ public:
     virtual bool leave() { return false; }
     // Device ID from the USB serial, when the store is a device that reports one.
     virtual std::optional<std::string> usb_device_id() const { return std::nullopt; }
-    // The USB identity when the store is a unit; nullopt for an image file.
-    virtual std::optional<UsbIdentity> usb_identity() const { return std::nullopt; }
+    // The unit on USB; null for an image file.
+    virtual const usb::UsbDevice* usb_device() const { return nullptr; }
 };
 
 class FileStore final : public DctStore {
