@@ -14,6 +14,7 @@ enum class ErrorKind {
     NoDevice,           // no matching device, or the selector matched nothing
     AmbiguousDevice,    // several devices match and no selector was given
     DeviceNotInDfuMode, // the unit is attached in its normal (CDC) mode
+    UnitNotBack,        // a unit did not come back (in DFU mode) after a reset, or could not be followed
     UsbAccess,          // permission denied / device busy (udev rules, another program)
     UsbIo,              // a USB transfer failed, timed out, or the device vanished
     DfuProtocol,        // the device answered with a DFU error status or an unexpected state

@@ -27,6 +27,8 @@ int exit_code(ErrorKind kind) {
         return 9;
     case ErrorKind::Refused:
         return 10;
+    case ErrorKind::UnitNotBack:
+        return 14;
     }
     return 1;
 }
@@ -57,6 +59,8 @@ std::string_view error_kind_name(ErrorKind kind) {
         return "device-data-invalid";
     case ErrorKind::Refused:
         return "refused";
+    case ErrorKind::UnitNotBack:
+        return "unit-not-back";
     case ErrorKind::Internal:
         return "internal";
     }

@@ -32,7 +32,40 @@ nlohmann::json Invocation::envelope(bool ok, int exit_code) const {
             {"command", command},
             {"ok", ok},
             {"exit_code", exit_code},
-            {"warnings", warnings}};
+            {"warnings", warnings},
+            {"mode_changes", mode_changes}};
+}
+
+void Invocation::record_mode_change(const ops::ModeChange& c) {
+    nlohmann::json attempts = nlohmann::json::array();
+    for (const auto& a : c.attempts)
+        attempts.push_back({{"request", a.request}, {"outcome", a.outcome}, {"entered", a.entered}});
+    mode_changes.push_back({{"unit", c.unit},
+                            {"from", "normal"},
+                            {"to", "dfu"},
+                            {"device_os", c.device_os ? nlohmann::json(*c.device_os) : nlohmann::json(nullptr)},
+                            {"attempts", attempts},
+                            {"followed_by", c.followed_by},
+                            {"serial_after", c.serial_after},
+                            {"path_after", c.port_path_after},
+                            {"seconds", c.seconds}});
+}
+
+void add_enter_dfu_flags(CLI::App& cmd, EnterDfuFlags& flags, bool with_no_enter) {
+    if (with_no_enter)
+        cmd.add_flag("--no-enter-dfu", flags.no_enter_dfu,
+                     "refuse a unit in normal mode instead of switching it into DFU mode");
+    cmd.add_option("--dfu-timeout", flags.dfu_timeout_s,
+                   "seconds a unit may take to come back in DFU mode after the switch (default 10)")
+        ->check(CLI::Range(0.1, 600.0));
+}
+
+ops::EnterDfuOptions enter_dfu_options(const EnterDfuFlags& flags, const Invocation& invocation) {
+    ops::EnterDfuOptions o;
+    o.enabled = !flags.no_enter_dfu;
+    o.come_back_timeout = std::chrono::milliseconds(static_cast<long>(flags.dfu_timeout_s * 1000));
+    o.progress = [&invocation](std::string_view line) { invocation.progress(line); };
+    return o;
 }
 
 void Invocation::print_json_result(const nlohmann::json& result, int exit_code) const {
@@ -54,6 +87,7 @@ void add_target_options(CLI::App& cmd, TargetOptions& options, bool with_backup_
     cmd.add_option("--path", options.path, "select the unit at this USB path, BUS-PORT[.PORT...] (e.g. 1-1.4)");
     if (with_backup_dir)
         cmd.add_option("--backup-dir", options.backup_dir, "where backups of a unit's DCT go (default: .)");
+    add_enter_dfu_flags(cmd, options.enter, true);
 }
 
 void add_write_flags(CLI::App& cmd, WriteFlags& flags, const std::string& dry_run_help) {
@@ -84,13 +118,15 @@ std::optional<dct::Transport> slot_choice(const std::string& protocol) {
     return std::nullopt;
 }
 
-ops::Target make_target(const TargetOptions& o, const Invocation& invocation) {
+ops::Target make_target(const TargetOptions& o, Invocation& invocation) {
     ops::TargetRequest r;
     if (!o.file.empty()) r.file = o.file;
     if (!o.platform.empty()) r.platform = o.platform;
     if (!o.device.empty()) r.selector.device_id = o.device;
     if (!o.path.empty()) r.selector.path = o.path;
     r.backup_dir = o.backup_dir;
+    r.enter_dfu = enter_dfu_options(o.enter, invocation);
+    r.on_mode_change = [&invocation](const ops::ModeChange& change) { invocation.record_mode_change(change); };
     if (invocation.trace_usb)
         r.session.trace = [](std::string_view line) { fmt::print(stderr, "usb: {}\n", escape_text(line)); };
     return ops::Target(std::move(r), [&invocation](std::string_view line) { invocation.progress(line); });

@@ -26,6 +26,8 @@ struct Invocation {
     std::string command;               // the subcommand that ran
     std::function<int()> run;          // set by the chosen subcommand's callback
     std::vector<std::string> warnings; // collected for --json, printed to stderr otherwise
+    // Units this run switched from normal mode into DFU mode (--json "mode_changes").
+    nlohmann::json mode_changes = nlohmann::json::array();
 
     // Progress and diagnostics: stderr, human mode only, silenced by --quiet.
     void progress(std::string_view line) const;
@@ -34,22 +36,32 @@ struct Invocation {
     void print_json_result(const nlohmann::json& result, int exit_code) const;
     // Prints the one JSON document of a failed run; `error` holds kind, message and hint.
     void print_json_error(const nlohmann::json& error, int exit_code) const;
+    void record_mode_change(const ops::ModeChange& change);
 
 private:
     nlohmann::json envelope(bool ok, int exit_code) const;
 };
 
-// --file/--platform/--device/--path/--backup-dir on a subcommand.
+// --no-enter-dfu and --dfu-timeout: switching a unit in normal mode into DFU mode.
+struct EnterDfuFlags {
+    bool no_enter_dfu = false;
+    double dfu_timeout_s = 10;
+};
+void add_enter_dfu_flags(CLI::App& cmd, EnterDfuFlags& flags, bool with_no_enter);
+ops::EnterDfuOptions enter_dfu_options(const EnterDfuFlags& flags, const Invocation& invocation);
+
+// --file/--platform/--device/--path/--backup-dir (and the EnterDfuFlags) on a subcommand.
 struct TargetOptions {
     std::string file;
     std::string platform;
     std::string device;
     std::string path;
     std::string backup_dir = ".";
+    EnterDfuFlags enter;
 };
 void add_target_options(CLI::App& cmd, TargetOptions& options, bool with_backup_dir);
 // What the options select; opened by the use-case once it has checked the rest.
-ops::Target make_target(const TargetOptions& options, const Invocation& invocation);
+ops::Target make_target(const TargetOptions& options, Invocation& invocation);
 
 // --dry-run and --leave, on every command that writes.
 struct WriteFlags {
@@ -87,5 +99,6 @@ void register_export_public_key(CLI::App& app, Invocation& invocation);
 void register_restore(CLI::App& app, Invocation& invocation);
 void register_protocol(CLI::App& app, Invocation& invocation);
 void register_completion(CLI::App& app, Invocation& invocation);
+void register_dfu(CLI::App& app, Invocation& invocation);
 
 } // namespace photon_dct::cli

@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
     cli::register_restore(app, invocation);
     cli::register_protocol(app, invocation);
     cli::register_completion(app, invocation);
+    cli::register_dfu(app, invocation);
 
     try {
         app.parse(argc, argv);

@@ -40,44 +40,74 @@ std::vector<usb::UsbDevice> list_units() {
     return list_devices(context);
 }
 
-const usb::UsbDevice& select_device(const std::vector<usb::UsbDevice>& devices, const DeviceSelector& selector) {
+std::string enter_dfu_by_hand_hint() { return std::string(kEnterDfuHint); }
+
+namespace {
+
+std::vector<const usb::UsbDevice*> matching_units(const std::vector<usb::UsbDevice>& devices,
+                                                  const DeviceSelector& selector) {
     std::vector<const usb::UsbDevice*> matching;
     for (const auto& d : devices) {
         if (selector.device_id && d.device_id != lower(*selector.device_id)) continue;
         if (selector.path && d.port_path != *selector.path) continue;
         matching.push_back(&d);
     }
+    return matching;
+}
+
+[[noreturn]] void throw_no_match(const std::vector<usb::UsbDevice>& devices, const DeviceSelector& selector,
+                                 const std::string& hint) {
+    if ((selector.device_id || selector.path) && !devices.empty())
+        throw Error(ErrorKind::NoDevice,
+                    fmt::format("no unit matches {}{}; attached:{}",
+                                selector.device_id ? "--device " + *selector.device_id : "",
+                                selector.path ? " --path " + *selector.path : "", entry_list([&] {
+                                    std::vector<const usb::UsbDevice*> all;
+                                    for (const auto& d : devices) all.push_back(&d);
+                                    return all;
+                                }())),
+                    "check the device ID with `photon-dct list`");
+    throw Error(ErrorKind::NoDevice, "no Particle Photon, P1 or Electron found on USB", hint);
+}
+
+[[noreturn]] void throw_ambiguous(const std::vector<const usb::UsbDevice*>& units, std::string_view what) {
+    const bool same_serial =
+        std::all_of(units.begin(), units.end(), [&](auto* d) { return d->serial == units.front()->serial; });
+    throw Error(ErrorKind::AmbiguousDevice,
+                fmt::format("{} units {}; choose one:{}", units.size(), what, entry_list(units)),
+                same_serial ? "these units all report the same serial: select with --path BUS-PORT"
+                            : "select one with --device ID or --path BUS-PORT");
+}
+
+} // namespace
+
+std::vector<const usb::UsbDevice*> select_units(const std::vector<usb::UsbDevice>& devices,
+                                                const DeviceSelector& selector, bool all) {
+    auto matching = matching_units(devices, selector);
+    if (matching.empty()) throw_no_match(devices, selector, "connect the unit");
+    if (!all && matching.size() > 1) throw_ambiguous(matching, "are attached");
+    return matching;
+}
+
+const usb::UsbDevice& select_device(const std::vector<usb::UsbDevice>& devices, const DeviceSelector& selector,
+                                    bool accept_normal_mode) {
+    const auto matching = matching_units(devices, selector);
     std::vector<const usb::UsbDevice*> dfu;
     std::copy_if(matching.begin(), matching.end(), std::back_inserter(dfu), [](auto* d) { return d->dfu_mode(); });
 
-    const bool selected = selector.device_id || selector.path;
+    if (dfu.empty() && accept_normal_mode && !matching.empty()) {
+        if (matching.size() > 1) throw_ambiguous(matching, "in normal mode match");
+        return *matching.front();
+    }
     if (dfu.empty()) {
         if (!matching.empty())
             throw Error(ErrorKind::DeviceNotInDfuMode,
-                        fmt::format("found {} but not in DFU mode:{}", matching.size() == 1 ? "a unit" : "units",
-                                    entry_list(matching)),
-                        std::string(kEnterDfuHint));
-        if (selected && !devices.empty())
-            throw Error(ErrorKind::NoDevice,
-                        fmt::format("no unit matches {}{}; attached:{}",
-                                    selector.device_id ? "--device " + *selector.device_id : "",
-                                    selector.path ? " --path " + *selector.path : "", entry_list([&] {
-                                        std::vector<const usb::UsbDevice*> all;
-                                        for (const auto& d : devices) all.push_back(&d);
-                                        return all;
-                                    }())),
-                        "check the device ID with `photon-dct list`");
-        throw Error(ErrorKind::NoDevice, "no Particle Photon, P1 or Electron found on USB",
-                    fmt::format("connect the unit and {}", kEnterDfuHint));
+                        fmt::format("found {} but not in DFU mode (--no-enter-dfu):{}",
+                                    matching.size() == 1 ? "a unit" : "units", entry_list(matching)),
+                        fmt::format("run without --no-enter-dfu to let photon-dct switch it, or {}", kEnterDfuHint));
+        throw_no_match(devices, selector, fmt::format("connect the unit and {}", kEnterDfuHint));
     }
-    if (dfu.size() > 1) {
-        const bool same_serial =
-            std::all_of(dfu.begin(), dfu.end(), [&](auto* d) { return d->serial == dfu.front()->serial; });
-        throw Error(ErrorKind::AmbiguousDevice,
-                    fmt::format("{} units in DFU mode; choose one:{}", dfu.size(), entry_list(dfu)),
-                    same_serial ? "these bootloaders all report the same serial: select with --path BUS-PORT"
-                                : "select one with --device ID or --path BUS-PORT");
-    }
+    if (dfu.size() > 1) throw_ambiguous(dfu, "in DFU mode");
     if (!dfu.front()->access_problem.empty())
         throw Error(ErrorKind::UsbAccess,
                     fmt::format("cannot open {}: {}", dfu.front()->describe(), dfu.front()->access_problem),

@@ -19,13 +19,17 @@ std::unique_ptr<DctStore> open_target(const TargetRequest& request) {
         return std::make_unique<FileStore>(*request.file, platform_by_name(request.platform.value_or("photon")));
     usb::UsbContext context;
     const auto devices = list_devices(context);
-    const usb::UsbDevice& chosen = select_device(devices, request.selector);
+    const usb::UsbDevice& chosen = select_device(devices, request.selector, request.enter_dfu.enabled);
     if (request.platform && platform_by_name(*request.platform).id != chosen.platform->id)
         throw Error(ErrorKind::InvalidInput,
                     fmt::format("--platform {} given, but the selected unit is a {}", *request.platform,
                                 chosen.platform->display_name),
                     "leave out --platform for a unit on USB: it reports its own");
-    return std::make_unique<DeviceStore>(context, chosen, request.backup_dir, request.session);
+    if (chosen.dfu_mode()) return std::make_unique<DeviceStore>(context, chosen, request.backup_dir, request.session);
+    ModeChange change;
+    const usb::UsbDevice in_dfu_mode = enter_dfu_mode(context, chosen, request.enter_dfu, change);
+    if (request.on_mode_change) request.on_mode_change(change);
+    return std::make_unique<DeviceStore>(context, in_dfu_mode, request.backup_dir, request.session);
 }
 
 } // namespace

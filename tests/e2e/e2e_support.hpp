@@ -285,6 +285,10 @@ struct EmuOptions {
     std::vector<std::string> faults;
     std::optional<unsigned> poll_ms = 1u; // keep data writes fast
     bool normal_mode = false, gen3 = false, unreadable = false;
+    // A unit in normal mode (docs/enter-dfu.md): its Device OS and how it comes back in DFU mode.
+    std::optional<std::string> device_os;
+    std::optional<unsigned> reenumerate_ms = 100u; // keep runs short
+    bool old_bootloader = false, never_reenumerate = false, no_usb_serial = false;
 };
 
 struct EmuRun {
@@ -309,6 +313,11 @@ inline EmuRun emu_run(const EmuOptions& o, const std::vector<std::string>& comma
     if (o.normal_mode) argv.push_back("--normal-mode");
     if (o.gen3) argv.push_back("--gen3-dct-string");
     if (o.unreadable) argv.push_back("--unreadable-dct");
+    if (o.device_os) argv.insert(argv.end(), {"--device-os", *o.device_os});
+    if (o.reenumerate_ms) argv.insert(argv.end(), {"--reenumerate-ms", std::to_string(*o.reenumerate_ms)});
+    if (o.old_bootloader) argv.push_back("--old-bootloader");
+    if (o.never_reenumerate) argv.push_back("--never-reenumerate");
+    if (o.no_usb_serial) argv.push_back("--no-usb-serial");
     argv.push_back("--");
     argv.insert(argv.end(), command.begin(), command.end());
 

@@ -119,14 +119,16 @@ TEST(Selection, UnknownDeviceIdExits3) {
     EXPECT_NE(e.r.err.find("error: "), std::string::npos) << e.r.describe();
 }
 
-TEST(Selection, NormalModeUnitGetsHowToEnterDfuMode) {
+TEST(Selection, NormalModeUnitWithNoEnterDfuGetsHowToEnterDfuMode) {
     TempDir tmp;
     EmuOptions o;
     o.normal_mode = true;
-    const auto e = emu_run(o, dct({"inspect"}), tmp.path());
+    const auto e = emu_run(o, dct({"inspect", "--no-enter-dfu"}), tmp.path());
     EXPECT_EQ(e.r.exit_code, 3) << e.r.describe();
     EXPECT_NE(e.r.err.find("hold SETUP"), std::string::npos) << e.r.describe();
-    const auto w = emu_run(o, restore_server(tmp.dir("b")), tmp.path());
+    auto args = restore_server(tmp.dir("b"));
+    args.push_back("--no-enter-dfu");
+    const auto w = emu_run(o, args, tmp.path());
     EXPECT_EQ(w.r.exit_code, 3) << w.r.describe();
     EXPECT_NE(w.r.err.find("hold SETUP"), std::string::npos) << w.r.describe();
 }

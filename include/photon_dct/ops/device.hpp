@@ -24,8 +24,19 @@ struct DeviceSelector {
 };
 
 // Exactly one unit in DFU mode, or Error: NoDevice, AmbiguousDevice (listing them),
-// DeviceNotInDfuMode (how to enter DFU mode), UsbAccess (the access problem).
-const usb::UsbDevice& select_device(const std::vector<usb::UsbDevice>& devices, const DeviceSelector& selector);
+// DeviceNotInDfuMode (how to enter DFU mode), UsbAccess (the access problem). With
+// `accept_normal_mode`, when no matching unit is in DFU mode, exactly one matching unit in normal
+// mode is chosen instead (the caller switches it into DFU mode).
+const usb::UsbDevice& select_device(const std::vector<usb::UsbDevice>& devices, const DeviceSelector& selector,
+                                    bool accept_normal_mode = false);
+
+// The units `photon-dct dfu` switches: every matching unit (--all), else exactly one, in either
+// mode (a unit already in DFU mode is left as it is). Error(NoDevice) / Error(AmbiguousDevice).
+std::vector<const usb::UsbDevice*> select_units(const std::vector<usb::UsbDevice>& devices,
+                                                const DeviceSelector& selector, bool all);
+
+// How to put a unit into DFU mode by hand, for messages.
+std::string enter_dfu_by_hand_hint();
 
 class DeviceStore final : public DctStore {
 public:

@@ -12,6 +12,7 @@
 
 #include "photon_dct/dfu/session.hpp"
 #include "photon_dct/ops/device.hpp"
+#include "photon_dct/ops/enter_dfu.hpp"
 #include "photon_dct/ops/store.hpp"
 
 namespace photon_dct::ops {
@@ -22,6 +23,8 @@ struct TargetRequest {
     DeviceSelector selector;
     std::filesystem::path backup_dir = "."; // where device backups go
     dfu::SessionOptions session;            // trace hook, timeouts
+    EnterDfuOptions enter_dfu;              // a unit in normal mode is switched into DFU mode first
+    std::function<void(const ModeChange&)> on_mode_change;
 };
 
 // The platform named by --platform, or Error(InvalidInput) listing the valid names.
@@ -44,7 +47,8 @@ public:
     // that is not selected yet (it reports its own).
     const dct::Platform* known_platform() const;
     // Opens the target once (a FileStore for --file, else the one unit select_device picks, on
-    // its DCT alt); later calls return the same store.
+    // its DCT alt; a unit in normal mode is put into DFU mode first, enter_dfu_mode, unless
+    // enter_dfu.enabled is off); later calls return the same store.
     DctStore& acquire();
     // acquire(), then the whole window (announced on the progress hook).
     Bytes read_window();

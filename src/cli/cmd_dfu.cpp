@@ -1,0 +1,88 @@
+#include <algorithm>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "invocation.hpp"
+#include "exit_codes.hpp"
+#include "photon_dct/error.hpp"
+#include "photon_dct/ops/device.hpp"
+#include "photon_dct/ops/enter_dfu.hpp"
+
+namespace photon_dct::cli {
+namespace {
+
+struct DfuOptions {
+    std::string device;
+    std::string path;
+    bool all = false;
+    EnterDfuFlags enter;
+};
+
+struct UnitOutcome {
+    std::string unit;
+    bool changed = false;
+    std::string error; // empty when the unit is in DFU mode
+    std::optional<ErrorKind> kind;
+};
+
+int run_dfu(const DfuOptions& o, Invocation& invocation) {
+    ops::DeviceSelector selector;
+    if (!o.device.empty()) selector.device_id = o.device;
+    if (!o.path.empty()) selector.path = o.path;
+    usb::UsbContext usb;
+    const auto devices = ops::list_devices(usb);
+    const auto units = ops::select_units(devices, selector, o.all);
+    const auto options = enter_dfu_options(o.enter, invocation);
+    std::vector<UnitOutcome> outcomes;
+    for (const auto* unit : units) {
+        UnitOutcome out;
+        out.unit = unit->describe();
+        if (!unit->dfu_mode()) {
+            try {
+                ops::ModeChange change;
+                out.unit = ops::enter_dfu_mode(usb, *unit, options, change).describe();
+                out.changed = true;
+                invocation.record_mode_change(change);
+            } catch (const Error& e) {
+                out.error = e.what();
+                out.kind = e.kind();
+                if (!o.all) throw;
+            }
+        }
+        outcomes.push_back(std::move(out));
+    }
+    std::vector<std::string> failed;
+    for (const auto& u : outcomes)
+        if (u.kind) failed.push_back(u.error);
+    if (!failed.empty()) {
+        std::string message = fmt::format("{} of {} units did not reach DFU mode:", failed.size(), outcomes.size());
+        for (const auto& f : failed) message += "\n  " + f;
+        const auto first =
+            std::find_if(outcomes.begin(), outcomes.end(), [](const auto& u) { return u.kind.has_value(); });
+        throw Error(*first->kind, message, ops::enter_dfu_by_hand_hint());
+    }
+    if (invocation.json) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& u : outcomes) list.push_back({{"unit", u.unit}, {"mode", "dfu"}, {"changed", u.changed}});
+        invocation.print_json_result({{"units", list}}, kExitOk);
+        return kExitOk;
+    }
+    for (const auto& u : outcomes) fmt::print("{}{}\n", u.unit, u.changed ? "" : " (was already in DFU mode)");
+    return kExitOk;
+}
+
+} // namespace
+
+void register_dfu(CLI::App& app, Invocation& invocation) {
+    auto options = std::make_shared<DfuOptions>();
+    auto* cmd = app.add_subcommand(
+        "dfu", "put a unit that runs its firmware into DFU mode (no buttons) and wait until it is back in DFU mode");
+    cmd->add_option("--device", options->device, "select the unit with this device ID (24 hex digits)");
+    cmd->add_option("--path", options->path, "select the unit at this USB path, BUS-PORT[.PORT...] (e.g. 1-1.4)");
+    cmd->add_flag("--all", options->all, "every Photon, P1 and Electron on USB (those matching --device/--path)");
+    add_enter_dfu_flags(*cmd, options->enter, false);
+    set_runner(*cmd, invocation, options, run_dfu);
+}
+
+} // namespace photon_dct::cli
