@@ -13,6 +13,7 @@
 #     POLL_SETTINGS  default "default 1": one table with the emulator's default bwPollTimeout of
 #                    500 ms after a data write (like the real bootloader), one with --poll-ms 1
 #                    (protocol overhead only)
+#     ENTER_VERSIONS Device OS versions of the normal-mode table (default "0.5.3 0.6.0 0.6.3 0.7.0 1.0.0 1.5.2")
 #     KEEP_WORK=1    keep the work dir (transcripts LABEL.N.jsonl, dumps, backups) and print its path
 #
 # What it measures, per operation, on the field-failure image (tests/data/field-failure-photon-0.6.3.dct):
@@ -30,6 +31,14 @@
 #   getstat  GETSTATUS requests
 #   cmd ms   median wall time of the command alone (timed inside the emulator runner)
 #   total ms median wall time including the emulator's setup and teardown
+# Then, per Device OS, "normal mode" to "DFU mode ready": photon-dct --json dfu on a unit running its
+# firmware (photon-dct-emu --normal-mode --device-os V, the emulator's default --reenumerate-ms 700,
+# i.e. the time the unit stays off the bus is the emulator's, not measured hardware). Columns:
+#   request   the entry request that worked (from --json mode_changes)
+#   ctrl      control transfers of the whole command (enumeration, entry request, enumeration again)
+#   ready s   median of mode_changes[].seconds: first entry request until the unit was found again
+#             in DFU mode (it includes the emulator's re-enumeration time and the firmware delay)
+#   cmd ms    median wall time of the command
 # It then checks (exit 1 if not) that restore-server made exactly one data download and no erase,
 # that the repaired DCT differs from the original only in 2082..2593, and that dfu-util's write
 # leaves the same DCT as photon-dct's.
@@ -129,6 +138,30 @@ bench() {
         "${ROW_NAME}" "$ctrl" "$dnload" "$erase" "$upload" "$getstat" "$cmd_ms" "$total_ms"
 }
 
+# bench_enter OS: one table row for "normal mode -> DFU mode ready" on Device OS OS.
+bench_enter() {
+    local os=$1 ready=() cmd=() i
+    for ((i = 1; i <= RUNS; i++)); do
+        local rc=0
+        "$EMU" --normal-mode --device-os "$os" --transcript "$WORK/enter-$os.$i.jsonl" -- \
+            bash -c 's=$(date +%s%N); "$@" >"'"$WORK/enter-$os.$i.json"'" 2>/dev/null; rc=$?; e=$(date +%s%N);
+                    echo $((e - s)) >"'"$WORK/enter-$os.$i.ns"'"; exit $rc' _ "$PHOTON_DCT" --json dfu || rc=$?
+        if [[ $rc -ne 0 ]]; then
+            echo "run-perf.sh: dfu on Device OS $os run $i exited $rc:" >&2
+            cat "$WORK/enter-$os.$i.json" >&2
+            exit 1
+        fi
+        ready+=("$(grep -m1 '"seconds"' "$WORK/enter-$os.$i.json" | sed 's/[^0-9.]//g')")
+        cmd+=("$(cat "$WORK/enter-$os.$i.ns")")
+    done
+    local request ctrl
+    request=$(grep -A2 '"entered": true' "$WORK/enter-$os.1.json" | grep -m1 '"request"' | sed 's/.*"request": "\(.*\)".*/\1/')
+    ctrl=$(wc -l <"$WORK/enter-$os.1.jsonl")
+    printf '| %-11s | %-38s | %5s | %7s | %8s |\n' "$os" "$request" "$ctrl" \
+        "$(printf '%s\n' "${ready[@]}" | sort -n | awk '{v[NR]=$1} END {printf "%.2f", (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}')" \
+        "$(printf '%s\n' "${cmd[@]}" | median | awk '{printf "%.1f", $1 / 1e6}')"
+}
+
 echo "photon-dct benchmark against the emulated Photon (photon-dct-emu)"
 echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ); nproc: $(nproc); CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
 echo "photon-dct $("$PHOTON_DCT" --version | awk '{print $2}'), $("$DFU_UTIL" --version 2>/dev/null | head -1), runs per operation: $RUNS (median)"
@@ -188,4 +221,11 @@ for poll in $POLL_SETTINGS; do
     fi
     echo
 done
+
+echo "### Normal mode to DFU mode ready (photon-dct dfu, emulator --reenumerate-ms 700)"
+echo
+printf '| %-11s | %-38s | %5s | %7s | %8s |\n' "Device OS" request ctrl "ready s" "cmd ms"
+printf '|%s|%s|%s|%s|%s|\n' "-------------" "$(printf -- '-%.0s' {1..40})" "-------" "---------" "----------"
+for os in ${ENTER_VERSIONS:-0.5.3 0.6.0 0.6.3 0.7.0 1.0.0 1.5.2}; do bench_enter "$os"; done
+echo
 exit $status
