@@ -17,7 +17,7 @@ namespace photon_dct::bench {
 namespace {
 
 [[noreturn]] void audit_error(const std::string& what, const std::filesystem::path& log, int err) {
-    throw Error(ErrorKind::FileIo, fmt::format("audit log {:?}: {}: {}", log.string(), what, std::strerror(err)),
+    throw Error(ErrorKind::FileIo, fmt::format("audit log '{}': {}: {}", log.string(), what, std::strerror(err)),
                 "check that the [files] audit path is writable and the disk is not full");
 }
 

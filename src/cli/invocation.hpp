@@ -98,6 +98,9 @@ void register_new_device_key(CLI::App& app, Invocation& invocation);
 void register_export_public_key(CLI::App& app, Invocation& invocation);
 void register_restore(CLI::App& app, Invocation& invocation);
 void register_protocol(CLI::App& app, Invocation& invocation);
+void register_verify(CLI::App& app, Invocation& invocation);
+void register_provision(CLI::App& app, Invocation& invocation);
+void register_bench(CLI::App& app, Invocation& invocation);
 void register_completion(CLI::App& app, Invocation& invocation);
 void register_dfu(CLI::App& app, Invocation& invocation);
 

@@ -48,6 +48,9 @@ int main(int argc, char** argv) {
     cli::register_export_public_key(app, invocation);
     cli::register_restore(app, invocation);
     cli::register_protocol(app, invocation);
+    cli::register_verify(app, invocation);
+    cli::register_provision(app, invocation);
+    cli::register_bench(app, invocation);
     cli::register_completion(app, invocation);
     cli::register_dfu(app, invocation);
 

@@ -10,13 +10,12 @@
 #include "photon_dct/keys/key.hpp"
 #include "photon_dct/ops/device_keys.hpp"
 #include "photon_dct/ops/restore.hpp"
+#include "photon_dct/ops/slot.hpp"
 
 namespace photon_dct::ops {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string slot_name(dct::Transport t) { return t == dct::Transport::Tcp ? "TCP" : "UDP"; }
 
 // The DCT field names of a slot's pieces (platform table, docs/dct-format.md 2).
 std::string server_key_field(dct::Transport t) {
@@ -32,7 +31,7 @@ std::string device_key_field(dct::Transport t) {
 std::string address_text(const dct::DecodedAddress& a) {
     if (a.blank) return "blank";
     if (a.type == dct::AddressType::Invalid) return fmt::format("invalid (type byte 0x{:02x})", a.type_byte);
-    return fmt::format("{:?}", a.host);
+    return fmt::format("'{}'", a.host);
 }
 
 std::string port_text(const dct::DecodedAddress& a) {
@@ -65,7 +64,7 @@ std::optional<Bytes> expected_server_block(const profile::Profile& p, const dct:
     } catch (const Error& e) {
         add(c, "server-key-slot", server_key_field(slot.transport),
             fmt::format("the unit uses the {} slot, but the profile's server key does not fit it: {}",
-                        slot_name(slot.transport), e.what()),
+                        slot_display_name(slot.transport), e.what()),
             true);
         return std::nullopt;
     }
@@ -79,7 +78,7 @@ void compare_server_block(const dct::SlotLayout& slot, ByteView actual, const By
     bool differs = false;
     if (!std::equal(expected.begin(), expected.begin() + static_cast<std::ptrdiff_t>(key_size), actual.begin())) {
         add(c, "server-key", server_key_field(slot.transport),
-            fmt::format("the {} server key is not the profile's", slot_name(slot.transport)));
+            fmt::format("the {} server key is not the profile's", slot_display_name(slot.transport)));
         plan.actions.push_back("server key restored");
         differs = true;
     }
@@ -87,15 +86,15 @@ void compare_server_block(const dct::SlotLayout& slot, ByteView actual, const By
     const auto want = dct::decode_address(ByteView(expected).subspan(slot.address_offset));
     if (have.type != want.type || have.host != want.host) {
         add(c, "server-address", server_address_field(slot.transport),
-            fmt::format("the {} server address is {}, the profile's is {}", slot_name(slot.transport),
+            fmt::format("the {} server address is {}, the profile's is {}", slot_display_name(slot.transport),
                         address_text(have), address_text(want)));
         plan.actions.push_back("server address restored");
         differs = true;
     } else if (have.port_is_default != want.port_is_default ||
                (!want.port_is_default && have.raw_port != want.raw_port)) {
         add(c, "server-port", server_address_field(slot.transport),
-            fmt::format("the {} server port is {}, the profile's is {}", slot_name(slot.transport), port_text(have),
-                        port_text(want)));
+            fmt::format("the {} server port is {}, the profile's is {}", slot_display_name(slot.transport),
+                        port_text(have), port_text(want)));
         plan.actions.push_back("server port restored");
         differs = true;
     }
@@ -120,9 +119,9 @@ void check_device_key(const dct::Platform& platform, const dct::SlotLayout& slot
     if (plan.device_key) {
         if (plan.registered && !plan.registered->same_public_key(*plan.device_key))
             add(c, "device-key-conflict", device_key_field(slot.transport),
-                fmt::format("the {} device key (public key SHA-256 {}) is not the one registered in {:?} ({}); "
+                fmt::format("the {} device key (public key SHA-256 {}) is not the one registered in '{}' ({}); "
                             "photon-dct never overwrites it",
-                            slot_name(slot.transport), keys::fingerprint(*plan.device_key),
+                            slot_display_name(slot.transport), keys::fingerprint(*plan.device_key),
                             plan.registered_path.string(), keys::fingerprint(*plan.registered)),
                 true);
         return;
@@ -132,22 +131,31 @@ void check_device_key(const dct::Platform& platform, const dct::SlotLayout& slot
                                   ? fmt::format("unreadable by Device OS ({})", decoded.problem)
                                   : std::string(dct::key_state_name(info.state));
     add(c, "device-key-unusable", device_key_field(slot.transport),
-        fmt::format("the {} device key is {}", slot_name(slot.transport), state),
+        fmt::format("the {} device key is {}", slot_display_name(slot.transport), state),
         p.missing_key == profile::MissingKeyAction::Fail);
 }
 
-Plan plan_unit(DctStore& store, const profile::Profile& p) {
+Plan plan_unit(Target& target, const profile::Profile& p) {
     Plan plan;
     auto& c = plan.check;
+    auto& store = target.acquire();
     const auto& platform = store.platform();
     c.source = store.description();
     c.platform = &platform;
-    plan.window = store.read_window();
+    plan.window = target.read_window();
     c.dct_sha256 = keys::sha256_hex(plan.window);
     require_readable_dct(store, plan.window);
     // decode_dct refuses an image of a size no DCT has before anything is compared.
     (void)dct::decode_dct(platform, plan.window);
     c.device_id = unit_device_id(store, plan.window);
+    // Identity is checked, not assumed: a DCT copied from another unit would get that unit's keys.
+    const auto stored_id = dct::stored_device_id(platform, plan.window);
+    const auto usb_id = store.usb_device_id();
+    if (stored_id && usb_id && *stored_id != *usb_id)
+        add(c, "device-id-mismatch", "device_id",
+            fmt::format("the DCT holds device ID {} but the unit reports {} on USB (a DCT copied from another unit?)",
+                        *stored_id, *usb_id),
+            true);
     if (!c.device_id)
         add(c, "device-id-missing", "device_id",
             "the unit has no device ID (blank device_id field, no ID in the USB serial): its key files cannot be named",
@@ -215,8 +223,8 @@ std::optional<BackupKey> find_backup_key(const profile::Profile& p, const dct::P
         found.push_back({entry.path(), entry.last_write_time(e2), std::move(*key)});
     }
     if (found.empty()) {
-        why_not = fmt::format("no backup of {} in {:?} holds a usable {} device key{}", *plan.check.device_id,
-                              p.backups.string(), slot_name(slot.transport),
+        why_not = fmt::format("no backup of {} in '{}' holds a usable {} device key{}", *plan.check.device_id,
+                              p.backups.string(), slot_display_name(slot.transport),
                               plan.registered ? " matching its registered public key" : "");
         return std::nullopt;
     }
@@ -224,7 +232,7 @@ std::optional<BackupKey> find_backup_key(const profile::Profile& p, const dct::P
     for (const auto& other : found)
         if (!other.key.same_public_key(found.front().key)) {
             why_not =
-                fmt::format("backups of {} in {:?} hold different device keys ({} and {}) and none is registered; "
+                fmt::format("backups of {} in '{}' hold different device keys ({} and {}) and none is registered; "
                             "restore the right one with `photon-dct restore --from BACKUP --only device-key`",
                             *plan.check.device_id, p.backups.string(), found.front().path.filename().string(),
                             other.path.filename().string());
@@ -243,10 +251,11 @@ void export_public_key_file(const fs::path& path, const keys::Key& key) {
 
 } // namespace
 
-ProfileCheck verify(DctStore& store, const profile::Profile& profile) { return plan_unit(store, profile).check; }
+ProfileCheck verify(Target& target, const profile::Profile& profile) { return plan_unit(target, profile).check; }
 
-ProvisionResult provision(DctStore& store, const profile::Profile& p, const ProvisionOptions& options) {
-    Plan plan = plan_unit(store, p);
+ProvisionResult provision(Target& target, const profile::Profile& p, const ProvisionOptions& options) {
+    Plan plan = plan_unit(target, p);
+    auto& store = target.acquire();
     ProvisionResult r;
     r.before = plan.check;
     r.dct_sha256_after = plan.check.dct_sha256;
@@ -272,7 +281,7 @@ ProvisionResult provision(DctStore& store, const profile::Profile& p, const Prov
             plan.actions.push_back(fmt::format("device key restored from {}", found->path.filename().string()));
         } else {
             if (plan.registered)
-                return fail(fmt::format("the device key is unusable and a public key is registered in {:?}: a new key "
+                return fail(fmt::format("the device key is unusable and a public key is registered in '{}': a new key "
                                         "would not match it; restore the unit's key from a backup",
                                         plan.registered_path.string()));
             new_key =

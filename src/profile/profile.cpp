@@ -45,7 +45,8 @@ std::string_view type_name(toml::node_type t) {
 // Reads one profile file; every failure names FILE:LINE:COLUMN of the node it is about.
 class Reader {
 public:
-    Reader(const fs::path& path) : file_(path.string()), dir_(path.parent_path()) {}
+    Reader(const fs::path& path)
+        : file_(path.string()), dir_(path.has_parent_path() ? path.parent_path() : fs::path(".")) {}
 
     std::string where(const toml::source_region& r) const {
         return fmt::format("{}:{}:{}", file_, r.begin.line, r.begin.column);
@@ -64,7 +65,7 @@ public:
             if (std::find(known.begin(), known.end(), key.str()) != known.end()) continue;
             std::string list;
             for (const auto k : known) list += fmt::format("{}{}", list.empty() ? "" : ", ", k);
-            fail(ErrorKind::InvalidInput, key.source(), fmt::format("unknown key {:?} in {}", key.str(), table_name),
+            fail(ErrorKind::InvalidInput, key.source(), fmt::format("unknown key '{}' in {}", key.str(), table_name),
                  fmt::format("the keys allowed in {} are: {}", table_name, list));
         }
     }
@@ -107,7 +108,7 @@ public:
             std::string list;
             for (const auto c : choices) list += fmt::format("{}\"{}\"", list.empty() ? "" : " or ", c);
             fail(ErrorKind::InvalidInput, value->second,
-                 fmt::format("{} is {:?}; it must be {}", what, value->first, list));
+                 fmt::format("{} is '{}'; it must be {}", what, value->first, list));
         }
         return value;
     }
@@ -120,7 +121,7 @@ public:
         const fs::path dir = resolve(text);
         std::error_code ec;
         if (text.empty() || !fs::is_directory(dir, ec))
-            fail(ErrorKind::FileIo, region, fmt::format("{} {:?} is not a directory", what, dir.string()),
+            fail(ErrorKind::FileIo, region, fmt::format("{} '{}' is not a directory", what, dir.string()),
                  "create it first (photon-dct never guesses where records and keys belong)");
         return dir;
     }
@@ -181,11 +182,11 @@ ServerSpec read_server(const Reader& in, const toml::table& root) {
         in.required_string(t, "key", "[server] key", "name the server's public key file (PEM or DER)");
     s.key_path = in.resolve(key_text);
     keys::Key key = in.with_place(key_at, "[server] key", [&] {
-        return keys::load_key_file(s.key_path, fmt::format("{:?}", s.key_path.string()));
+        return keys::load_key_file(s.key_path, fmt::format("'{}'", s.key_path.string()));
     });
     if (key.is_private())
         in.fail(ErrorKind::InvalidInput, key_at,
-                fmt::format("[server] key {:?} holds a private key", s.key_path.string()),
+                fmt::format("[server] key '{}' holds a private key", s.key_path.string()),
                 "name the server's PUBLIC key: a factory profile must not carry the cloud's private key");
     const auto slot = s.protocol ? s.protocol : transport_for_key_type(key);
     if (!slot)
@@ -207,7 +208,7 @@ Profile read_profile(const Reader& in, const toml::table& root, const fs::path& 
         in.required_string(root, "name", "name", "give the profile a name (it is recorded in every audit record)");
     if (name.empty() ||
         std::any_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
-        in.fail(ErrorKind::InvalidInput, name_at, fmt::format("name {:?} is empty or holds control characters", name));
+        in.fail(ErrorKind::InvalidInput, name_at, fmt::format("name '{}' is empty or holds control characters", name));
     p.name = name;
     p.server = read_server(in, root);
 
@@ -229,7 +230,7 @@ Profile read_profile(const Reader& in, const toml::table& root, const fs::path& 
     std::error_code ec;
     if (audit_text.empty() || fs::is_directory(p.audit, ec) || !fs::is_directory(p.audit.parent_path(), ec))
         in.fail(ErrorKind::FileIo, audit_at,
-                fmt::format("[files] audit {:?} is not a file in an existing directory", p.audit.string()),
+                fmt::format("[files] audit '{}' is not a file in an existing directory", p.audit.string()),
                 "name a file (it is created on first use) in a directory that exists");
     return p;
 }
@@ -264,14 +265,14 @@ Profile parse_profile(std::string_view text, const fs::path& path) {
 Profile load_profile(const fs::path& path) {
     std::ifstream file(path, std::ios::binary);
     if (!file)
-        throw Error(ErrorKind::FileIo, fmt::format("--profile {:?}: cannot open the file", path.string()),
+        throw Error(ErrorKind::FileIo, fmt::format("--profile '{}': cannot open the file", path.string()),
                     "check the path; the profile is a TOML file (see photon-dct(1))");
     std::string text(kMaxProfileSize + 1, '\0');
     file.read(text.data(), static_cast<std::streamsize>(text.size()));
-    if (file.bad()) throw Error(ErrorKind::FileIo, fmt::format("--profile {:?}: read error", path.string()));
+    if (file.bad()) throw Error(ErrorKind::FileIo, fmt::format("--profile '{}': read error", path.string()));
     text.resize(static_cast<std::size_t>(file.gcount()));
     if (text.size() > kMaxProfileSize)
-        throw Error(ErrorKind::InvalidInput, fmt::format("--profile {:?} is larger than {} bytes: not a profile",
+        throw Error(ErrorKind::InvalidInput, fmt::format("--profile '{}' is larger than {} bytes: not a profile",
                                                          path.string(), kMaxProfileSize));
     return parse_profile(text, path);
 }

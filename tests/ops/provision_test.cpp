@@ -27,6 +27,16 @@ const fs::path kBlankAddress = kData / "field-failure-photon-0.6.3.dct";
 const fs::path kBlankKey = kData / "erased-device-key-photon.dct";
 const std::string kId = "3a0036000247363333343435";
 
+// The use-cases on a store the test owns (a station's Target over an open store).
+ops::ProfileCheck verify(ops::DctStore& store, const profile::Profile& p) {
+    ops::Target target(store);
+    return ops::verify(target, p);
+}
+ops::ProvisionResult provision(ops::DctStore& store, const profile::Profile& p, const ops::ProvisionOptions& o) {
+    ops::Target target(store);
+    return ops::provision(target, p, o);
+}
+
 std::vector<std::string> codes(const ops::ProfileCheck& c) {
     std::vector<std::string> out;
     for (const auto& f : c.findings) out.push_back(f.code);
@@ -61,7 +71,7 @@ protected:
 
 TEST_F(ProvisionTest, VerifyOfAConformingUnitHasNoFindingsAndWritesNothing) {
     auto store = unit(kProvisioned);
-    const auto check = ops::verify(store, p_);
+    const auto check = verify(store, p_);
     EXPECT_TRUE(check.conforms()) << check.findings.front().message;
     EXPECT_EQ(check.device_id, kId);
     EXPECT_EQ(check.dct_sha256, keys::sha256_hex(read_all(kProvisioned)));
@@ -71,12 +81,12 @@ TEST_F(ProvisionTest, VerifyOfAConformingUnitHasNoFindingsAndWritesNothing) {
 TEST_F(ProvisionTest, VerifyReportsOneFindingPerDifference) {
     auto store = unit(kBlankAddress);
     p_.missing_key = profile::MissingKeyAction::Fail;
-    EXPECT_EQ(codes(ops::verify(store, p_)), std::vector<std::string>{"server-address"});
+    EXPECT_EQ(codes(verify(store, p_)), std::vector<std::string>{"server-address"});
     p_.server.port = 6000;
     auto other = unit(kProvisioned);
-    EXPECT_EQ(codes(ops::verify(other, p_)), std::vector<std::string>{"server-port"});
+    EXPECT_EQ(codes(verify(other, p_)), std::vector<std::string>{"server-port"});
     auto blank_key = unit(kBlankKey);
-    const auto check = ops::verify(blank_key, p_);
+    const auto check = verify(blank_key, p_);
     EXPECT_EQ(codes(check), (std::vector<std::string>{"server-port", "device-key-unusable"}));
     EXPECT_TRUE(check.findings.back().blocking); // missing = "fail"
     EXPECT_EQ(check.findings.back().field, "device_private_key");
@@ -85,7 +95,7 @@ TEST_F(ProvisionTest, VerifyReportsOneFindingPerDifference) {
 
 TEST_F(ProvisionTest, ProvisionRestoresTheAddressInOneVerifiedWriteAndExportsThePublicKey) {
     auto store = unit(kBlankAddress);
-    const auto r = ops::provision(store, p_, {});
+    const auto r = provision(store, p_, {});
     ASSERT_EQ(r.outcome, ops::ProvisionOutcome::Written) << r.failure;
     EXPECT_EQ(store.writes, 1);
     EXPECT_EQ(r.actions, (std::vector<std::string>{"server address restored", "device key kept"}));
@@ -95,7 +105,7 @@ TEST_F(ProvisionTest, ProvisionRestoresTheAddressInOneVerifiedWriteAndExportsThe
     EXPECT_EQ(read_all(*r.write->backup), read_all(kBlankAddress));
     EXPECT_EQ(r.dct_sha256_after, keys::sha256_hex(unit_bytes()));
     // The unit now holds exactly what the complete image holds where the firmware reads.
-    EXPECT_TRUE(ops::verify(store, p_).conforms());
+    EXPECT_TRUE(verify(store, p_).conforms());
     ASSERT_EQ(r.public_key_path, p_.public_keys / (kId + ".pub.pem"));
     EXPECT_TRUE(
         keys::load_key_file(*r.public_key_path).same_public_key(keys::load_key_file(kData / "photon-device-key.pem")));
@@ -103,9 +113,9 @@ TEST_F(ProvisionTest, ProvisionRestoresTheAddressInOneVerifiedWriteAndExportsThe
 
 TEST_F(ProvisionTest, AConformingUnitIsNotWrittenAgain) {
     auto store = unit(kBlankAddress);
-    ASSERT_EQ(ops::provision(store, p_, {}).outcome, ops::ProvisionOutcome::Written);
+    ASSERT_EQ(provision(store, p_, {}).outcome, ops::ProvisionOutcome::Written);
     const Bytes after_first = unit_bytes();
-    const auto again = ops::provision(store, p_, {true, {}});
+    const auto again = provision(store, p_, {true, {}});
     EXPECT_EQ(again.outcome, ops::ProvisionOutcome::AlreadyConforms);
     EXPECT_EQ(again.actions, std::vector<std::string>{"already conforms"});
     EXPECT_EQ(store.writes, 1);
@@ -120,7 +130,7 @@ TEST_F(ProvisionTest, MissingKeyRestoreTakesTheUnitsOwnBackup) {
     fill(other_unit, dct::platform(dct::PlatformId::Photon).field("device_id").offset, 1, 0x11);
     write_all(p_.backups / "other-unit.dct", other_unit); // another unit's backup is never used
     auto store = unit(kBlankKey);
-    const auto r = ops::provision(store, p_, {});
+    const auto r = provision(store, p_, {});
     ASSERT_EQ(r.outcome, ops::ProvisionOutcome::Written) << r.failure;
     EXPECT_EQ(r.key_backup, p_.backups / "photon-old.dct");
     EXPECT_EQ(store.writes, 1);
@@ -131,7 +141,7 @@ TEST_F(ProvisionTest, MissingKeyRestoreTakesTheUnitsOwnBackup) {
 
 TEST_F(ProvisionTest, MissingKeyRestoreWithoutABackupFailsAndWritesNothing) {
     auto store = unit(kBlankKey);
-    const auto r = ops::provision(store, p_, {true, {}});
+    const auto r = provision(store, p_, {true, {}});
     EXPECT_EQ(r.outcome, ops::ProvisionOutcome::Failed);
     EXPECT_NE(r.failure.find("no backup of " + kId), std::string::npos) << r.failure;
     EXPECT_EQ(store.writes, 0);
@@ -142,7 +152,7 @@ TEST_F(ProvisionTest, MissingKeyRestoreWithoutABackupFailsAndWritesNothing) {
 TEST_F(ProvisionTest, MissingKeyNewSavesTheKeyFilesBeforeTheWrite) {
     p_.missing_key = profile::MissingKeyAction::New;
     auto store = unit(kBlankKey);
-    const auto r = ops::provision(store, p_, {});
+    const auto r = provision(store, p_, {});
     ASSERT_EQ(r.outcome, ops::ProvisionOutcome::Written) << r.failure;
     ASSERT_EQ(r.private_key_path, p_.public_keys / (kId + ".pem"));
     struct stat st {};
@@ -154,14 +164,14 @@ TEST_F(ProvisionTest, MissingKeyNewSavesTheKeyFilesBeforeTheWrite) {
     ASSERT_TRUE(in_dct.has_value());
     EXPECT_TRUE(in_dct->same_public_key(saved));
     EXPECT_TRUE(keys::load_key_file(*r.public_key_path).same_public_key(saved));
-    EXPECT_TRUE(ops::verify(store, p_).conforms());
+    EXPECT_TRUE(verify(store, p_).conforms());
 }
 
 TEST_F(ProvisionTest, MissingKeyNewIsRefusedWhenAPublicKeyIsRegistered) {
     p_.missing_key = profile::MissingKeyAction::New;
     test_support::write_text(p_.public_keys / (kId + ".pub.pem"), keys::generate_rsa(1024).public_pem());
     auto store = unit(kBlankKey);
-    const auto r = ops::provision(store, p_, {});
+    const auto r = provision(store, p_, {});
     EXPECT_EQ(r.outcome, ops::ProvisionOutcome::Failed);
     EXPECT_NE(r.failure.find("would not match"), std::string::npos) << r.failure;
     EXPECT_EQ(store.writes, 0);
@@ -170,7 +180,7 @@ TEST_F(ProvisionTest, MissingKeyNewIsRefusedWhenAPublicKeyIsRegistered) {
 TEST_F(ProvisionTest, AKeyConflictingWithItsRegisteredPublicKeyIsNeverOverwritten) {
     test_support::write_text(p_.public_keys / (kId + ".pub.pem"), keys::generate_rsa(1024).public_pem());
     auto store = unit(kBlankAddress); // the address alone would be fixable
-    const auto r = ops::provision(store, p_, {});
+    const auto r = provision(store, p_, {});
     EXPECT_EQ(r.outcome, ops::ProvisionOutcome::Failed);
     EXPECT_EQ(codes(r.before), (std::vector<std::string>{"server-address", "device-key-conflict"}));
     EXPECT_NE(r.failure.find("never overwrites"), std::string::npos) << r.failure;
@@ -184,7 +194,7 @@ TEST_F(ProvisionTest, EveryChangeGoesOutInOneWrite) {
     write_all(p_.backups / "photon-old.dct", read_all(kProvisioned));
     write_all(dir_ / "both.dct", both);
     auto store = unit(dir_ / "both.dct");
-    const auto r = ops::provision(store, p_, {});
+    const auto r = provision(store, p_, {});
     ASSERT_EQ(r.outcome, ops::ProvisionOutcome::Written) << r.failure;
     EXPECT_EQ(store.writes, 1);
     EXPECT_EQ(r.write->write_offset, 34u);                                  // from the device key ...
@@ -196,12 +206,12 @@ TEST_F(ProvisionTest, ParticleCloudWritesParticlesBlock) {
     p_.server = {};
     p_.server.particle_cloud = true;
     auto store = unit(kProvisioned);
-    EXPECT_EQ(codes(ops::verify(store, p_)), (std::vector<std::string>{"server-key", "server-address"}));
-    const auto r = ops::provision(store, p_, {});
+    EXPECT_EQ(codes(verify(store, p_)), (std::vector<std::string>{"server-key", "server-address"}));
+    const auto r = provision(store, p_, {});
     ASSERT_EQ(r.outcome, ops::ProvisionOutcome::Written) << r.failure;
     const Bytes after = unit_bytes();
     EXPECT_EQ(Bytes(after.begin() + 2082, after.begin() + 2082 + 512), dct::particle_cloud_server_block(photon().tcp));
-    EXPECT_TRUE(ops::verify(store, p_).conforms());
+    EXPECT_TRUE(verify(store, p_).conforms());
 }
 
 TEST_F(ProvisionTest, ElectronProtocolIsPartOfTheProfile) {
@@ -210,17 +220,28 @@ TEST_F(ProvisionTest, ElectronProtocolIsPartOfTheProfile) {
     write_all(dir_ / "electron.dct", image);
     p_.server.protocol = dct::Transport::Tcp;
     auto store = unit(dir_ / "electron.dct", electron());
-    EXPECT_EQ(codes(ops::verify(store, p_)), std::vector<std::string>{"protocol"});
-    const auto r = ops::provision(store, p_, {});
+    EXPECT_EQ(codes(verify(store, p_)), std::vector<std::string>{"protocol"});
+    const auto r = provision(store, p_, {});
     ASSERT_EQ(r.outcome, ops::ProvisionOutcome::Written) << r.failure;
     EXPECT_EQ(unit_bytes()[2977], dct::kCloudTransportTcp);
     EXPECT_EQ(r.actions.front(), "protocol set to tcp");
     // The profile's RSA key does not fit the UDP slot an Electron would otherwise keep.
     p_.server.protocol = dct::Transport::Udp;
-    const auto refused = ops::provision(store, p_, {});
+    const auto refused = provision(store, p_, {});
     EXPECT_EQ(refused.outcome, ops::ProvisionOutcome::Failed);
     EXPECT_EQ(codes(refused.before).front(), "protocol");
     EXPECT_EQ(store.writes, 1);
+}
+
+TEST_F(ProvisionTest, ADctOfAnotherUnitIsRefused) {
+    auto store = unit(kBlankAddress);
+    store.usb_id = "3a0036000247363333340000";
+    const auto r = provision(store, p_, {});
+    EXPECT_EQ(r.outcome, ops::ProvisionOutcome::Failed);
+    EXPECT_EQ(codes(r.before).front(), "device-id-mismatch");
+    EXPECT_EQ(store.writes, 0);
+    store.usb_id = kId;
+    EXPECT_EQ(provision(store, p_, {}).outcome, ops::ProvisionOutcome::Written);
 }
 
 TEST_F(ProvisionTest, AUnitWithoutADeviceIdFails) {
@@ -228,7 +249,7 @@ TEST_F(ProvisionTest, AUnitWithoutADeviceIdFails) {
     fill(image, 3618, 12, 0xFF);
     write_all(dir_ / "noid.dct", image);
     auto store = unit(dir_ / "noid.dct");
-    const auto r = ops::provision(store, p_, {});
+    const auto r = provision(store, p_, {});
     EXPECT_EQ(r.outcome, ops::ProvisionOutcome::Failed);
     EXPECT_EQ(codes(r.before).front(), "device-id-missing");
     EXPECT_EQ(store.writes, 0);

@@ -91,6 +91,21 @@ TEST_F(ProfileTest, PrivateCloudProfileIsReadWithPathsRelativeToTheProfile) {
     EXPECT_EQ(p.sha256, photon_dct::keys::sha256_hex(bytes));
 }
 
+TEST_F(ProfileTest, AProfileNamedWithoutADirectoryIsRelativeToTheWorkingDirectory) {
+    write(text());
+    const auto before = fs::current_path();
+    fs::current_path(dir_.path());
+    try {
+        const auto p = profile::load_profile("bench.toml");
+        fs::current_path(before);
+        EXPECT_EQ(p.audit, fs::path(".") / "audit.jsonl");
+        EXPECT_EQ(p.backups, fs::path(".") / "backups");
+    } catch (...) {
+        fs::current_path(before);
+        throw;
+    }
+}
+
 TEST_F(ProfileTest, OptionalValuesTakeTheirDefaults) {
     const auto p = load(text("key = \"server.pub.pem\"\nhost = \"10.0.0.5\"\n", "public_keys = \"device-keys\"\n"));
     EXPECT_FALSE(p.server.port.has_value());
@@ -130,18 +145,18 @@ TEST_F(ProfileTest, RefusesTomlSyntaxErrors) {
 
 TEST_F(ProfileTest, RefusesUnknownKeys) {
     expect_refused("colour = \"red\"\n" + text(), ErrorKind::InvalidInput, 1, 1,
-                   "unknown key \"colour\" in the profile");
+                   "unknown key 'colour' in the profile");
     expect_refused(text("key = \"server.pub.pem\"\nhost = \"cloud.example.com\"\nhots = \"x\"\n"),
-                   ErrorKind::InvalidInput, 5, 1, "unknown key \"hots\" in [server]");
+                   ErrorKind::InvalidInput, 5, 1, "unknown key 'hots' in [server]");
 }
 
 TEST_F(ProfileTest, RefusesUnknownKeysInDeviceKeyAndFiles) {
     expect_refused(text(std::string("key = \"server.pub.pem\"\nhost = \"cloud.example.com\"\n"),
                         "public_keys = \"device-keys\"\nmisssing = \"new\"\n"),
-                   ErrorKind::InvalidInput, 7, 1, "unknown key \"misssing\" in [device_key]");
+                   ErrorKind::InvalidInput, 7, 1, "unknown key 'misssing' in [device_key]");
     expect_refused(text(std::string("key = \"server.pub.pem\"\nhost = \"cloud.example.com\"\n"),
                         "public_keys = \"device-keys\"\n", "backups = \"backups\"\naudit = \"a.jsonl\"\nlog = 1\n"),
-                   ErrorKind::InvalidInput, 10, 1, "unknown key \"log\" in [files]");
+                   ErrorKind::InvalidInput, 10, 1, "unknown key 'log' in [files]");
 }
 
 TEST_F(ProfileTest, RefusesWrongTypes) {
@@ -195,15 +210,15 @@ TEST_F(ProfileTest, RefusesAPrivateServerKey) {
 TEST_F(ProfileTest, RefusesParticleCloudMixedWithAPrivateCloud) {
     expect_refused(text("cloud = \"particle\"\nhost = \"cloud.example.com\"\n"), ErrorKind::InvalidInput, 4, 8,
                    "[server] host cannot be combined with cloud = \"particle\"");
-    expect_refused(text("cloud = \"aws\"\n"), ErrorKind::InvalidInput, 3, 9, "[server] cloud is \"aws\"");
+    expect_refused(text("cloud = \"aws\"\n"), ErrorKind::InvalidInput, 3, 9, "[server] cloud is 'aws'");
 }
 
 TEST_F(ProfileTest, RefusesBadChoices) {
     expect_refused(text("key = \"server.pub.pem\"\nhost = \"cloud.example.com\"\nprotocol = \"http\"\n"),
-                   ErrorKind::InvalidInput, 5, 12, "[server] protocol is \"http\"; it must be \"tcp\" or \"udp\"");
+                   ErrorKind::InvalidInput, 5, 12, "[server] protocol is 'http'; it must be \"tcp\" or \"udp\"");
     expect_refused(text("key = \"server.pub.pem\"\nhost = \"cloud.example.com\"\n",
                         "missing = \"maybe\"\npublic_keys = \"device-keys\"\n"),
-                   ErrorKind::InvalidInput, 6, 11, "[device_key] missing is \"maybe\"");
+                   ErrorKind::InvalidInput, 6, 11, "[device_key] missing is 'maybe'");
 }
 
 TEST_F(ProfileTest, RefusesMissingValuesAtTheirTable) {

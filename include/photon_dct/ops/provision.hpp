@@ -12,6 +12,7 @@
 
 #include "photon_dct/dct/platform.hpp"
 #include "photon_dct/ops/store.hpp"
+#include "photon_dct/ops/target.hpp"
 #include "photon_dct/ops/write.hpp"
 #include "photon_dct/profile/profile.hpp"
 
@@ -20,7 +21,8 @@ namespace photon_dct::ops {
 // One difference between a unit and its profile.
 struct ProfileFinding {
     std::string code;      // stable: "server-key", "server-address", "server-port", "protocol", "device-key-unusable",
-                           // "device-public-key", "device-key-conflict", "device-id-missing", "server-key-slot"
+                           // "device-key-conflict", "device-id-missing", "device-id-mismatch",
+                           // "server-key-slot"
     std::string field;     // the DCT field it is about (platform table name), empty when none
     std::string message;   // what differs, for a technician
     bool blocking = false; // provision cannot fix it: the unit fails (nothing is written)
@@ -37,11 +39,11 @@ struct ProfileCheck {
 };
 
 // Reads the window once and compares it with the profile. Never writes.
-ProfileCheck verify(DctStore& store, const profile::Profile& profile);
+ProfileCheck verify(Target& target, const profile::Profile& profile);
 
 struct ProvisionOptions {
-    bool leave = false; // reset the unit into its firmware after a verified write (or when it already conforms)
-    std::function<void(std::string_view)> progress; // one line per step, for stderr
+    bool leave = false;  // reset the unit into its firmware after a verified write (or when it already conforms)
+    ProgressFn progress; // one line per step of the write, for stderr
 };
 
 enum class ProvisionOutcome { Written, AlreadyConforms, Failed };
@@ -63,6 +65,6 @@ struct ProvisionResult {
 
 // The whole sequence for one unit. Errors (USB, files, verify mismatch) are thrown as Error; a unit
 // the profile's rules refuse (a key conflict, missing = "fail") is a result with outcome Failed.
-ProvisionResult provision(DctStore& store, const profile::Profile& profile, const ProvisionOptions& options);
+ProvisionResult provision(Target& target, const profile::Profile& profile, const ProvisionOptions& options);
 
 } // namespace photon_dct::ops

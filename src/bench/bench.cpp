@@ -1,0 +1,206 @@
+#include "photon_dct/bench/bench.hpp"
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "photon_dct/ops/device.hpp"
+#include "photon_dct/text.hpp"
+#include "photon_dct/usb/usb.hpp"
+
+namespace photon_dct::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A unit on the bench: the port it is plugged into and the ID it reports. Another unit in the same
+// port is a new key; the same unit comes back under the same key only after it left the bus.
+std::string unit_key(const ops::DeviceEntry& d) { return d.usb.port_path + "/" + d.device_id.value_or(d.usb.serial); }
+
+class Bench {
+public:
+    Bench(usb::UsbContext& context, const Station& station, const BenchOptions& options)
+        : context_(context), station_(station), options_(options) {}
+
+    BenchSummary run() {
+        const auto began = Clock::now();
+        last_activity_ = began;
+        say(fmt::format("waiting for units (profile {}, up to {} at once)", escape(station_.profile->name),
+                        options_.parallel));
+        while (true) {
+            reap();
+            const bool stop_asked = options_.stop && options_.stop->load();
+            const bool counted = options_.count && started_ >= *options_.count;
+            if (stop_asked || counted) {
+                summary_.interrupted = stop_asked && !counted;
+                if (in_flight() == 0) break;
+            } else {
+                scan();
+                if (options_.idle_exit && in_flight() == 0 && Clock::now() - last_activity() >= *options_.idle_exit)
+                    break;
+            }
+            std::unique_lock lock(mutex_);
+            changed_.wait_for(lock, options_.poll);
+        }
+        for (auto& w : workers_) w.thread.join(); // every one has finished its unit (in_flight is 0)
+        workers_.clear();
+        summary_.seconds = std::chrono::duration<double>(Clock::now() - began).count();
+        summary_.units_per_minute = summary_.seconds > 0 ? summary_.total() * 60.0 / summary_.seconds : 0;
+        return summary_;
+    }
+
+private:
+    struct Worker {
+        std::thread thread;
+        std::shared_ptr<std::atomic<bool>> finished;
+    };
+
+    static std::string escape(const std::string& text) { return photon_dct::escape_text(text); }
+
+    void say(const std::string& line) {
+        if (!options_.progress) return;
+        std::lock_guard lock(output_);
+        options_.progress(line);
+    }
+
+    unsigned in_flight() {
+        std::lock_guard lock(mutex_);
+        return in_flight_;
+    }
+
+    Clock::time_point last_activity() {
+        std::lock_guard lock(mutex_);
+        return last_activity_;
+    }
+
+    void reap() {
+        for (auto it = workers_.begin(); it != workers_.end();) {
+            if (it->finished->load()) {
+                it->thread.join();
+                it = workers_.erase(it);
+            } else {
+                ++it;
+            }
+        }
+    }
+
+    std::vector<ops::DeviceEntry> list() {
+        try {
+            std::lock_guard lock(usb_);
+            return ops::list_devices(context_);
+        } catch (const Error& e) {
+            say(fmt::format("cannot list USB devices: {}", e.what()));
+            return {};
+        }
+    }
+
+    // Forgets units that left the bus, and starts a worker for each new unit in DFU mode.
+    void scan() {
+        const auto devices = list();
+        std::set<std::string> present;
+        for (const auto& d : devices) present.insert(unit_key(d));
+        {
+            std::lock_guard lock(mutex_);
+            std::erase_if(finished_, [&](const auto& key) { return !present.contains(key); });
+            std::erase_if(noted_, [&](const auto& key) { return !present.contains(key); });
+        }
+        for (const auto& d : devices) {
+            const std::string key = unit_key(d);
+            std::unique_lock lock(mutex_);
+            if (finished_.contains(key) || running_.contains(key)) continue;
+            if (!d.dfu_mode) {
+                if (noted_.insert(key).second) {
+                    lock.unlock();
+                    say(fmt::format("{} {} at usb {} is in normal mode: put it in DFU mode (hold SETUP, tap RESET, "
+                                    "release SETUP when the LED blinks yellow)",
+                                    d.platform->display_name, escape(d.device_id.value_or(d.usb.serial)),
+                                    escape(d.usb.port_path)));
+                }
+                continue;
+            }
+            if (in_flight_ >= options_.parallel || (options_.count && started_ >= *options_.count)) return;
+            running_.insert(key);
+            ++in_flight_;
+            ++started_;
+            last_activity_ = Clock::now();
+            lock.unlock();
+            auto finished = std::make_shared<std::atomic<bool>>(false);
+            workers_.push_back({std::thread([this, d, key, finished] { work(d, key, *finished); }), finished});
+        }
+    }
+
+    void work(const ops::DeviceEntry& device, const std::string& key, std::atomic<bool>& finished) {
+        Attempt a;
+        try {
+            std::unique_ptr<ops::DeviceStore> store;
+            {
+                // Opening a unit lists and claims interfaces on the shared context: one at a time.
+                std::lock_guard lock(usb_);
+                store =
+                    std::make_unique<ops::DeviceStore>(context_, device, station_.profile->backups, options_.session);
+            }
+            ops::Target target(*store);
+            a = provision_unit(target, station_, ops::ProvisionOptions{true, {}}, "bench");
+        } catch (const Error& e) {
+            a = unit_failed(station_, "bench",
+                            {std::string(device.platform->name), device.device_id, device.usb.port_path,
+                             fmt::format("{} at usb {}", device.platform->display_name, device.usb.port_path)},
+                            e);
+        }
+        {
+            std::lock_guard lock(output_);
+            if (options_.on_unit) options_.on_unit(a);
+        }
+        {
+            std::lock_guard lock(mutex_);
+            switch (a.result) {
+            case AuditResult::Written:
+                ++summary_.passed;
+                break;
+            case AuditResult::AlreadyConforms:
+                ++summary_.same;
+                break;
+            default:
+                ++summary_.failed;
+                break;
+            }
+            running_.erase(key);
+            finished_.insert(key);
+            --in_flight_;
+            last_activity_ = Clock::now();
+        }
+        finished = true;
+        changed_.notify_all();
+    }
+
+    usb::UsbContext& context_;
+    const Station& station_;
+    const BenchOptions& options_;
+    std::mutex usb_;    // list and open: one at a time on the shared libusb context
+    std::mutex output_; // on_unit / progress: one whole line at a time
+    std::mutex mutex_;  // everything below
+    std::condition_variable changed_;
+    std::set<std::string> running_;
+    std::set<std::string> finished_; // done in this run; forgotten when the unit leaves the bus
+    std::set<std::string> noted_;    // in normal mode, already told
+    unsigned in_flight_ = 0;
+    unsigned started_ = 0;
+    Clock::time_point last_activity_;
+    BenchSummary summary_;
+    std::vector<Worker> workers_;
+};
+
+} // namespace
+
+BenchSummary run_bench(const Station& station, const BenchOptions& options) {
+    usb::UsbContext context;
+    return Bench(context, station, options).run();
+}
+
+} // namespace photon_dct::bench

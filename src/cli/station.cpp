@@ -1,0 +1,89 @@
+#include "station.hpp"
+
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "exit_codes.hpp"
+#include "photon_dct/text.hpp"
+
+namespace photon_dct::cli {
+namespace {
+
+nlohmann::json optional_json(const std::optional<std::string>& value) {
+    return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
+} // namespace
+
+void add_profile_options(CLI::App& cmd, ProfileOptions& options) {
+    cmd.add_option("--profile", options.profile, "the provisioning profile (TOML), see photon-dct(1) PROFILES")
+        ->required();
+    cmd.add_option("--operator", options.operator_name,
+                   "who runs the station, recorded in the audit log (default: $USER)");
+}
+
+LoadedStation load_station(const ProfileOptions& options) {
+    LoadedStation s{profile::load_profile(options.profile), {}};
+    s.station.profile = &s.profile;
+    s.station.operator_name = options.operator_name;
+    if (s.station.operator_name.empty())
+        if (const char* user = std::getenv("USER")) s.station.operator_name = user;
+    s.station.tool_version = PHOTON_DCT_VERSION;
+    s.station.exit_codes = {kExitOk, kExitFindings, kExitUnitFailed, exit_code};
+    return s;
+}
+
+std::string unit_line(const bench::Attempt& a) {
+    const std::string who = fmt::format("{} {} {}", escape_text(a.device_id.value_or("unknown")), a.platform,
+                                        a.usb_path ? "usb " + escape_text(*a.usb_path) : escape_text(a.source));
+    const double seconds = static_cast<double>(a.duration_ms) / 1000.0;
+    switch (a.result) {
+    case bench::AuditResult::Written: {
+        std::string actions;
+        for (const auto& action : a.actions) actions += (actions.empty() ? "" : ", ") + action;
+        return fmt::format("PASS {}: {} ({:.1f} s)", who, escape_text(actions), seconds);
+    }
+    case bench::AuditResult::AlreadyConforms:
+        return fmt::format("SAME {}: already conforms ({:.1f} s)", who, seconds);
+    case bench::AuditResult::Conforms:
+        return fmt::format("OK   {}: conforms ({:.1f} s)", who, seconds);
+    case bench::AuditResult::Differs:
+        return fmt::format("DIFF {}: {} difference{} ({:.1f} s)", who, a.findings.size(),
+                           a.findings.size() == 1 ? "" : "s", seconds);
+    case bench::AuditResult::Failed:
+        break;
+    }
+    return fmt::format("FAIL {}: {}{} ({:.1f} s)", who, escape_text(a.failure),
+                       a.record.backup ? " (backup " + escape_text(*a.record.backup) + ")" : "", seconds);
+}
+
+nlohmann::json attempt_json(const bench::Attempt& a) {
+    nlohmann::json findings = nlohmann::json::array();
+    for (const auto& f : a.findings)
+        findings.push_back({{"code", f.code}, {"field", f.field}, {"message", f.message}, {"blocking", f.blocking}});
+    const auto& r = a.record;
+    return {{"source", a.source},
+            {"device_id", optional_json(a.device_id)},
+            {"platform", a.platform},
+            {"usb_path", optional_json(a.usb_path)},
+            {"result", bench::audit_result_name(a.result)},
+            {"exit_code", a.exit_code},
+            {"findings", findings},
+            {"actions", a.actions},
+            {"changed", r.changed},
+            {"failure", a.result == bench::AuditResult::Failed ? nlohmann::json(a.failure) : nlohmann::json(nullptr)},
+            {"error_kind", a.error_kind ? nlohmann::json(error_kind_name(*a.error_kind)) : nlohmann::json(nullptr)},
+            {"dct_sha256_before", optional_json(r.dct_sha256_before)},
+            {"dct_sha256_after", optional_json(r.dct_sha256_after)},
+            {"backup", optional_json(r.backup)},
+            {"public_key", optional_json(r.public_key)},
+            {"public_key_sha256", optional_json(r.public_key_sha256)},
+            {"duration_ms", a.duration_ms}};
+}
+
+void throw_if_error(const bench::Attempt& a) {
+    if (a.error_kind) throw Error(*a.error_kind, a.failure, a.error_hint);
+}
+
+} // namespace photon_dct::cli
