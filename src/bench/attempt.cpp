@@ -15,7 +15,7 @@ void identify(Attempt& a, ops::Target& target) {
     a.source = store.description();
     a.platform = std::string(store.platform().name);
     a.device_id = store.usb_device_id();
-    if (const auto usb = store.usb_identity()) a.usb_path = usb->port_path;
+    if (const auto* usb = store.usb_device()) a.usb_path = usb->port_path;
 }
 
 void failed(Attempt& a, const Station& station, const Error& e) {

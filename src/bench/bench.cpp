@@ -21,7 +21,7 @@ using Clock = std::chrono::steady_clock;
 
 // A unit on the bench: the port it is plugged into and the ID it reports. Another unit in the same
 // port is a new key; the same unit comes back under the same key only after it left the bus.
-std::string unit_key(const ops::DeviceEntry& d) { return d.usb.port_path + "/" + d.device_id.value_or(d.usb.serial); }
+std::string unit_key(const usb::UsbDevice& d) { return d.port_path + "/" + d.device_id.value_or(d.serial); }
 
 class Bench {
 public:
@@ -90,7 +90,7 @@ private:
         }
     }
 
-    std::vector<ops::DeviceEntry> list() {
+    std::vector<usb::UsbDevice> list() {
         try {
             std::lock_guard lock(usb_);
             return ops::list_devices(context_);
@@ -114,13 +114,12 @@ private:
             const std::string key = unit_key(d);
             std::unique_lock lock(mutex_);
             if (finished_.contains(key) || running_.contains(key)) continue;
-            if (!d.dfu_mode) {
+            if (!d.dfu_mode()) {
                 if (noted_.insert(key).second) {
                     lock.unlock();
-                    say(fmt::format("{} {} at usb {} is in normal mode: put it in DFU mode (hold SETUP, tap RESET, "
-                                    "release SETUP when the LED blinks yellow)",
-                                    d.platform->display_name, escape(d.device_id.value_or(d.usb.serial)),
-                                    escape(d.usb.port_path)));
+                    say(fmt::format("{}: put it in DFU mode (hold SETUP, tap RESET, release SETUP when the LED "
+                                    "blinks yellow)",
+                                    escape(d.describe())));
                 }
                 continue;
             }
@@ -135,7 +134,7 @@ private:
         }
     }
 
-    void work(const ops::DeviceEntry& device, const std::string& key, std::atomic<bool>& finished) {
+    void work(const usb::UsbDevice& device, const std::string& key, std::atomic<bool>& finished) {
         Attempt a;
         try {
             std::unique_ptr<ops::DeviceStore> store;
@@ -149,8 +148,7 @@ private:
             a = provision_unit(target, station_, ops::ProvisionOptions{true, {}}, "bench");
         } catch (const Error& e) {
             a = unit_failed(station_, "bench",
-                            {std::string(device.platform->name), device.device_id, device.usb.port_path,
-                             fmt::format("{} at usb {}", device.platform->display_name, device.usb.port_path)},
+                            {std::string(device.platform->name), device.device_id, device.port_path, device.describe()},
                             e);
         }
         {
