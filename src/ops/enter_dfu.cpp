@@ -1,5 +1,7 @@
 #include "photon_dct/ops/enter_dfu.hpp"
 
+#include <algorithm>
+#include <iterator>
 #include <thread>
 
 #include <fmt/format.h>
@@ -18,30 +20,29 @@ std::string attempts_text(const std::vector<enter::Attempt>& attempts) {
 
 } // namespace
 
-const usb::UsbDevice* find_in_dfu_mode(const std::vector<usb::UsbDevice>& devices, const usb::UsbDevice& before,
-                                       std::string& followed_by) {
-    std::vector<const usb::UsbDevice*> by_id, by_port;
-    for (const auto& d : devices) {
-        // A unit whose strings could not be read has no known serial: not followed by its port.
-        if (!d.dfu_mode() || d.platform != before.platform || !d.access_problem.empty()) continue;
-        if (before.device_id && d.device_id == before.device_id)
-            by_id.push_back(&d);
-        else if ((!before.device_id || !d.device_id) && d.port_path == before.port_path)
-            by_port.push_back(&d); // docs/enter-dfu.md §4: a bootloader before v8 reports 00000000010C
-    }
-    if (by_id.size() > 1)
+std::optional<usb::UsbDevice> find_in_dfu_mode(const std::vector<usb::UsbDevice>& devices, const usb::UsbDevice& before,
+                                               std::string& followed_by) {
+    // DFU-mode units of its platform whose serial could be read (an unreadable one is no match).
+    std::vector<usb::UsbDevice> candidates;
+    std::copy_if(devices.begin(), devices.end(), std::back_inserter(candidates), [&](const usb::UsbDevice& d) {
+        return d.dfu_mode() && d.platform == before.platform && d.access_problem.empty();
+    });
+    const auto same = usb::find_unit(candidates, before.id);
+    if (same.size() > 1)
         throw Error(ErrorKind::AmbiguousDevice,
-                    fmt::format("{} units in DFU mode report device ID {}", by_id.size(), *before.device_id),
+                    fmt::format("{} units in DFU mode answer to {}", same.size(), before.id.text()),
                     "unplug all but one of them and run the command again");
-    if (!by_id.empty()) {
-        followed_by = "device ID";
-        return by_id.front();
+    if (!same.empty()) {
+        followed_by = before.id.kind == usb::UnitId::Kind::DeviceId ? "device ID" : "port path";
+        return *same.front();
     }
-    if (!by_port.empty()) {
-        followed_by = "port path";
-        return by_port.front();
-    }
-    return nullptr;
+    // docs/enter-dfu.md §4: a bootloader before v8 reports 00000000010C, no ID: the unit is the one
+    // without an ID at its port (never one that reports another ID).
+    std::erase_if(candidates, [](const usb::UsbDevice& d) { return d.device_id.has_value(); });
+    const auto at_port = usb::find_unit(candidates, {usb::UnitId::Kind::PortPath, before.port_path});
+    if (at_port.empty()) return std::nullopt;
+    followed_by = "port path";
+    return *at_port.front();
 }
 
 usb::UsbDevice enter_dfu_mode(usb::UsbContext& context, const usb::UsbDevice& unit, const EnterDfuOptions& options,
@@ -65,7 +66,7 @@ usb::UsbDevice enter_dfu_mode(usb::UsbContext& context, const usb::UsbDevice& un
     const auto deadline = start + options.come_back_timeout;
     while (true) {
         const auto devices = list_devices(context);
-        if (const auto* back = find_in_dfu_mode(devices, unit, change.followed_by)) {
+        if (const auto back = find_in_dfu_mode(devices, unit, change.followed_by)) {
             change.serial_after = back->serial;
             change.port_path_after = back->port_path;
             change.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

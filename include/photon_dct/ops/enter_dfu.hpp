@@ -34,12 +34,12 @@ struct ModeChange {
     double seconds = 0; // from the first request until the unit was back in DFU mode
 };
 
-// The unit `before` became in DFU mode among `devices`, or null while it is not there. Followed
+// The unit `before` became in DFU mode among `devices`, or nullopt while it is not there. Followed
 // by its device ID; by its port path when the bootloader reports no ID (00000000010C) or the
 // firmware reported none. Never by bus address; never a unit with another device ID.
 // Error(AmbiguousDevice) when several units claim the identity.
-const usb::UsbDevice* find_in_dfu_mode(const std::vector<usb::UsbDevice>& devices, const usb::UsbDevice& before,
-                                       std::string& followed_by);
+std::optional<usb::UsbDevice> find_in_dfu_mode(const std::vector<usb::UsbDevice>& devices, const usb::UsbDevice& before,
+                                               std::string& followed_by);
 
 // Sends the entry requests to `unit` (in normal mode) and waits until it is back in DFU mode.
 // Error(DeviceNotInDfuMode) naming every request tried when the unit refused them all;
