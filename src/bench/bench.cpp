@@ -19,9 +19,14 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// A unit on the bench: the port it is plugged into and the ID it reports. Another unit in the same
-// port is a new key; the same unit comes back under the same key only after it left the bus.
-std::string unit_key(const usb::UsbDevice& d) { return d.port_path + "/" + d.device_id.value_or(d.serial); }
+// A unit on the bench is the port it is plugged into: after it leaves DFU mode it resets and comes
+// back on the same port running its firmware, under another product id and serial.
+std::string unit_key(const usb::UsbDevice& d) { return d.port_path; }
+
+// How long a finished unit's port must stay empty before a unit there is new: longer than the reset
+// after leaving DFU mode (the unit is off the bus while it boots its firmware), shorter than a
+// technician's unplug and plug.
+constexpr std::chrono::seconds kReplugAbsence{2};
 
 class Bench {
 public:
@@ -107,7 +112,10 @@ private:
         for (const auto& d : devices) present.insert(unit_key(d));
         {
             std::lock_guard lock(mutex_);
-            std::erase_if(finished_, [&](const auto& key) { return !present.contains(key); });
+            const auto now = Clock::now();
+            for (auto& [key, seen] : finished_)
+                if (present.contains(key)) seen = now;
+            std::erase_if(finished_, [&](const auto& entry) { return now - entry.second >= kReplugAbsence; });
             std::erase_if(noted_, [&](const auto& key) { return !present.contains(key); });
         }
         for (const auto& d : devices) {
@@ -169,7 +177,7 @@ private:
                 break;
             }
             running_.erase(key);
-            finished_.insert(key);
+            finished_[key] = Clock::now();
             --in_flight_;
             last_activity_ = Clock::now();
         }
@@ -185,8 +193,9 @@ private:
     std::mutex mutex_;  // everything below
     std::condition_variable changed_;
     std::set<std::string> running_;
-    std::set<std::string> finished_; // done in this run; forgotten when the unit leaves the bus
-    std::set<std::string> noted_;    // in normal mode, already told
+    // Done in this run, with when it was last seen; forgotten once its port stayed empty kReplugAbsence.
+    std::map<std::string, Clock::time_point> finished_;
+    std::set<std::string> noted_; // in normal mode, already told
     unsigned in_flight_ = 0;
     unsigned started_ = 0;
     Clock::time_point last_activity_;
