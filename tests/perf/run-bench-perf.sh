@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# run-bench-perf.sh: `photon-dct bench` with 8 emulated units attached at once against one unit.
+#
+# Usage:
+#   tests/perf/run-bench-perf.sh BUILD_DIR [RUNS]
+#
+#   BUILD_DIR  a CMake build tree of this repo with photon-dct and photon-dct-emu built
+#   RUNS       timed runs per case (default 5); the median is printed
+#
+# Every unit holds the field-failure image (tests/data/field-failure-photon-0.6.3.dct) with its own
+# device ID, so each one needs one write of its server block; the emulator keeps its default
+# bwPollTimeout of 500 ms after a data write (the real bootloader's busy time). Each run is
+#   photon-dct-emu --devices N --dct u0 ... -- photon-dct bench --profile P --count N
+# "bench s" is the bench's own elapsed time from its summary (first listing to last unit done),
+# "total s" the wall time with the emulator's set-up and tear-down, "units/min" from the bench s.
+set -euo pipefail
+BUILD=${1:?usage: run-bench-perf.sh BUILD_DIR [RUNS]}
+RUNS=${2:-5}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+P=$(cd "$BUILD" && pwd)/src/cli/photon-dct
+E=$(cd "$BUILD" && pwd)/tests/emu/photon-dct-emu
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+
+# Unit i: the field-failure image with device ID = the serial the emulator gives unit i.
+python3 - "$ROOT/tests/data/field-failure-photon-0.6.3.dct" "$WORK" <<'PY'
+import sys
+src, work = sys.argv[1], sys.argv[2]
+base = "3a0036000247363333343435"
+image = bytearray(open(src, "rb").read())
+for i in range(8):
+    serial = base[:-4] + "%04x" % ((int(base[-4:], 16) + i) & 0xFFFF)
+    image[3618:3630] = bytes.fromhex(serial)  # device_id (docs/dct-format.md 2)
+    open(f"{work}/u{i}.dct", "wb").write(image)
+PY
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+run_case() { # N
+    local n=$1 dcts=() i
+    for ((i = 0; i < n; i++)); do dcts+=(--dct "$WORK/u$i.dct"); done
+    : >"$WORK/bench.$n" && : >"$WORK/total.$n"
+    for ((r = 0; r < RUNS; r++)); do
+        local run=$WORK/run.$n.$r
+        mkdir -p "$run/backups" "$run/keys"
+        cp "$ROOT/tests/data/private-cloud-server.pub.pem" "$run/server.pub.pem"
+        printf 'name = "perf"\n[server]\nkey = "server.pub.pem"\nhost = "cloud.example.com"\nport = 5683\n[device_key]\npublic_keys = "keys"\n[files]\nbackups = "backups"\naudit = "audit.jsonl"\n' >"$run/p.toml"
+        local t0 t1
+        t0=$(date +%s.%N)
+        "$E" --devices "$n" "${dcts[@]}" -- "$P" --json bench --profile "$run/p.toml" --count "$n" >"$run/out.jsonl" 2>/dev/null || true
+        t1=$(date +%s.%N)
+        python3 -c 'import json,sys; d=[json.loads(l) for l in open(sys.argv[1])]; s=d[-1]["result"]; assert s["passed"]==int(sys.argv[2]), s; print(s["seconds"])' "$run/out.jsonl" "$n" >>"$WORK/bench.$n"
+        echo "$t1 - $t0" | bc -l >>"$WORK/total.$n"
+    done
+    local b t
+    b=$(median <"$WORK/bench.$n")
+    t=$(median <"$WORK/total.$n")
+    printf '%-6s %8.2f %8.2f %10.1f\n' "$n" "$b" "$t" "$(echo "$n * 60 / $b" | bc -l)"
+}
+
+echo "units  bench s  total s  units/min   (median of $RUNS runs; emulator write busy time 500 ms)"
+run_case 1
+run_case 8
