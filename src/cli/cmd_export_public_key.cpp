@@ -15,7 +15,7 @@ struct ExportPublicKeyOptions {
 
 int run_export_public_key(const ExportPublicKeyOptions& o, Invocation& invocation) {
     ops::ExportPublicKeyRequest request;
-    request.slot = slot_choice(o.protocol);
+    request.slot = slot_choice(o.protocol, "--protocol");
     if (!o.output.empty()) request.output = o.output;
     auto target = make_target(o.target, invocation);
     const auto r = ops::export_public_key(target, request);

@@ -18,7 +18,7 @@ struct NewDeviceKeyOptions {
 
 int run_new_device_key(const NewDeviceKeyOptions& o, Invocation& invocation) {
     ops::NewDeviceKeyRequest request;
-    request.slot = slot_choice(o.protocol);
+    request.slot = slot_choice(o.protocol, "--protocol");
     request.out_dir = o.out_dir;
     request.write = write_options(o.write, invocation);
     auto target = make_target(o.target, invocation);

@@ -16,7 +16,7 @@ struct ProtocolOptions {
 
 int run_protocol(const ProtocolOptions& o, Invocation& invocation) {
     ops::ProtocolRequest request;
-    request.set = slot_choice(o.protocol);
+    request.set = slot_choice(o.protocol, "the protocol argument");
     request.write = write_options(o.write, invocation);
     auto target = make_target(o.target, invocation);
     const auto r = ops::protocol(target, request);

@@ -19,7 +19,7 @@ struct RestoreDeviceKeyOptions {
 int run_restore_device_key(const RestoreDeviceKeyOptions& o, Invocation& invocation) {
     ops::RestoreDeviceKeyRequest request;
     request.key_path = o.pem;
-    request.slot = slot_choice(o.protocol);
+    request.slot = slot_choice(o.protocol, "--protocol");
     request.write = write_options(o.write, invocation);
     auto target = make_target(o.target, invocation);
     const auto r = ops::restore_device_key(target, request);

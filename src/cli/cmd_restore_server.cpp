@@ -32,7 +32,7 @@ int run_restore_server(const RestoreServerOptions& o, Invocation& invocation) {
     request.key_path = o.pem;
     request.host = {o.host, "--host"};
     request.port = option_value(o.port, "--port");
-    request.slot = slot_choice(o.protocol);
+    request.slot = slot_choice(o.protocol, "--protocol");
     request.write = write_options(o.write, invocation);
     auto target = make_target(o.target, invocation);
     const auto r = ops::restore_server(target, request);

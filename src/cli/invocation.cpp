@@ -112,10 +112,9 @@ std::optional<ops::UserValue> option_value(const std::string& text, std::string 
     return ops::UserValue{text, std::move(option)};
 }
 
-std::optional<dct::Transport> slot_choice(const std::string& protocol) {
-    if (protocol == "tcp") return dct::Transport::Tcp;
-    if (protocol == "udp") return dct::Transport::Udp;
-    return std::nullopt;
+std::optional<dct::Transport> slot_choice(const std::string& protocol, std::string_view source) {
+    if (protocol.empty()) return std::nullopt;
+    return dct::parse_slot(protocol, source);
 }
 
 ops::Target make_target(const TargetOptions& o, Invocation& invocation) {

@@ -71,6 +71,43 @@ json slot_json(const dct::SlotInfo& s) {
             {"device_key", device_key_json(s.device_key)}};
 }
 
+namespace {
+
+// A word the shell reads back as `text`: as it is when it holds only safe characters, else in
+// single quotes.
+std::string shell_word(std::string_view text) {
+    const bool safe = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) ||
+               std::string_view("._-/:@%+=,").find(c) != std::string_view::npos;
+    });
+    if (safe) return std::string(text);
+    std::string out = "'";
+    for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+std::string option_spelling(const dct::CommandArgument& a) { return a.option.empty() ? "" : "--" + a.option; }
+
+json fix_json(const dct::Fix& fix) {
+    json arguments = json::array();
+    for (const auto& a : fix.arguments)
+        arguments.push_back({{"option", a.option.empty() ? json(nullptr) : json(option_spelling(a))},
+                             {"value", a.value},
+                             {"placeholder", a.placeholder}});
+    return {{"command", fix.command}, {"arguments", arguments}};
+}
+
+} // namespace
+
+std::string command_line(const dct::Fix& fix) {
+    std::string line = "photon-dct " + fix.command;
+    for (const auto& a : fix.arguments) {
+        if (!a.option.empty()) line += " " + option_spelling(a);
+        line += " " + (a.placeholder ? a.value : shell_word(a.value));
+    }
+    return line;
+}
+
 json report_json(const dct::DctReport& r) {
     json findings = json::array();
     for (const auto& f : r.findings)
@@ -78,7 +115,8 @@ json report_json(const dct::DctReport& r) {
                             {"code", f.code},
                             {"message", f.message},
                             {"consequence", f.consequence},
-                            {"fix", f.fix}});
+                            {"fix", f.fix ? command_line(*f.fix) : ""},
+                            {"fix_command", f.fix ? fix_json(*f.fix) : json(nullptr)}});
     const auto& f = r.fields;
     return {{"platform", r.platform->name},
             {"image_size", r.image_size},
@@ -183,7 +221,7 @@ std::string findings_text(const dct::DctReport& r) {
         for (auto& c : sev) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
         out += fmt::format("  {:<7} {} [{}]\n", sev, escape_text(f.message), f.code);
         if (!f.consequence.empty()) out += fmt::format("          means: {}\n", escape_text(f.consequence));
-        if (!f.fix.empty()) out += fmt::format("          fix:   {}\n", escape_text(f.fix));
+        if (f.fix) out += fmt::format("          fix:   {}\n", escape_text(command_line(*f.fix)));
     }
     return out;
 }

@@ -13,6 +13,9 @@ namespace photon_dct::cli {
 
 nlohmann::json slot_json(const dct::SlotInfo& slot);
 nlohmann::json report_json(const dct::DctReport& report);
+// The fix as a command line the shell parses back: "photon-dct COMMAND --option value …", literal
+// values quoted when needed, placeholders as their names.
+std::string command_line(const dct::Fix& fix);
 nlohmann::json write_json(const ops::WriteOutcome& write);
 // A device key slot; never any private key material, only states, sizes and fingerprints.
 nlohmann::json device_key_json(const dct::DeviceKeyInfo& key);

@@ -278,7 +278,7 @@ std::string_view os_range_name(OsRange r) {
     return "?";
 }
 
-OsRange parse_os_version(std::string_view text) {
+OsRange parse_os_version(std::string_view text, std::string_view source) {
     unsigned major = 0, minor = 0;
     const char* p = text.data();
     const char* end = text.data() + text.size();
@@ -286,7 +286,7 @@ OsRange parse_os_version(std::string_view text) {
     bool ok = r1.ec == std::errc{} && r1.ptr < end && *r1.ptr == '.';
     if (ok) ok = std::from_chars(r1.ptr + 1, end, minor).ec == std::errc{};
     if (!ok)
-        throw Error(ErrorKind::InvalidInput, fmt::format("--device-os '{}': not a version number", text),
+        throw Error(ErrorKind::InvalidInput, fmt::format("{} '{}': not a version number", source, text),
                     "give the Device OS version as MAJOR.MINOR[.PATCH], e.g. 0.6.3 or 1.5.2");
     if (major == 0 && minor <= 6) return OsRange::UpTo06x;
     if (major == 0 || (major == 1 && minor == 0)) return OsRange::From070To10x;
@@ -368,7 +368,7 @@ DctReport decode_dct(const Platform& platform, ByteView image, const DecodeOptio
             ErrorKind::InvalidInput,
             fmt::format("DCT image is {} bytes; expected {} (a Device OS 0.6.x DCT) to {} (the whole DFU window)",
                         image.size(), kAppDctSizeV060, kDfuWindowSize),
-            "dump the DCT with `photon-dct backup` or `dfu-util -a 1 -s 0:16384 -U unit.dct`");
+            "dump the whole DCT (a backup, or `dfu-util -a 1 -s 0:16384 -U unit.dct`)");
     DctReport r;
     r.platform = &platform;
     r.image_size = image.size();

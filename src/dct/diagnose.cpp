@@ -11,23 +11,39 @@ namespace {
 
 class FindingList {
 public:
-    explicit FindingList(const DecodeOptions& options) : target_(options.fix_target_args) {}
+    explicit FindingList(const DecodeOptions& options) : target_(options.fix_target) {}
 
-    void add(Severity s, std::string code, std::string message, std::string consequence, std::string fix = {}) {
-        if (!fix.empty()) fix = "photon-dct " + fix + (target_.empty() ? "" : " " + target_);
+    void add(Severity s, std::string code, std::string message, std::string consequence,
+             std::optional<Fix> fix = std::nullopt) {
+        if (fix) fix->arguments.insert(fix->arguments.end(), target_.begin(), target_.end());
         list_.push_back({s, std::move(code), std::move(message), std::move(consequence), std::move(fix)});
     }
     std::vector<Finding> take() { return std::move(list_); }
 
 private:
-    std::string target_;
+    std::vector<CommandArgument> target_;
     std::vector<Finding> list_;
 };
 
-std::string protocol_arg(const SlotInfo& s) { return s.transport == Transport::Udp ? " --protocol udp" : ""; }
+CommandArgument placeholder(std::string option, std::string_view name) {
+    return {std::move(option), std::string(name), true};
+}
 
-std::string restore_server_fix(const SlotInfo& s) {
-    return fmt::format("restore-server --pem SERVER_KEY.pem --host YOUR_SERVER{}", protocol_arg(s));
+// The slot a fix writes: named only for UDP (TCP is what the command picks on its own, and the
+// only slot of a Photon or P1).
+void add_slot(Fix& fix, const SlotInfo& s) {
+    if (s.transport == Transport::Udp) fix.arguments.push_back({"protocol", "udp", false});
+}
+
+Fix restore_server_fix(const SlotInfo& s) {
+    Fix fix{"restore-server", {placeholder("pem", kServerKeyPlaceholder), placeholder("host", kServerHostPlaceholder)}};
+    add_slot(fix, s);
+    return fix;
+}
+
+// restore --only device-key puts back the device keys of every slot the platform has.
+Fix restore_fix(std::string_view only) {
+    return {"restore", {placeholder("from", kBackupPlaceholder), {"only", std::string(only), false}}};
 }
 
 std::string target_text(const ConnectionTarget& t) {
@@ -136,8 +152,7 @@ void diagnose_server(const SlotInfo& s, FindingList& out) {
 
 void diagnose_device_key(const SlotInfo& s, FindingList& out) {
     const auto& k = s.device_key;
-    const std::string proto = protocol_arg(s);
-    const std::string restore_fix = fmt::format("restore --from BACKUP.dct --only device-key{}", proto);
+    const Fix restore_key_fix = restore_fix("device-key");
     switch (k.state) {
     case KeyState::Absent:
         return;
@@ -145,20 +160,24 @@ void diagnose_device_key(const SlotInfo& s, FindingList& out) {
         out.add(Severity::Error, "device-key-blank", "device private key is blank",
                 "at the next boot the firmware generates a new key that your cloud has never seen, and the cloud "
                 "rejects the unit",
-                restore_fix);
+                restore_key_fix);
         return;
     case KeyState::Zero:
     case KeyState::Garbage:
         out.add(Severity::Error, "device-key-invalid",
                 fmt::format("device private key is {} ({})", key_state_name(k.state), k.problem),
                 "the firmware never regenerates a key whose first byte is not 0xFF; every handshake fails",
-                restore_fix);
+                restore_key_fix);
         return;
     case KeyState::Valid:
         if (!k.firmware_parser_ok)
             out.add(Severity::Error, "device-key-unreadable-by-firmware",
                     fmt::format("device private key ({}) cannot be read by Device OS: {}", k.algorithm, k.problem),
-                    "every handshake fails", fmt::format("new-device-key{}", proto));
+                    "every handshake fails", [&] {
+                        Fix fix{"new-device-key", {}};
+                        add_slot(fix, s);
+                        return fix;
+                    }());
         break;
     }
     if (k.public_key == PublicKeyState::Mismatch || k.public_key == PublicKeyState::Garbage)
@@ -183,7 +202,7 @@ std::vector<Finding> diagnose(const DctReport& r, const DecodeOptions& options) 
     if (r.all_erased) {
         out.add(Severity::Error, "dct-erased", "every byte of the DCT is 0xFF (erased)",
                 "the firmware generates a new device key at boot and connects to Particle's cloud by default",
-                "restore --from BACKUP.dct --only all");
+                restore_fix("all"));
         return out.take();
     }
     const SlotInfo& active = r.active_transport == Transport::Udp ? *r.udp : r.tcp;
@@ -197,7 +216,7 @@ std::vector<Finding> diagnose(const DctReport& r, const DecodeOptions& options) 
         out.add(Severity::Info, "cloud-transport-nonstandard",
                 fmt::format("cloud_transport is 0x{:02x}; the firmware treats anything but 0xFF as TCP",
                             *r.fields.cloud_transport_byte),
-                "the Electron uses the TCP slot", "protocol tcp");
+                "the Electron uses the TCP slot", Fix{"protocol", {{"", "tcp", false}}});
     return out.take();
 }
 

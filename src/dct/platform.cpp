@@ -4,6 +4,10 @@
 #include <stdexcept>
 #include <string>
 
+#include <fmt/format.h>
+
+#include "photon_dct/error.hpp"
+
 namespace photon_dct::dct {
 namespace {
 
@@ -62,6 +66,13 @@ const std::array kPlatforms{
 } // namespace
 
 std::string_view transport_name(Transport t) { return t == Transport::Tcp ? "tcp" : "udp"; }
+
+Transport parse_slot(std::string_view text, std::string_view source) {
+    if (text == "tcp") return Transport::Tcp;
+    if (text == "udp") return Transport::Udp;
+    throw Error(ErrorKind::InvalidInput, fmt::format("{} '{}': expected tcp or udp", source, text),
+                "tcp for the TCP slot (Photon, P1, Electron), udp for the Electron's UDP slot");
+}
 
 const FieldSpec& Platform::field(std::string_view field_name) const {
     for (const auto& f : fields)

@@ -26,15 +26,22 @@ constexpr std::uint8_t kRsaExponentSuffix[] = {0x02, 0x03, 0x01, 0x00, 0x01};
 constexpr std::size_t kTcpServerKeySize = 294;
 constexpr std::size_t kUdpServerKeySize = 91;
 
-[[noreturn]] void invalid_host(std::string_view text, const std::string& why, std::string hint) {
-    throw Error(ErrorKind::InvalidInput, fmt::format("--host '{}': {}", text, why), std::move(hint));
+// Names the source and the text, e.g. "--host 'a..b': empty label".
+struct HostText {
+    std::string_view text;
+    std::string_view source;
+};
+
+[[noreturn]] void invalid_host(HostText host, const std::string& why, std::string hint) {
+    throw Error(ErrorKind::InvalidInput, fmt::format("{} '{}': {}", host.source, host.text, why), std::move(hint));
 }
 
 bool is_digits_and_dots(std::string_view s) {
     return std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
 }
 
-Ipv4Host parse_ipv4(std::string_view text) {
+Ipv4Host parse_ipv4(HostText host) {
+    const std::string_view text = host.text;
     const std::string hint = "give four decimal numbers 0-255 separated by dots, e.g. 192.0.2.10, or a DNS name";
     Ipv4Host ip{};
     std::size_t part = 0;
@@ -43,52 +50,53 @@ Ipv4Host parse_ipv4(std::string_view text) {
         const std::size_t dot = text.find('.', pos);
         const std::string_view octet =
             text.substr(pos, dot == std::string_view::npos ? std::string_view::npos : dot - pos);
-        if (part == 4) invalid_host(text, "an IPv4 address has exactly four parts", hint);
-        if (octet.empty()) invalid_host(text, "empty part in IPv4 address", hint);
+        if (part == 4) invalid_host(host, "an IPv4 address has exactly four parts", hint);
+        if (octet.empty()) invalid_host(host, "empty part in IPv4 address", hint);
         if (octet.size() > 1 && octet[0] == '0')
-            invalid_host(text, fmt::format("IPv4 part '{}' has a leading zero", octet), hint);
+            invalid_host(host, fmt::format("IPv4 part '{}' has a leading zero", octet), hint);
         unsigned value = 0;
         const auto [end, ec] = std::from_chars(octet.data(), octet.data() + octet.size(), value);
         if (ec != std::errc{} || end != octet.data() + octet.size() || value > 255)
-            invalid_host(text, fmt::format("IPv4 part '{}' is not a number from 0 to 255", octet), hint);
+            invalid_host(host, fmt::format("IPv4 part '{}' is not a number from 0 to 255", octet), hint);
         ip.octets[part++] = static_cast<std::uint8_t>(value);
         if (dot == std::string_view::npos) break;
         pos = dot + 1;
     }
-    if (part != 4) invalid_host(text, fmt::format("an IPv4 address has exactly four parts, this has {}", part), hint);
+    if (part != 4) invalid_host(host, fmt::format("an IPv4 address has exactly four parts, this has {}", part), hint);
     const auto& o = ip.octets;
     if (std::all_of(o.begin(), o.end(), [](auto b) { return b == 0; }))
-        invalid_host(text, "0.0.0.0 is not a server address", hint);
+        invalid_host(host, "0.0.0.0 is not a server address", hint);
     if (std::all_of(o.begin(), o.end(), [](auto b) { return b == 255; }))
-        invalid_host(text, "255.255.255.255 is the broadcast address, not a server", hint);
+        invalid_host(host, "255.255.255.255 is the broadcast address, not a server", hint);
     return ip;
 }
 
-DomainHost parse_domain(std::string_view text) {
+DomainHost parse_domain(HostText host) {
+    const std::string_view text = host.text;
     const std::string hint =
         "use a DNS name of at most 63 characters (letters, digits, hyphens and dots) or an IPv4 address";
     if (text.size() > kMaxDomainLength)
-        invalid_host(text, fmt::format("{} characters; the device stores at most {}", text.size(), kMaxDomainLength),
+        invalid_host(host, fmt::format("{} characters; the device stores at most {}", text.size(), kMaxDomainLength),
                      hint);
     if (text.find(':') != std::string_view::npos)
-        invalid_host(text, "IPv6 addresses and host:port are not supported by the device",
-                     "give an IPv4 address or DNS name, and the port with --port");
-    if (text.back() == '.') invalid_host(text, "trailing dot", "remove the trailing dot");
+        invalid_host(host, "IPv6 addresses and host:port are not supported by the device",
+                     "give an IPv4 address or DNS name, and the port on its own");
+    if (text.back() == '.') invalid_host(host, "trailing dot", "remove the trailing dot");
     std::size_t pos = 0;
     while (pos <= text.size()) {
         const std::size_t dot = std::min(text.find('.', pos), text.size());
         const std::string_view label = text.substr(pos, dot - pos);
-        if (label.empty()) invalid_host(text, "empty label (two dots in a row, or a leading dot)", hint);
+        if (label.empty()) invalid_host(host, "empty label (two dots in a row, or a leading dot)", hint);
         for (char c : label) {
             const auto uc = static_cast<unsigned char>(c);
             const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
             if (!ok) {
-                if (uc >= 0x80) invalid_host(text, "non-ASCII characters", "use the punycode (xn--) form of the name");
-                invalid_host(text, fmt::format("character '{}' is not allowed in a DNS name", c), hint);
+                if (uc >= 0x80) invalid_host(host, "non-ASCII characters", "use the punycode (xn--) form of the name");
+                invalid_host(host, fmt::format("character '{}' is not allowed in a DNS name", c), hint);
             }
         }
         if (label.front() == '-' || label.back() == '-')
-            invalid_host(text, fmt::format("label '{}' starts or ends with a hyphen", label), hint);
+            invalid_host(host, fmt::format("label '{}' starts or ends with a hyphen", label), hint);
         pos = dot + 1;
     }
     return DomainHost{std::string(text)};
@@ -102,25 +110,27 @@ std::string host_to_string(const Host& host) {
     return std::get<DomainHost>(host).name;
 }
 
-Host parse_host(std::string_view text) {
+Host parse_host(std::string_view text, std::string_view source) {
+    const HostText host{text, source};
     if (text.empty())
-        invalid_host(text, "empty host", "give the server's DNS name or IPv4 address, e.g. --host cloud.example.com");
+        invalid_host(host, "empty host", "give the server's DNS name or IPv4 address, e.g. cloud.example.com");
     // particle-cli's rule: only digits and dots means an IP address.
-    if (is_digits_and_dots(text)) return parse_ipv4(text);
-    return parse_domain(text);
+    if (is_digits_and_dots(text)) return parse_ipv4(host);
+    return parse_domain(host);
 }
 
-std::uint16_t parse_port(std::string_view text) {
-    const std::string hint =
-        "give a port from 1 to 65534, or leave --port out for the firmware default (5683 TCP, 5684 UDP)";
+std::uint16_t parse_port(std::string_view text, std::string_view source) {
+    const std::string hint = fmt::format(
+        "give a port from 1 to 65534, or leave {} out for the firmware default (5683 TCP, 5684 UDP)", source);
     unsigned long value = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (text.empty() || ec != std::errc{} || end != text.data() + text.size())
-        throw Error(ErrorKind::InvalidInput, fmt::format("--port '{}': not a decimal number", text), hint);
+        throw Error(ErrorKind::InvalidInput, fmt::format("{} '{}': not a decimal number", source, text), hint);
     if (value == 0 || value >= 65535)
-        throw Error(ErrorKind::InvalidInput,
-                    fmt::format("--port {}: out of range; 0 and 65535 both mean \"default port\" on the device", text),
-                    hint);
+        throw Error(
+            ErrorKind::InvalidInput,
+            fmt::format("{} {}: out of range; 0 and 65535 both mean \"default port\" on the device", source, text),
+            hint);
     return static_cast<std::uint16_t>(value);
 }
 

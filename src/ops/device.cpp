@@ -127,7 +127,10 @@ DeviceStore::~DeviceStore() = default;
 
 std::string DeviceStore::description() const { return device_.describe(); }
 
-std::string DeviceStore::selector_args() const { return device_.id.selector_args(); }
+std::vector<dct::CommandArgument> DeviceStore::selector_arguments() const {
+    const auto& id = device_.id;
+    return {{id.kind == usb::UnitId::Kind::DeviceId ? "device" : "path", id.value, false}};
+}
 
 Bytes DeviceStore::read_window() {
     Bytes window = session_->upload(0, dct::kDfuWindowSize);

@@ -37,7 +37,7 @@ void require_new_file(const std::filesystem::path& path, std::string_view what) 
 
 InspectResult inspect(Target& target, const InspectRequest& request) {
     std::optional<dct::OsRange> os_range;
-    if (request.device_os) os_range = dct::parse_os_version(request.device_os->text);
+    if (request.device_os) os_range = dct::parse_os_version(request.device_os->text, request.device_os->source);
     if (const auto* platform = target.known_platform()) check_raw_fields(*platform, request.raw_fields);
     DctStore& store = target.acquire();
     check_raw_fields(store.platform(), request.raw_fields);
@@ -47,7 +47,7 @@ InspectResult inspect(Target& target, const InspectRequest& request) {
     r.platform = &store.platform();
     if (const auto* usb = store.usb_device()) r.usb = *usb;
     r.window = target.read_window();
-    r.report = dct::decode_dct(store.platform(), r.window, {os_range, store.selector_args()});
+    r.report = dct::decode_dct(store.platform(), r.window, {os_range, store.selector_arguments()});
     return r;
 }
 

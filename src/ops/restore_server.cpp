@@ -15,9 +15,9 @@ const dct::SlotInfo& slot_of(const dct::DctReport& r, dct::Transport t) {
 } // namespace
 
 ServerBlockInput check_server_block_input(const RestoreServerRequest& request) {
-    const dct::Host host = dct::parse_host(request.host.text);
+    const dct::Host host = dct::parse_host(request.host.text, request.host.source);
     std::optional<std::uint16_t> port;
-    if (request.port) port = dct::parse_port(request.port->text);
+    if (request.port) port = dct::parse_port(request.port->text, request.port->source);
     keys::Key key = keys::load_key_file(request.key_path, "--pem " + request.key_path.string());
     std::vector<std::string> warnings;
     if (key.is_private())
@@ -55,7 +55,7 @@ RestoreServerResult restore_server(Target& target, const RestoreServerRequest& r
         layout, {r.slot, dct::server_key_der_for_slot(r.slot, input.key), input.host, input.port});
 
     r.write = write_regions(store, window, {{layout.server_block_offset, block}}, request.write);
-    const dct::DecodeOptions options{std::nullopt, store.selector_args()};
+    const dct::DecodeOptions options{std::nullopt, store.selector_arguments()};
     r.before = slot_of(dct::decode_dct(platform, r.write.before, options), r.slot);
     r.after = slot_of(dct::decode_dct(platform, r.write.after, options), r.slot);
     return r;

@@ -96,9 +96,9 @@ std::string FileStore::description() const {
     return fmt::format("image {} ({})", path_.string(), platform_.display_name);
 }
 
-std::string FileStore::selector_args() const {
-    std::string args = "--file " + path_.string();
-    if (platform_.id != dct::PlatformId::Photon) args += fmt::format(" --platform {}", platform_.name);
+std::vector<dct::CommandArgument> FileStore::selector_arguments() const {
+    std::vector<dct::CommandArgument> args{{"file", path_.string(), false}};
+    if (platform_.id != dct::PlatformId::Photon) args.push_back({"platform", std::string(platform_.name), false});
     return args;
 }
 

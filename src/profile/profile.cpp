@@ -126,7 +126,12 @@ public:
         return dir;
     }
 
-    // Rewrites a value parser's error (dct::parse_host/parse_port) with the place in the profile.
+    // The source a value parser (dct::parse_host/parse_port) names in its errors.
+    std::string source(const toml::source_region& r, std::string_view what) const {
+        return fmt::format("{}: {}", where(r), what);
+    }
+
+    // Rewrites an error of a loader that does not take a source with the place in the profile.
     template <typename F>
     auto with_place(const toml::source_region& r, std::string_view what, F&& parse) const {
         try {
@@ -169,13 +174,13 @@ ServerSpec read_server(const Reader& in, const toml::table& root) {
 
     const auto [host_text, host_at] = in.required_string(
         t, "host", "[server] host", "give the server's DNS name or IPv4 address, or cloud = \"particle\"");
-    s.host = in.with_place(host_at, "[server] host", [&] { return dct::parse_host(host_text); });
+    s.host = dct::parse_host(host_text, in.source(host_at, "[server] host"));
     if (const toml::node* port = t.get("port")) {
         if (!port->is_integer())
             in.fail(ErrorKind::InvalidInput, port->source(),
                     fmt::format("[server] port must be an integer, not {}", type_name(port->type())));
         const auto value = port->as_integer()->get();
-        s.port = in.with_place(port->source(), "[server] port", [&] { return dct::parse_port(std::to_string(value)); });
+        s.port = dct::parse_port(std::to_string(value), in.source(port->source(), "[server] port"));
     }
 
     const auto [key_text, key_at] =

@@ -367,15 +367,15 @@ TEST(DecodeAddress, ShortInputIsInvalidNotACrash) {
 
 // ======================================================================== Device OS ranges
 TEST(OsVersion, ParsesTheThreeRanges) {
-    EXPECT_EQ(parse_os_version("0.6.3"), OsRange::UpTo06x);
-    EXPECT_EQ(parse_os_version("0.4.9"), OsRange::UpTo06x);
-    EXPECT_EQ(parse_os_version("0.7.0"), OsRange::From070To10x);
-    EXPECT_EQ(parse_os_version("0.8.0-rc.14"), OsRange::From070To10x);
-    EXPECT_EQ(parse_os_version("1.0.1"), OsRange::From070To10x);
-    EXPECT_EQ(parse_os_version("1.1.0"), OsRange::From110To15x);
-    EXPECT_EQ(parse_os_version("1.5.2"), OsRange::From110To15x);
-    EXPECT_EQ(parse_os_version("2.3.1"), OsRange::From2x);
-    EXPECT_EQ(parse_os_version("3.3.1"), OsRange::From3x);
+    EXPECT_EQ(parse_os_version("0.6.3", "--device-os"), OsRange::UpTo06x);
+    EXPECT_EQ(parse_os_version("0.4.9", "--device-os"), OsRange::UpTo06x);
+    EXPECT_EQ(parse_os_version("0.7.0", "--device-os"), OsRange::From070To10x);
+    EXPECT_EQ(parse_os_version("0.8.0-rc.14", "--device-os"), OsRange::From070To10x);
+    EXPECT_EQ(parse_os_version("1.0.1", "--device-os"), OsRange::From070To10x);
+    EXPECT_EQ(parse_os_version("1.1.0", "--device-os"), OsRange::From110To15x);
+    EXPECT_EQ(parse_os_version("1.5.2", "--device-os"), OsRange::From110To15x);
+    EXPECT_EQ(parse_os_version("2.3.1", "--device-os"), OsRange::From2x);
+    EXPECT_EQ(parse_os_version("3.3.1", "--device-os"), OsRange::From3x);
     EXPECT_EQ(os_range_name(OsRange::UpTo06x), "0.6.x and earlier");
     EXPECT_EQ(os_range_name(OsRange::From070To10x), "0.7.0 to 1.0.x");
     EXPECT_EQ(os_range_name(OsRange::From110To15x), "1.1.0 to 1.5.x");
@@ -386,7 +386,7 @@ TEST(OsVersion, ParsesTheThreeRanges) {
 TEST(OsVersion, RefusesNonVersions) {
     for (const char* bad : {"", "abc", "1", "v1.1.0", ".1", "1."}) {
         SCOPED_TRACE(bad);
-        expect_invalid_input([&] { (void)parse_os_version(bad); }, {"version"});
+        expect_invalid_input([&] { (void)parse_os_version(bad, "--device-os"); }, {"version"});
     }
 }
 
@@ -396,7 +396,7 @@ TEST(ConnectionTarget, TcpBlankAddressGoesToDeviceSparkIoOnEveryVersion) {
     for (const char* v : {"0.6.3", "0.7.0", "1.0.1", "1.1.0", "2.3.1"}) {
         SCOPED_TRACE(v);
         DecodeOptions o;
-        o.os_range = parse_os_version(v);
+        o.os_range = parse_os_version(v, "--device-os");
         const DctReport r = decode_dct(photon(), img, o);
         ASSERT_EQ(r.tcp.targets.size(), 1u);
         const ConnectionTarget& t = r.tcp.targets[0];
@@ -423,7 +423,7 @@ TEST(ConnectionTarget, UdpBlankAddressPerVersion) {
     const std::string expanded = std::string(kSampleDeviceIdHex) + ".udp.particle.io";
     {
         DecodeOptions o;
-        o.os_range = parse_os_version("0.6.3");
+        o.os_range = parse_os_version("0.6.3", "--device-os");
         const DctReport r = decode_dct(electron(), img, o);
         ASSERT_EQ(r.active_transport, Transport::Udp);
         ASSERT_EQ(r.udp->targets.size(), 1u);
@@ -433,7 +433,7 @@ TEST(ConnectionTarget, UdpBlankAddressPerVersion) {
     for (const char* v : {"0.7.0", "1.0.1", "1.1.0"}) {
         SCOPED_TRACE(v);
         DecodeOptions o;
-        o.os_range = parse_os_version(v);
+        o.os_range = parse_os_version(v, "--device-os");
         const DctReport r = decode_dct(electron(), img, o);
         ASSERT_EQ(r.udp->targets.size(), 1u);
         const ConnectionTarget& t = r.udp->targets[0];
@@ -450,7 +450,7 @@ TEST(ConnectionTarget, UdpBlankAddressOnDeviceOs2ExpandsIdWithMajorVersion) {
     Bytes img = base_image();
     put(img, 3298, server_key_der_for_slot(Transport::Udp, server_ec()));
     DecodeOptions o;
-    o.os_range = parse_os_version("2.3.1");
+    o.os_range = parse_os_version("2.3.1", "--device-os");
     const DctReport r = decode_dct(electron(), img, o);
     ASSERT_EQ(r.udp->targets.size(), 1u);
     const ConnectionTarget& t = r.udp->targets[0];
@@ -485,7 +485,7 @@ TEST(ConnectionTarget, UdpInvalidNonBlankTypeFrom110IsRestoredInRam) {
     b[0] = 0x07;
     put(img, 3490, b);
     DecodeOptions o;
-    o.os_range = parse_os_version("1.1.0");
+    o.os_range = parse_os_version("1.1.0", "--device-os");
     const DctReport r = decode_dct(electron(), img, o);
     ASSERT_EQ(r.udp->targets.size(), 1u);
     EXPECT_TRUE(r.udp->targets[0].connects);
@@ -505,7 +505,7 @@ TEST(ConnectionTarget, UdpInvalidNonBlankTypeOn070To10xDoesNotConnect) {
     for (const char* v : {"0.7.0", "1.0.1"}) {
         SCOPED_TRACE(v);
         DecodeOptions o;
-        o.os_range = parse_os_version(v);
+        o.os_range = parse_os_version(v, "--device-os");
         const DctReport r = decode_dct(electron(), img, o);
         ASSERT_EQ(r.udp->targets.size(), 1u);
         EXPECT_FALSE(r.udp->targets[0].connects) << r.udp->targets[0].host << ": " << r.udp->targets[0].reason;
@@ -529,7 +529,7 @@ TEST(ConnectionTarget, UdpExplicitPortHonouredUpTo10xIgnoredFrom110) {
     for (const char* v : {"0.6.3", "0.7.0", "1.0.1"}) {
         SCOPED_TRACE(v);
         DecodeOptions o;
-        o.os_range = parse_os_version(v);
+        o.os_range = parse_os_version(v, "--device-os");
         const DctReport r = decode_dct(electron(), img, o);
         ASSERT_EQ(r.udp->targets.size(), 1u);
         EXPECT_TRUE(r.udp->targets[0].connects);
@@ -540,7 +540,7 @@ TEST(ConnectionTarget, UdpExplicitPortHonouredUpTo10xIgnoredFrom110) {
     for (const char* v : {"1.1.0", "2.3.1"}) {
         SCOPED_TRACE(v);
         DecodeOptions o;
-        o.os_range = parse_os_version(v);
+        o.os_range = parse_os_version(v, "--device-os");
         const DctReport r = decode_dct(electron(), img, o);
         ASSERT_EQ(r.udp->targets.size(), 1u);
         EXPECT_EQ(r.udp->targets[0].host, "cloud.example.com");
@@ -874,8 +874,8 @@ TEST(FieldFailure, CustomKeyWithBlankTcpAddressOn063) {
     put(img, 34, device_rsa().pkcs1_private_der());
     ASSERT_EQ(slice(img, 2466, 128), fill(128, 0xFF));
     DecodeOptions o;
-    o.os_range = parse_os_version("0.6.3");
-    o.fix_target_args = "--file unit.dct";
+    o.os_range = parse_os_version("0.6.3", "--device-os");
+    o.fix_target = {{"file", "unit.dct", false}};
     const DctReport r = decode_dct(photon(), img, o);
     EXPECT_EQ(r.tcp.server_key.state, KeyState::Valid);
     EXPECT_TRUE(r.tcp.address.blank);
@@ -887,10 +887,18 @@ TEST(FieldFailure, CustomKeyWithBlankTcpAddressOn063) {
                         "not your server"),
         std::string::npos)
         << f->message;
-    const std::string prefix = "photon-dct restore-server --pem";
-    const std::string suffix = "--file unit.dct";
-    ASSERT_GE(f->fix.size(), prefix.size() + suffix.size()) << f->fix;
-    EXPECT_EQ(f->fix.substr(0, prefix.size()), prefix) << f->fix;
-    EXPECT_EQ(f->fix.substr(f->fix.size() - suffix.size()), suffix) << f->fix;
+    // The fix as data: restore-server with the two placeholders, then the target's selection.
+    ASSERT_TRUE(f->fix.has_value());
+    EXPECT_EQ(f->fix->command, "restore-server");
+    ASSERT_EQ(f->fix->arguments.size(), 3u);
+    EXPECT_EQ(f->fix->arguments[0].option, "pem");
+    EXPECT_EQ(f->fix->arguments[0].value, kServerKeyPlaceholder);
+    EXPECT_TRUE(f->fix->arguments[0].placeholder);
+    EXPECT_EQ(f->fix->arguments[1].option, "host");
+    EXPECT_EQ(f->fix->arguments[1].value, kServerHostPlaceholder);
+    EXPECT_TRUE(f->fix->arguments[1].placeholder);
+    EXPECT_EQ(f->fix->arguments[2].option, "file");
+    EXPECT_EQ(f->fix->arguments[2].value, "unit.dct");
+    EXPECT_FALSE(f->fix->arguments[2].placeholder);
     EXPECT_TRUE(r.has_errors());
 }

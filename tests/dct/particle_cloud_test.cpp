@@ -39,7 +39,7 @@ TEST(ParticleCloudBlock, UdpIsParticlesKeyAndTheFirmwaresDefaultAddress) {
 
 TEST(ParticleCloudBlock, ItsHostIsOneTheStrictRuleRefuses) {
     // The reason for a separate encoder: "$id" is not a DNS label character.
-    EXPECT_THROW(parse_host("$id.udp.particle.io"), Error);
+    EXPECT_THROW(parse_host("$id.udp.particle.io", "--host"), Error);
 }
 
 TEST(ParticleCloudBlock, DecodesAsParticlesCloudOnTheDefaultPort) {

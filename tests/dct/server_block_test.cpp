@@ -44,8 +44,8 @@ TEST(ServerKeyDer, Rsa2048HasTheExactSection41Layout) {
 
 TEST(ServerBlockEncode, Section91DomainWholeBlock) {
     const Bytes der = tcp_key_der();
-    const Bytes block =
-        encode_server_block(tcp(), {Transport::Tcp, der, parse_host("cloud.example.com"), std::uint16_t{5683}});
+    const Bytes block = encode_server_block(
+        tcp(), {Transport::Tcp, der, parse_host("cloud.example.com", "--host"), std::uint16_t{5683}});
     ASSERT_EQ(block.size(), 512u);
     // §9.1 row by row.
     const Bytes expected = cat({
@@ -82,8 +82,8 @@ TEST(ServerBlockEncode, Section91WithParticleProductionKeyFromPem) {
     EXPECT_EQ(server_key_der_for_slot(Transport::Tcp, key), der);
     EXPECT_EQ(keys::fingerprint(particle_tcp_server_key()), kParticleTcpSha256);
 
-    const Bytes block =
-        encode_server_block(tcp(), {Transport::Tcp, der, parse_host("cloud.example.com"), std::uint16_t{5683}});
+    const Bytes block = encode_server_block(
+        tcp(), {Transport::Tcp, der, parse_host("cloud.example.com", "--host"), std::uint16_t{5683}});
     EXPECT_EQ(block, cat({der, fill(90, 0xFF), section91_address_part()}));
 }
 
@@ -99,7 +99,8 @@ TEST(ServerBlockEncode, ParticleUdpKeyFromPem) {
 
 TEST(ServerBlockEncode, Section92Ipv4BareKey) {
     const Bytes der = tcp_key_der();
-    const Bytes block = encode_server_block(tcp(), {Transport::Tcp, der, parse_host("10.0.0.5"), std::uint16_t{5683}});
+    const Bytes block =
+        encode_server_block(tcp(), {Transport::Tcp, der, parse_host("10.0.0.5", "--host"), std::uint16_t{5683}});
     const Bytes expected =
         cat({der, fill(90, 0xFF), hex("00 04 0a 00 00 05"), fill(60, 0xFF), hex("16 33"), fill(60, 0xFF)});
     ASSERT_EQ(expected.size(), 512u);
@@ -111,7 +112,8 @@ TEST(ServerBlockEncode, SixtyThreeCharacterName) {
     const std::string name = std::string(59, 'a') + ".com"; // 63
     ASSERT_EQ(name.size(), 63u);
     const Bytes der = tcp_key_der();
-    const Bytes block = encode_server_block(tcp(), {Transport::Tcp, der, parse_host(name), std::uint16_t{5683}});
+    const Bytes block =
+        encode_server_block(tcp(), {Transport::Tcp, der, parse_host(name, "--host"), std::uint16_t{5683}});
     // 384 type, 385 len 0x3f, 386..448 name, 449 FF, 450..451 port.
     const Bytes expected =
         cat({der, fill(90, 0xFF), hex("01 3f"), ascii(name), fill(1, 0xFF), hex("16 33"), fill(60, 0xFF)});
@@ -122,7 +124,7 @@ TEST(ServerBlockEncode, SixtyThreeCharacterName) {
 TEST(ServerBlockEncode, NoPortLeavesFFFF) {
     const Bytes der = tcp_key_der();
     const Bytes block =
-        encode_server_block(tcp(), {Transport::Tcp, der, parse_host("cloud.example.com"), std::nullopt});
+        encode_server_block(tcp(), {Transport::Tcp, der, parse_host("cloud.example.com", "--host"), std::nullopt});
     EXPECT_EQ(block[450], 0xFF);
     EXPECT_EQ(block[451], 0xFF);
     const Bytes expected = cat({der, fill(90, 0xFF), hex("01 11"), ascii("cloud.example.com"), fill(128 - 19, 0xFF)});
@@ -133,8 +135,8 @@ TEST(ServerBlockEncode, UdpBlockWithEcKey) {
     const Bytes der = server_key_der_for_slot(Transport::Udp, server_ec());
     ASSERT_EQ(der.size(), 91u);
     EXPECT_EQ(slice(der, 0, 27), p256_spki_prefix());
-    const Bytes block =
-        encode_server_block(udp(), {Transport::Udp, der, parse_host("cloud.example.com"), std::uint16_t{5684}});
+    const Bytes block = encode_server_block(
+        udp(), {Transport::Udp, der, parse_host("cloud.example.com", "--host"), std::uint16_t{5684}});
     ASSERT_EQ(block.size(), 320u);
     // §9.4 with a bare key: 0-90 key, 91-191 FF, 192 01, 193 11, 194-210 name, 211-257 FF, 258-259 16 34, 260-319 FF.
     const Bytes expected = cat(
@@ -156,7 +158,7 @@ TEST(ServerBlockEncode, EncoderRefusesKeyOverlappingTheAddress) {
     const Bytes too_long(385, 0x30);
     expect_invalid_input(
         [&] {
-            (void)encode_server_block(tcp(), {Transport::Tcp, too_long, parse_host("a"), std::nullopt});
+            (void)encode_server_block(tcp(), {Transport::Tcp, too_long, parse_host("a", "--host"), std::nullopt});
         },
         {"385"});
 }
@@ -177,7 +179,7 @@ TEST(ServerBlockRoundTrip, DecodeAddressGivesBackHostAndPort) {
     };
     for (const auto& c : cases) {
         SCOPED_TRACE(c.host);
-        const Bytes block = encode_server_block(tcp(), {Transport::Tcp, der, parse_host(c.host), c.port});
+        const Bytes block = encode_server_block(tcp(), {Transport::Tcp, der, parse_host(c.host, "--host"), c.port});
         const DecodedAddress a = decode_address(ByteView(block).subspan(384, 128));
         EXPECT_EQ(a.type, c.type);
         EXPECT_EQ(a.host, c.host);
@@ -192,8 +194,8 @@ TEST(ServerBlockRoundTrip, DecodeAddressGivesBackHostAndPort) {
 
 TEST(ServerBlockRoundTrip, DecodeDctOfImageWithBlockAt2082) {
     const Bytes der = tcp_key_der();
-    const Bytes block =
-        encode_server_block(tcp(), {Transport::Tcp, der, parse_host("cloud.example.com"), std::uint16_t{6000}});
+    const Bytes block = encode_server_block(
+        tcp(), {Transport::Tcp, der, parse_host("cloud.example.com", "--host"), std::uint16_t{6000}});
     Bytes image = erased_image();
     put(image, 2082, block);
     put(image, 3618, sample_device_id());
@@ -218,7 +220,7 @@ TEST(ServerBlockRoundTrip, DecodeDctOfImageWithBlockAt2082) {
     // Same for the UDP block on an Electron (cloud_transport FF = UDP).
     const Bytes udp_der = server_key_der_for_slot(Transport::Udp, server_ec());
     const Bytes udp_block =
-        encode_server_block(udp(), {Transport::Udp, udp_der, parse_host("10.0.0.5"), std::uint16_t{5684}});
+        encode_server_block(udp(), {Transport::Udp, udp_der, parse_host("10.0.0.5", "--host"), std::uint16_t{5684}});
     Bytes e_image = erased_image();
     put(e_image, 3298, udp_block);
     put(e_image, 3618, sample_device_id());
@@ -236,5 +238,5 @@ TEST(ServerBlockRoundTrip, DecodeDctOfImageWithBlockAt2082) {
 TEST(HostToString, FormatsBothKinds) {
     EXPECT_EQ(host_to_string(Ipv4Host{{10, 0, 0, 5}}), "10.0.0.5");
     EXPECT_EQ(host_to_string(DomainHost{"cloud.example.com"}), "cloud.example.com");
-    EXPECT_EQ(host_to_string(parse_host("192.0.2.10")), "192.0.2.10");
+    EXPECT_EQ(host_to_string(parse_host("192.0.2.10", "--host")), "192.0.2.10");
 }

@@ -5,10 +5,13 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include <functional>
 #include <memory>
 #include <variant>
+#include <vector>
 
 #include "dct_test_support.hpp"
+#include "photon_dct/dct/decode.hpp"
 #include "photon_dct/dct/server_block.hpp"
 #include "photon_dct/keys/key.hpp"
 
@@ -19,13 +22,38 @@ using namespace dcttest;
 namespace {
 
 void host_refused(std::string_view text, std::initializer_list<std::string_view> rule) {
-    expect_invalid_input([&] { (void)parse_host(text); }, rule);
+    expect_invalid_input([&] { (void)parse_host(text, "--host"); }, rule);
 }
 void port_refused(std::string_view text, std::initializer_list<std::string_view> rule) {
-    expect_invalid_input([&] { (void)parse_port(text); }, rule);
+    expect_invalid_input([&] { (void)parse_port(text, "--port"); }, rule);
 }
 
 } // namespace
+
+TEST(ValueSource, ErrorsNameTheSourceTheCallerGives) {
+    // A profile names its place instead of an option; nothing hard-codes --host or --port.
+    const std::string place = "unit.toml:3:8: [server] host";
+    for (const auto& run : std::vector<std::function<void()>>{
+             [&] { (void)parse_host("a..b", place); },
+             [&] { (void)parse_port("0", place); },
+             [&] { (void)parse_os_version("latest", place); },
+             [&] { (void)parse_slot("quic", place); },
+         }) {
+        try {
+            run();
+            ADD_FAILURE() << "expected InvalidInput";
+        } catch (const Error& e) {
+            EXPECT_EQ(e.kind(), ErrorKind::InvalidInput);
+            EXPECT_EQ(std::string(e.what()).rfind(place, 0), 0u) << e.what();
+            for (const char* option : {"--host", "--port", "--device-os", "--protocol"}) {
+                EXPECT_EQ(std::string(e.what()).find(option), std::string::npos) << e.what();
+                EXPECT_EQ(std::string(e.hint()).find(option), std::string::npos) << e.hint();
+            }
+        }
+    }
+    EXPECT_EQ(parse_slot("udp", "--protocol"), Transport::Udp);
+    EXPECT_EQ(parse_slot("tcp", "--protocol"), Transport::Tcp);
+}
 
 // ---- hosts refused ----------------------------------------------------------------------
 TEST(ParseHost, RefusesEmpty) { host_refused("", {"empty"}); }
@@ -63,7 +91,7 @@ TEST(ParseHost, RefusesUnderscore) { host_refused("my_server.example", {"'_'", "
 TEST(ParseHost, RefusesSpace) { host_refused("my server", {"not allowed"}); }
 TEST(ParseHost, ErrorsCarryAHint) {
     try {
-        (void)parse_host("256.1.1.1");
+        (void)parse_host("256.1.1.1", "--host");
         FAIL() << "no error";
     } catch (const Error& e) {
         EXPECT_FALSE(e.hint().empty());
@@ -72,28 +100,28 @@ TEST(ParseHost, ErrorsCarryAHint) {
 
 // ---- hosts accepted ---------------------------------------------------------------------
 TEST(ParseHost, AcceptsIpv4) {
-    const Host h = parse_host("10.0.0.5");
+    const Host h = parse_host("10.0.0.5", "--host");
     ASSERT_TRUE(std::holds_alternative<Ipv4Host>(h));
     EXPECT_EQ(std::get<Ipv4Host>(h).octets, (std::array<std::uint8_t, 4>{10, 0, 0, 5}));
-    const Host edge = parse_host("255.255.255.254");
+    const Host edge = parse_host("255.255.255.254", "--host");
     EXPECT_EQ(std::get<Ipv4Host>(edge).octets, (std::array<std::uint8_t, 4>{255, 255, 255, 254}));
-    EXPECT_EQ(std::get<Ipv4Host>(parse_host("0.0.0.1")).octets, (std::array<std::uint8_t, 4>{0, 0, 0, 1}));
+    EXPECT_EQ(std::get<Ipv4Host>(parse_host("0.0.0.1", "--host")).octets, (std::array<std::uint8_t, 4>{0, 0, 0, 1}));
 }
 TEST(ParseHost, AcceptsDomain) {
-    const Host h = parse_host("cloud.example.com");
+    const Host h = parse_host("cloud.example.com", "--host");
     ASSERT_TRUE(std::holds_alternative<DomainHost>(h));
     EXPECT_EQ(std::get<DomainHost>(h).name, "cloud.example.com");
 }
 TEST(ParseHost, AcceptsSixtyThreeCharacterName) {
     const std::string name = std::string(59, 'a') + ".com";
     ASSERT_EQ(name.size(), 63u);
-    EXPECT_EQ(std::get<DomainHost>(parse_host(name)).name, name);
+    EXPECT_EQ(std::get<DomainHost>(parse_host(name, "--host")).name, name);
     // a single 63-character label
-    EXPECT_EQ(std::get<DomainHost>(parse_host(std::string(63, 'z'))).name, std::string(63, 'z'));
+    EXPECT_EQ(std::get<DomainHost>(parse_host(std::string(63, 'z'), "--host")).name, std::string(63, 'z'));
 }
-TEST(ParseHost, AcceptsSingleLetter) { EXPECT_EQ(std::get<DomainHost>(parse_host("a")).name, "a"); }
+TEST(ParseHost, AcceptsSingleLetter) { EXPECT_EQ(std::get<DomainHost>(parse_host("a", "--host")).name, "a"); }
 TEST(ParseHost, AcceptsPunycode) {
-    EXPECT_EQ(std::get<DomainHost>(parse_host("xn--bcher-kva.example")).name, "xn--bcher-kva.example");
+    EXPECT_EQ(std::get<DomainHost>(parse_host("xn--bcher-kva.example", "--host")).name, "xn--bcher-kva.example");
 }
 
 // ---- ports ------------------------------------------------------------------------------
@@ -107,10 +135,10 @@ TEST(ParsePort, RefusesLeadingSpace) { port_refused(" 80", {"not a decimal numbe
 TEST(ParsePort, RefusesTrailingGarbage) { port_refused("80x", {"not a decimal number"}); }
 TEST(ParsePort, RefusesHugeNumber) { port_refused("99999999999999999999999", {}); }
 TEST(ParsePort, AcceptsRange) {
-    EXPECT_EQ(parse_port("1"), 1);
-    EXPECT_EQ(parse_port("65534"), 65534);
-    EXPECT_EQ(parse_port("5683"), 5683);
-    EXPECT_EQ(parse_port("5684"), 5684);
+    EXPECT_EQ(parse_port("1", "--port"), 1);
+    EXPECT_EQ(parse_port("65534", "--port"), 65534);
+    EXPECT_EQ(parse_port("5683", "--port"), 5683);
+    EXPECT_EQ(parse_port("5684", "--port"), 5684);
 }
 
 // ---- server keys ------------------------------------------------------------------------

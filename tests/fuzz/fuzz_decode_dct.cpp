@@ -28,7 +28,8 @@ void consume(const DctReport& r) {
              s->device_key.problem.size() + s->device_key.public_fingerprint.size();
         for (const auto& t : s->targets) n += t.host.size() + t.reason.size() + t.port;
     }
-    for (const auto& f : r.findings) n += f.code.size() + f.message.size() + f.consequence.size() + f.fix.size();
+    for (const auto& f : r.findings)
+        n += f.code.size() + f.message.size() + f.consequence.size() + (f.fix ? f.fix->command.size() : 0);
     if (r.fields.device_id) n += r.fields.device_id->size();
     if (r.fields.claim_code) n += r.fields.claim_code->size();
     // Invariants that hold for every image.

@@ -18,14 +18,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     std::optional<std::uint16_t> port;
     try {
-        port = parse_port(text);
+        port = parse_port(text, "--port");
         if (*port == 0 || *port == 0xFFFF) __builtin_trap();
     } catch (const Error& e) {
         if (e.kind() != ErrorKind::InvalidInput) __builtin_trap();
     }
 
     try {
-        const Host host = parse_host(text);
+        const Host host = parse_host(text, "--host");
         const std::string back = host_to_string(host);
         if (back != text) __builtin_trap(); // strict syntax: no normalisation needed
         for (Transport t : {Transport::Tcp, Transport::Udp}) {

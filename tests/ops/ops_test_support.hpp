@@ -45,7 +45,9 @@ public:
         : file_(std::move(path), platform), fault_(fault) {}
     const photon_dct::dct::Platform& platform() const override { return file_.platform(); }
     std::string description() const override { return file_.description(); }
-    std::string selector_args() const override { return file_.selector_args(); }
+    std::vector<photon_dct::dct::CommandArgument> selector_arguments() const override {
+        return file_.selector_arguments();
+    }
     Bytes read_window() override { return file_.read_window(); }
     void write(std::uint32_t offset, ByteView bytes) override {
         ++writes;

@@ -49,7 +49,7 @@ protected:
         p_.path = dir_ / "bench.toml";
         p_.name = "test";
         p_.server.key = keys::load_key_file(kData / "private-cloud-server.pub.pem");
-        p_.server.host = dct::parse_host("cloud.example.com");
+        p_.server.host = dct::parse_host("cloud.example.com", "--host");
         p_.server.port = 5683;
         p_.missing_key = profile::MissingKeyAction::Restore;
         p_.public_keys = dir_.dir("device-keys");

@@ -18,8 +18,9 @@ namespace photon_dct::dct {
 // fallbacks change at 0.7.0 and 1.1.0 (UDP port), `$id` expands to "<id>.v<major>" from 2.0.0.
 enum class OsRange { UpTo06x, From070To10x, From110To15x, From2x, From3x };
 std::string_view os_range_name(OsRange r); // "0.6.x and earlier", "0.7.0 to 1.0.x", "1.1.0 to 1.5.x", "2.x", "3.x"
-// "0.6.3" -> UpTo06x; Error(InvalidInput) for text that is not a version.
-OsRange parse_os_version(std::string_view version);
+// "0.6.3" -> UpTo06x; Error(InvalidInput) for text that is not a version, naming `source` (the
+// caller's name for where the text came from: an option, a profile's file:line:column).
+OsRange parse_os_version(std::string_view version, std::string_view source);
 
 enum class KeyState { Absent, Blank, Zero, Valid, Garbage };
 std::string_view key_state_name(KeyState s); // "absent", "blank", "zero", "valid", "garbage"
@@ -83,17 +84,36 @@ struct OtherFields {
 enum class Severity { Error, Warning, Info };
 std::string_view severity_name(Severity s);
 
+// One argument of a command, as data: the front end spells it (the CLI as "--option value").
+struct CommandArgument {
+    std::string option;       // "pem", "host", "only" …; empty for a positional argument
+    std::string value;        // a literal, or the name of a placeholder
+    bool placeholder = false; // the user fills it in (kServerKeyPlaceholder, …)
+};
+
+// Placeholders a fix names for what only the user knows.
+inline constexpr std::string_view kServerKeyPlaceholder = "SERVER_KEY.pem"; // the server's public key file
+inline constexpr std::string_view kServerHostPlaceholder = "YOUR_SERVER";   // its DNS name or IPv4 address
+inline constexpr std::string_view kBackupPlaceholder = "BACKUP.dct";        // a backup of this very unit
+
+// The command that fixes a finding: a command name, its arguments, then the arguments that select
+// the same target (DecodeOptions::fix_target).
+struct Fix {
+    std::string command; // "restore-server", "restore", "new-device-key", "protocol"
+    std::vector<CommandArgument> arguments;
+};
+
 struct Finding {
     Severity severity;
     std::string code;        // stable identifier, e.g. "server-address-blank"
     std::string message;     // what is wrong, for a technician
     std::string consequence; // what the device will do because of it
-    std::string fix;         // the photon-dct command that fixes it (empty when nothing to do)
+    std::optional<Fix> fix;  // nullopt when there is nothing to run
 };
 
 struct DecodeOptions {
-    std::optional<OsRange> os_range; // only this range's connection targets; all when nullopt
-    std::string fix_target_args;     // appended to fix commands, e.g. "--file unit.dct"
+    std::optional<OsRange> os_range;         // only this range's connection targets; all when nullopt
+    std::vector<CommandArgument> fix_target; // appended to every fix: what selects the same target
 };
 
 struct DctReport {

@@ -11,6 +11,8 @@ namespace photon_dct::dct {
 
 enum class Transport { Tcp, Udp };
 std::string_view transport_name(Transport t); // "tcp" / "udp"
+// "tcp" / "udp" -> the slot; Error(InvalidInput) naming `source` (an option, a profile place) otherwise.
+Transport parse_slot(std::string_view text, std::string_view source);
 
 enum class PlatformId { Photon = 6, P1 = 8, Electron = 10 };
 

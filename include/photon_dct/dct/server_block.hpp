@@ -29,13 +29,14 @@ using Host = std::variant<Ipv4Host, DomainHost>;
 
 std::string host_to_string(const Host& host);
 
-// Strict writer rules; each failure is Error(InvalidInput) naming the rule and how to fix it.
+// Strict writer rules; each failure is Error(InvalidInput) naming `source` (where the text came
+// from: an option such as "--host", or a profile's file:line:column), the rule and how to fix it.
 // IPv4: dotted quad, four decimal octets 0-255 without leading zeros, not 0.0.0.0 or
 // 255.255.255.255. Otherwise a DNS name of at most 63 characters whose labels are 1-63 letters,
 // digits and inner hyphens.
-Host parse_host(std::string_view text);
+Host parse_host(std::string_view text, std::string_view source);
 // 1-65534: 0 and 65535 both mean "default port" to the device, so they are refused.
-std::uint16_t parse_port(std::string_view text);
+std::uint16_t parse_port(std::string_view text, std::string_view source);
 
 // The server key as the slot needs it: TCP RSA-2048, e=65537, in the exact 294-byte
 // SubjectPublicKeyInfo layout the handshake reads at fixed offsets; UDP EC P-256 (91 bytes).

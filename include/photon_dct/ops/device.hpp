@@ -46,7 +46,7 @@ public:
 
     const dct::Platform& platform() const override { return *device_.platform; }
     std::string description() const override;
-    std::string selector_args() const override;
+    std::vector<dct::CommandArgument> selector_arguments() const override;
     Bytes read_window() override;
     void write(std::uint32_t offset, ByteView bytes) override;
     std::filesystem::path default_backup_path(const Bytes& window) const override;

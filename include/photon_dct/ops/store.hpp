@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "photon_dct/bytes.hpp"
+#include "photon_dct/dct/decode.hpp"
 #include "photon_dct/dct/platform.hpp"
 #include "photon_dct/usb/unit.hpp"
 
@@ -22,8 +23,8 @@ public:
     virtual const dct::Platform& platform() const = 0;
     // "image unit.dct" / "Photon 3a0036000247363333343435 at usb 1-1", for messages.
     virtual std::string description() const = 0;
-    // The command-line arguments that select this store again, e.g. "--file unit.dct".
-    virtual std::string selector_args() const = 0;
+    // The arguments that select this store again (e.g. file unit.dct), for fix commands.
+    virtual std::vector<dct::CommandArgument> selector_arguments() const = 0;
     // The whole window: the image file, or the 16 KiB DFU window of alt 1.
     virtual Bytes read_window() = 0;
     // One write of `bytes` at `offset` (a single DFU download on a device).
@@ -45,7 +46,7 @@ public:
 
     const dct::Platform& platform() const override { return platform_; }
     std::string description() const override;
-    std::string selector_args() const override;
+    std::vector<dct::CommandArgument> selector_arguments() const override;
     Bytes read_window() override;
     // Rewrites the image through a temporary file and a rename, so a failure leaves it intact.
     void write(std::uint32_t offset, ByteView bytes) override;
