@@ -21,6 +21,9 @@ enum class ErrorKind {
     VerifyMismatch,     // the read-back after a write differs from what was written
     DeviceDataInvalid,  // the DCT itself cannot be used (e.g. all zeros: unreadable)
     Refused,            // a safety rule refused the operation (foreign backup, wrong platform)
+    FailedAfterWrite,   // the write succeeded and was verified, a later step (leave, output) failed
+    Interrupted,        // SIGINT: stopped at a safe point (photon_dct/signals.hpp)
+    Terminated,         // SIGTERM: stopped at a safe point
     Internal,           // a bug or an unexpected library failure
 };
 

@@ -57,7 +57,8 @@ int run_dfu(const DfuOptions& o, Invocation& invocation) {
         if (u.kind) failed.push_back(u.error);
     if (!failed.empty()) {
         std::string message = fmt::format("{} of {} units did not reach DFU mode:", failed.size(), outcomes.size());
-        for (const auto& f : failed) message += "\n  " + f;
+        // One line: main.cpp escapes error messages as a whole (device strings in them).
+        for (std::size_t i = 0; i < failed.size(); ++i) message += (i == 0 ? " " : "; ") + failed[i];
         const auto first =
             std::find_if(outcomes.begin(), outcomes.end(), [](const auto& u) { return u.kind.has_value(); });
         throw Error(*first->kind, message, ops::enter_dfu_by_hand_hint());
@@ -68,7 +69,8 @@ int run_dfu(const DfuOptions& o, Invocation& invocation) {
         invocation.print_json_result({{"units", list}}, kExitOk);
         return kExitOk;
     }
-    for (const auto& u : outcomes) fmt::print("{}{}\n", u.unit, u.changed ? "" : " (was already in DFU mode)");
+    for (const auto& u : outcomes)
+        fmt::print("{}{}\n", escape_text(u.unit), u.changed ? "" : " (was already in DFU mode)");
     return kExitOk;
 }
 

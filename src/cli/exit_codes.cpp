@@ -29,6 +29,12 @@ int exit_code(ErrorKind kind) {
         return 10;
     case ErrorKind::UnitNotBack:
         return 14;
+    case ErrorKind::FailedAfterWrite:
+        return 13;
+    case ErrorKind::Interrupted:
+        return 130; // 128 + SIGINT, as a shell reports a process killed by it
+    case ErrorKind::Terminated:
+        return 143; // 128 + SIGTERM
     }
     return 1;
 }
@@ -61,6 +67,12 @@ std::string_view error_kind_name(ErrorKind kind) {
         return "refused";
     case ErrorKind::UnitNotBack:
         return "unit-not-back";
+    case ErrorKind::FailedAfterWrite:
+        return "failed-after-write";
+    case ErrorKind::Interrupted:
+        return "interrupted";
+    case ErrorKind::Terminated:
+        return "terminated";
     case ErrorKind::Internal:
         return "internal";
     }

@@ -2,18 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "photon_dct/signals.hpp"
+
 namespace photon_dct::cli {
-
-namespace {
-
-// Strings in the document hold the bytes as they are (JSON escapes control characters); a byte
-// sequence that is not UTF-8 (a half-erased DCT, a file name) becomes U+FFFD instead of failing,
-// so every run prints one valid document (man page, JSON OUTPUT).
-void print_json_document(const nlohmann::json& doc) {
-    fmt::print("{}\n", doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
-}
-
-} // namespace
 
 // Progress lines and warnings may quote device strings and file names: escaped as a whole.
 void Invocation::progress(std::string_view line) const {
@@ -68,13 +59,23 @@ ops::EnterDfuOptions enter_dfu_options(const EnterDfuFlags& flags, const Invocat
     return o;
 }
 
-void Invocation::print_json_result(const nlohmann::json& result, int exit_code) const {
+// Strings in the document hold the bytes as they are (JSON escapes control characters); a byte
+// sequence that is not UTF-8 (a half-erased DCT, a file name) becomes U+FFFD instead of failing,
+// so every run prints one valid document (man page, JSON OUTPUT).
+void Invocation::print_json_document(const nlohmann::json& doc) {
+    const auto text = doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+    json_printed = true; // even if the write fails: a second document must not follow
+    fmt::print("{}\n", text);
+}
+
+void Invocation::print_json_result(const nlohmann::json& result, int exit_code) {
+    stop_if_signalled("before printing the result");
     auto doc = envelope(true, exit_code);
     doc["result"] = result;
     print_json_document(doc);
 }
 
-void Invocation::print_json_error(const nlohmann::json& error, int exit_code) const {
+void Invocation::print_json_error(const nlohmann::json& error, int exit_code) {
     auto doc = envelope(false, exit_code);
     doc["error"] = error;
     print_json_document(doc);
@@ -95,11 +96,12 @@ void add_write_flags(CLI::App& cmd, WriteFlags& flags, const std::string& dry_ru
     cmd.add_flag("--leave", flags.leave, "after a verified write, reset the unit into its firmware");
 }
 
-ops::WriteOptions write_options(const WriteFlags& flags, const Invocation& invocation) {
+ops::WriteOptions write_options(const WriteFlags& flags, Invocation& invocation) {
     ops::WriteOptions w;
     w.dry_run = flags.dry_run;
     w.leave = flags.leave;
     w.progress = [&invocation](std::string_view line) { invocation.progress(line); };
+    w.verified = [&invocation](const std::filesystem::path& backup) { invocation.verified_write_backup = backup; };
     return w;
 }
 

@@ -1,6 +1,7 @@
 // What every subcommand shares: the global flags, the output channels and the target options.
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -28,18 +29,24 @@ struct Invocation {
     std::vector<std::string> warnings; // collected for --json, printed to stderr otherwise
     // Units this run switched from normal mode into DFU mode (--json "mode_changes").
     nlohmann::json mode_changes = nlohmann::json::array();
+    // Set once a write is read back and verified: the backup of the DCT as it was before. A later
+    // failure (leave, output, a signal) reports it (main.cpp).
+    std::optional<std::filesystem::path> verified_write_backup;
+    bool json_printed = false; // the one JSON document is out
 
     // Progress and diagnostics: stderr, human mode only, silenced by --quiet.
     void progress(std::string_view line) const;
     void warn(std::string line);
     // Prints the one JSON document of a successful run.
-    void print_json_result(const nlohmann::json& result, int exit_code) const;
+    // A recorded SIGINT/SIGTERM is reported instead (photon_dct::stop_if_signalled throws).
+    void print_json_result(const nlohmann::json& result, int exit_code);
     // Prints the one JSON document of a failed run; `error` holds kind, message and hint.
-    void print_json_error(const nlohmann::json& error, int exit_code) const;
+    void print_json_error(const nlohmann::json& error, int exit_code);
     void record_mode_change(const ops::ModeChange& change);
 
 private:
     nlohmann::json envelope(bool ok, int exit_code) const;
+    void print_json_document(const nlohmann::json& doc);
 };
 
 // --no-enter-dfu and --dfu-timeout: switching a unit in normal mode into DFU mode.
@@ -70,7 +77,7 @@ struct WriteFlags {
 };
 void add_write_flags(CLI::App& cmd, WriteFlags& flags,
                      const std::string& dry_run_help = "show what would change and write nothing");
-ops::WriteOptions write_options(const WriteFlags& flags, const Invocation& invocation);
+ops::WriteOptions write_options(const WriteFlags& flags, Invocation& invocation);
 
 // --protocol tcp|udp: which slot; empty means the one the unit uses.
 void add_protocol_option(CLI::App& cmd, std::string& protocol, const std::string& help);

@@ -1,6 +1,14 @@
 // photon-dct: CLI11 wiring. Errors from the library are typed; they become exit codes here and
 // nowhere else, and in --json mode they are the one JSON document on stdout.
+#include <signal.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
 #include <fmt/format.h>
+
+#include "photon_dct/signals.hpp"
 
 #include "invocation.hpp"
 #include "exit_codes.hpp"
@@ -11,24 +19,81 @@ namespace cli = photon_dct::cli;
 
 namespace {
 
-int report_error(const cli::Invocation& invocation, ErrorKind kind, const std::string& message,
-                 const std::string& hint) {
+// SIGINT and SIGTERM only record the signal: the library stops at its next safe point, never
+// between a write and its read-back (photon_dct/signals.hpp).
+void on_stop_signal(int signal) { photon_dct::note_stop_signal(signal); }
+
+void install_stop_signal_handlers() {
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART; // a USB transfer or file write in progress carries on
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+    // A caller may start us with them blocked; one already pending is recorded now.
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    sigprocmask(SIG_UNBLOCK, &stop, nullptr);
+}
+
+bool is_stop(ErrorKind kind) { return kind == ErrorKind::Interrupted || kind == ErrorKind::Terminated; }
+
+// After a verified write every failure says so and names the backup, with its own exit code
+// (failed-after-write) unless a signal stopped the run; a signal says nothing was written.
+int report_error(cli::Invocation& invocation, ErrorKind kind, std::string message, const std::string& hint) {
+    if (const auto& backup = invocation.verified_write_backup) {
+        if (!is_stop(kind)) kind = ErrorKind::FailedAfterWrite;
+        message = fmt::format("the write succeeded and was verified, but then: {} (the DCT as it was before is "
+                              "saved in {})",
+                              message, backup->string());
+    } else if (is_stop(kind)) {
+        message += "; nothing was written";
+    }
     const int code = cli::exit_code(kind);
-    if (invocation.json) {
-        nlohmann::json error{{"kind", cli::error_kind_name(kind)}, {"message", message}};
-        if (!hint.empty()) error["hint"] = hint;
-        invocation.print_json_error(error, code);
-    } else {
-        // Messages quote arguments, file names and device strings: escaped as a whole (one line each).
-        fmt::print(stderr, "error: {}\n", photon_dct::escape_text(message));
-        if (!hint.empty()) fmt::print(stderr, "hint: {}\n", photon_dct::escape_text(hint));
+    try {
+        if (invocation.json && !invocation.json_printed) {
+            nlohmann::json error{{"kind", cli::error_kind_name(kind)}, {"message", message}};
+            if (!hint.empty()) error["hint"] = hint;
+            error["write_verified"] = invocation.verified_write_backup.has_value();
+            error["backup"] = invocation.verified_write_backup
+                                  ? nlohmann::json(invocation.verified_write_backup->string())
+                                  : nlohmann::json(nullptr);
+            invocation.print_json_error(error, code);
+        } else {
+            // Messages quote arguments, file names and device strings: escaped as a whole (one line each).
+            fmt::print(stderr, "error: {}\n", photon_dct::escape_text(message));
+            if (!hint.empty()) fmt::print(stderr, "hint: {}\n", photon_dct::escape_text(hint));
+        }
+    } catch (const std::exception&) {
+        // The output itself failed: finish() reports it.
     }
     return code;
+}
+
+// Writes help or version text; a failure is left to finish().
+void print_out(const std::string& text) {
+    try {
+        fmt::print("{}", text);
+    } catch (const std::exception&) {}
+}
+
+// Standard output is flushed before exiting; a failed write (a full disk, /dev/full) is an error
+// on stderr, and never exit status 0.
+int finish(cli::Invocation& invocation, int code) {
+    const bool flushed = std::fflush(stdout) == 0;
+    if (flushed && !std::ferror(stdout)) return code;
+    const std::string why = flushed ? "write error" : std::strerror(errno);
+    invocation.json = false; // stdout is gone: the message goes to stderr
+    return report_error(invocation, ErrorKind::FileIo, "cannot write the output to standard output: " + why,
+                        "check the disk or pipe that standard output goes to");
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
+    install_stop_signal_handlers();
     cli::Invocation invocation;
     CLI::App app{"photon-dct: inspect and repair the cloud settings (DCT) of Particle Photon, P1 and Electron units",
                  "photon-dct"};
@@ -57,27 +122,32 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp&) {
-        fmt::print("{}", app.help());
-        return 0;
+        print_out(app.help());
+        return finish(invocation, 0);
     } catch (const CLI::CallForAllHelp&) {
-        fmt::print("{}", app.help("", CLI::AppFormatMode::All));
-        return 0;
+        print_out(app.help("", CLI::AppFormatMode::All));
+        return finish(invocation, 0);
     } catch (const CLI::CallForVersion&) {
-        fmt::print("photon-dct {}\n", PHOTON_DCT_VERSION);
-        return 0;
+        print_out(fmt::format("photon-dct {}\n", PHOTON_DCT_VERSION));
+        return finish(invocation, 0);
     } catch (const CLI::ParseError& e) {
         for (const auto* sub : app.get_subcommands()) invocation.command = sub->get_name();
         // CLI11 may fail before it has set the flag; --json still decides the error's form.
         for (int i = 1; i < argc; ++i) invocation.json = invocation.json || std::string_view(argv[i]) == "--json";
-        return report_error(invocation, ErrorKind::Usage, e.what(),
-                            "see `photon-dct --help` or `photon-dct COMMAND --help`");
+        return finish(invocation, report_error(invocation, ErrorKind::Usage, e.what(),
+                                               "see `photon-dct --help` or `photon-dct COMMAND --help`"));
     }
+    int code = 0;
     try {
-        return invocation.run();
+        code = invocation.run();
+        // A signal during a command that printed text: its result is out, the run still stops.
+        if (!invocation.json_printed) photon_dct::stop_if_signalled("after the command finished");
     } catch (const Error& e) {
-        return report_error(invocation, e.kind(), e.what(), e.hint());
+        code = report_error(invocation, e.kind(), e.what(), e.hint());
     } catch (const std::exception& e) {
-        return report_error(invocation, ErrorKind::Internal, fmt::format("unexpected failure: {}", e.what()),
-                            "this is a bug in photon-dct; please report it with the command line you ran");
+        if (!std::ferror(stdout)) // an output write error is reported by finish()
+            code = report_error(invocation, ErrorKind::Internal, fmt::format("unexpected failure: {}", e.what()),
+                                "this is a bug in photon-dct; please report it with the command line you ran");
     }
+    return finish(invocation, code);
 }

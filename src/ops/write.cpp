@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "photon_dct/error.hpp"
+#include "photon_dct/signals.hpp"
 
 namespace photon_dct::ops {
 namespace {
@@ -74,6 +75,7 @@ WriteOutcome write_regions(DctStore& store, const Bytes& window, const std::vect
         out.already_current = true;
         out.verified = true;
     } else if (!options.dry_run) {
+        stop_if_signalled("before writing");
         const auto backup = options.backup_path.value_or(store.default_backup_path(window));
         write_new_file(backup, window, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
         out.backup = backup;
@@ -94,12 +96,15 @@ WriteOutcome write_regions(DctStore& store, const Bytes& window, const std::vect
                             "the DCT may be damaged: run the command again, or restore the backup with "
                             "`photon-dct restore --from BACKUP`");
             out.verified = true;
+            if (options.verified) options.verified(backup);
         } catch (const Error& e) {
             throw Error(e.kind(),
                         fmt::format("{} (the DCT as it was before is saved in {})", e.what(), backup.string()),
                         e.hint());
         }
     }
+    // A signal during the write and its read-back is acted on only now (docs: SAFETY).
+    if (out.written) stop_if_signalled("after the verified write");
     if (options.leave && out.verified && !options.dry_run) {
         out.left = store.leave();
         if (out.left) progress("left DFU mode: the unit resets into its firmware");

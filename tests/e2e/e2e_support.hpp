@@ -289,6 +289,9 @@ struct EmuOptions {
     std::optional<std::string> device_os;
     std::optional<unsigned> reenumerate_ms = 100u; // keep runs short
     bool old_bootloader = false, never_reenumerate = false, no_usb_serial = false;
+    // A hostile device: USB strings given with C escapes (photon-dct-emu --serial-string ...).
+    std::optional<std::string> serial_string, product_string;
+    std::vector<std::string> alt_names; // "N=NAME"
 };
 
 struct EmuRun {
@@ -307,6 +310,9 @@ inline EmuRun emu_run(const EmuOptions& o, const std::vector<std::string>& comma
         kEmu,     "--platform",  o.platform,     "--devices",        std::to_string(o.devices),
         "--dump", dump.string(), "--transcript", transcript.string()};
     if (o.serial) argv.insert(argv.end(), {"--serial", *o.serial});
+    if (o.serial_string) argv.insert(argv.end(), {"--serial-string", *o.serial_string});
+    if (o.product_string) argv.insert(argv.end(), {"--product-string", *o.product_string});
+    for (const auto& a : o.alt_names) argv.insert(argv.end(), {"--alt-name", a});
     if (o.dct) argv.insert(argv.end(), {"--dct", o.dct->string()});
     for (const auto& f : o.faults) argv.insert(argv.end(), {"--fault", f});
     if (o.poll_ms) argv.insert(argv.end(), {"--poll-ms", std::to_string(*o.poll_ms)});

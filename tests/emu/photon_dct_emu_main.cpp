@@ -28,6 +28,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -94,6 +95,31 @@ std::string derive_serial(const std::string& base, std::size_t i) {
     std::exit(kUsageError);
 }
 
+// The bytes a hostile-string option stands for: C escapes \xNN, \r, \n, \t and \\; everything
+// else as typed. NUL is refused (sysfs attributes and C strings end there).
+std::string unescape_c(const std::string& option, const std::string& text) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '\\') {
+            out.push_back(text[i]);
+            continue;
+        }
+        const char e = i + 1 < text.size() ? text[++i] : '\0';
+        if (e == 'x' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+            std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+            const auto b = static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16));
+            if (b == '\0') usage_error(option + ": \\x00 is not allowed");
+            out.push_back(b);
+            i += 2;
+        } else if (e == 'r' || e == 'n' || e == 't' || e == '\\') {
+            out.push_back(e == 'r' ? '\r' : e == 'n' ? '\n' : e == 't' ? '\t' : '\\');
+        } else {
+            usage_error(option + ": unknown escape in '" + text + "' (use \\xNN, \\r, \\n, \\t or \\\\)");
+        }
+    }
+    return out;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -133,6 +159,13 @@ int main(int argc, char** argv) {
     app.add_option("--platform", platform, "photon (default), p1 or electron")
         ->check(CLI::IsMember({"photon", "p1", "electron"}, CLI::ignore_case));
     app.add_option("--serial", serial, "USB serial number (hex device ID) of the first device");
+    std::string serial_string, product_string;
+    std::vector<std::string> alt_name_specs;
+    app.add_option("--serial-string", serial_string,
+                   "USB serial string of every device, any bytes (C escapes \\xNN \\r \\n \\t \\\\)")
+        ->excludes("--serial");
+    app.add_option("--product-string", product_string, "USB product string of every device, any bytes (C escapes)");
+    app.add_option("--alt-name", alt_name_specs, "N=S: name S (C escapes) for alt setting N (repeatable)");
     app.add_option("--devices", devices, "number of emulated devices (1..16)")->check(CLI::Range(1u, 16u));
     app.add_option("--dct", dct_paths,
                    "DCT image (<= 16384 bytes, padded with 0xFF); repeatable: the i-th image for unit i, the last "
@@ -177,6 +210,14 @@ int main(int argc, char** argv) {
         usage_error("--serial must be a non-empty hex string: '" + serial + "'");
     if (!photon_emu::valid_device_os(device_os))
         usage_error("--device-os must be X.Y.Z or X.Y.Z-rc.N (e.g. 0.6.3, 0.8.0-rc.27): '" + device_os + "'");
+    std::map<unsigned, std::string> alt_names;
+    for (const auto& spec : alt_name_specs) {
+        const auto eq = spec.find('=');
+        if (eq == 0 || eq == std::string::npos || spec.find_first_not_of("0123456789") != eq)
+            usage_error("--alt-name must be N=NAME: '" + spec + "'");
+        alt_names[static_cast<unsigned>(std::stoul(spec.substr(0, eq)))] =
+            unescape_c("--alt-name", spec.substr(eq + 1));
+    }
 
     std::vector<photon_emu::Fault> faults;
     for (const auto& spec : fault_specs) {
@@ -204,7 +245,9 @@ int main(int argc, char** argv) {
         c.platform = platform == "p1"         ? photon_emu::Platform::P1
                      : platform == "electron" ? photon_emu::Platform::Electron
                                               : photon_emu::Platform::Photon;
-        c.serial = derive_serial(serial, i);
+        c.serial = serial_string.empty() ? derive_serial(serial, i) : unescape_c("--serial-string", serial_string);
+        if (!product_string.empty()) c.product = unescape_c("--product-string", product_string);
+        c.alt_names = alt_names;
         c.dfu_mode = !normal_mode;
         c.device_os = device_os;
         c.reenumerate_ms = reenumerate_ms;

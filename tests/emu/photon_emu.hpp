@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -76,6 +77,10 @@ struct DeviceConfig {
     bool gen3_dct_string = false;  // alt 1 named "@DCT Flash   /0x00000000/1*016Ke" instead of ".../01*016Kg"
     bool unreadable_dct = false;   // 0.7.0+ bootloader without usable system firmware: alt 1 reads zeros, writes stall
     std::vector<std::uint8_t> dct; // the 16384-byte DFU window of alt 1; empty => all 0xFF; shorter => padded with 0xFF
+    // A hostile or broken device (issue 8): any bytes as the USB serial (above), product string and
+    // alt-setting names. A string descriptor carries each byte as one UTF-16 code unit.
+    std::optional<std::string> product;        // instead of "Photon DFU Mode", "P1", ...
+    std::map<unsigned, std::string> alt_names; // alt number -> name, instead of the bootloader's
     std::vector<Fault> faults;
     unsigned poll_timeout_ms = 500;       // bwPollTimeout reported while a data write is busy
     unsigned command_poll_timeout_ms = 1; // bwPollTimeout reported for DfuSe commands / erase

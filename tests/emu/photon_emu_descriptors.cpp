@@ -96,6 +96,7 @@ std::uint16_t DeviceModel::product_id() const {
 }
 
 std::string DeviceModel::product_string() const {
+    if (cfg_.product) return *cfg_.product; // a hostile device (DeviceConfig::product)
     std::string name = "Photon";
     if (cfg_.platform == Platform::P1) name = "P1";
     if (cfg_.platform == Platform::Electron) name = "Electron";
@@ -123,6 +124,7 @@ unsigned DeviceModel::alt_count() const {
 }
 
 std::string DeviceModel::alt_name(unsigned alt) const {
+    if (const auto it = cfg_.alt_names.find(alt); it != cfg_.alt_names.end()) return it->second;
     switch (alt) {
     case 0:
         return kAlt0;

@@ -25,6 +25,9 @@ struct WriteOptions {
     bool leave = false;                               // reset a device into its firmware after a verified write
     std::optional<std::filesystem::path> backup_path; // default: the store's default_backup_path
     std::function<void(std::string_view)> progress;   // one line per step, for stderr
+    // Called once the write is read back and verified (with the backup's path), before anything
+    // that may still fail (leave, the caller's output), so a later failure can say so.
+    std::function<void(const std::filesystem::path& backup)> verified;
 };
 
 struct ChangedRange {
