@@ -21,6 +21,7 @@ enum class ErrorKind {
     VerifyMismatch,     // the read-back after a write differs from what was written
     DeviceDataInvalid,  // the DCT itself cannot be used (e.g. all zeros: unreadable)
     Refused,            // a safety rule refused the operation (foreign backup, wrong platform)
+    Busy,               // another run holds the image's lock past the wait bound
     Internal,           // a bug or an unexpected library failure
 };
 
