@@ -149,9 +149,8 @@ bool is_file_at(int fd, const fs::path& path) {
            open_st.st_ino == path_st.st_ino;
 }
 
-void lock_exclusive(int fd, std::string_view what, std::chrono::milliseconds wait) {
+void lock_exclusive(int fd, std::string_view what, std::chrono::steady_clock::time_point deadline) {
     // Polling with LOCK_NB keeps the wait bounded without a signal to interrupt a blocking flock.
-    const auto deadline = std::chrono::steady_clock::now() + wait;
     for (;;) {
         if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return;
         if (errno != EWOULDBLOCK && errno != EINTR)
@@ -159,7 +158,7 @@ void lock_exclusive(int fd, std::string_view what, std::chrono::milliseconds wai
         if (std::chrono::steady_clock::now() >= deadline)
             throw Error(ErrorKind::Busy,
                         fmt::format("{}: another photon-dct run is still using it after {} s of waiting", what,
-                                    std::chrono::duration_cast<std::chrono::seconds>(wait).count()),
+                                    kImageLockWait.count()),
                         "wait for the other run to finish, then run the command again");
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }

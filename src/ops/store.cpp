@@ -39,9 +39,7 @@ Bytes FileStore::read_window() {
                             "check what else writes to this file, then run the command again");
             return read_open_file(fd.get(), what(), dct_image_rule());
         }
-        const auto left =
-            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        lock_exclusive(fd.get(), what(), std::max(left, std::chrono::milliseconds(0)));
+        lock_exclusive(fd.get(), what(), deadline);
         // A run that held the lock may have renamed a new image over the one locked here: lock that.
         if (!is_file_at(fd.get(), path_)) continue;
         Bytes bytes = read_open_file(fd.get(), what(), dct_image_rule());

@@ -65,9 +65,9 @@ bool is_file_at(int fd, const std::filesystem::path& path);
 // the man page, EXIT STATUS 12).
 inline constexpr std::chrono::seconds kImageLockWait{5};
 
-// Takes an exclusive flock(2) on `fd`, waiting at most `wait`; Error(Busy) naming `what` when
-// another process still holds it then.
-void lock_exclusive(int fd, std::string_view what, std::chrono::milliseconds wait);
+// Takes an exclusive flock(2) on `fd`, waiting until `deadline` (at most kImageLockWait from the
+// first try); Error(Busy) naming `what` when another open of the file still holds it then.
+void lock_exclusive(int fd, std::string_view what, std::chrono::steady_clock::time_point deadline);
 
 // Replaces `target` (a regular file, not a symlink: resolve it first) with `bytes`: a unique
 // temporary file in its directory (mkstemp), the permission bits of `original` without
