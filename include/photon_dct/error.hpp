@@ -24,6 +24,7 @@ enum class ErrorKind {
     FailedAfterWrite,   // the write succeeded and was verified, a later step (leave, output) failed
     Interrupted,        // SIGINT: stopped at a safe point (photon_dct/signals.hpp)
     Terminated,         // SIGTERM: stopped at a safe point
+    Busy,               // another run holds the image's lock past the wait bound
     Internal,           // a bug or an unexpected library failure
 };
 

@@ -27,6 +27,8 @@ int exit_code(ErrorKind kind) {
         return 9;
     case ErrorKind::Refused:
         return 10;
+    case ErrorKind::Busy:
+        return 12;
     case ErrorKind::UnitNotBack:
         return 14;
     case ErrorKind::FailedAfterWrite:
@@ -65,6 +67,8 @@ std::string_view error_kind_name(ErrorKind kind) {
         return "device-data-invalid";
     case ErrorKind::Refused:
         return "refused";
+    case ErrorKind::Busy:
+        return "busy";
     case ErrorKind::UnitNotBack:
         return "unit-not-back";
     case ErrorKind::FailedAfterWrite:

@@ -203,13 +203,11 @@ std::optional<BackupKey> find_backup_key(const profile::Profile& p, const dct::P
     for (const auto& entry : fs::directory_iterator(p.backups, ec)) {
         std::error_code e2;
         if (!entry.is_regular_file(e2) || entry.is_symlink(e2)) continue;
-        const auto size = entry.file_size(e2);
-        if (e2 || size < dct::kAppDctSizeV060 || size > dct::kDfuWindowSize) continue;
         Bytes bytes;
         try {
-            bytes = read_file(entry.path(), "backup");
+            bytes = read_bounded_file(entry.path(), "backup " + entry.path().string(), dct_image_rule());
         } catch (const Error&) {
-            continue; // unreadable files are not backups we can use
+            continue; // unreadable files and files of another size are not backups we can use
         }
         if (dct::stored_device_id(platform, bytes) != plan.check.device_id) continue;
         dct::DeviceKeyInfo info;

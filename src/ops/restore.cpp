@@ -55,13 +55,7 @@ RestoreScope parse_restore_scope(std::string_view text) {
 }
 
 Bytes read_restore_backup(const RestoreRequest& request) {
-    Bytes backup = read_file(request.from, "backup");
-    if (backup.size() < dct::kAppDctSizeV060 || backup.size() > dct::kDfuWindowSize)
-        throw Error(ErrorKind::InvalidInput,
-                    fmt::format("--from {}: {} bytes is not a DCT backup (expected {} to {} bytes)",
-                                request.from.string(), backup.size(), dct::kAppDctSizeV060, dct::kDfuWindowSize),
-                    "use a file written by `photon-dct backup` (or `dfu-util -a 1 -s 0:16384 -U FILE`)");
-    return backup;
+    return read_bounded_file(request.from, "--from " + request.from.string(), dct_image_rule());
 }
 
 std::vector<NamedRange> restore_regions(const dct::Platform& platform, RestoreScope scope, std::size_t available) {

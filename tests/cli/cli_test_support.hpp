@@ -5,12 +5,14 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -48,6 +50,8 @@ struct Result {
     int status = -1; // exit status (128+signal if killed)
     std::string out;
     std::string err;
+    long max_rss_kib = 0; // the child's peak resident memory (getrusage of the child)
+    double seconds = 0;   // wall time, to report (tests never assert timings)
 };
 
 // Runs photon-dct with `args` in `cwd` (empty: inherit). Never goes through a shell.
@@ -70,6 +74,7 @@ inline Result run(const std::vector<std::string>& args, const fs::path& cwd = {}
     for (auto& a : argv_store) argv.push_back(a.data());
     argv.push_back(nullptr);
 
+    const auto started = std::chrono::steady_clock::now();
     pid_t pid = -1;
     const int rc = ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
@@ -107,7 +112,10 @@ inline Result run(const std::vector<std::string>& args, const fs::path& cwd = {}
     for (auto& f : fds)
         if (f.fd >= 0) ::close(f.fd);
     int wstatus = 0;
-    while (::waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {}
+    rusage usage{};
+    while (::wait4(pid, &wstatus, 0, &usage) < 0 && errno == EINTR) {}
+    r.max_rss_kib = usage.ru_maxrss;
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     r.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
     return r;
 }

@@ -23,7 +23,7 @@ inline const fs::path kPhotonImage = fs::path(PHOTON_DCT_TEST_DATA) / "field-fai
 
 using test_support::TempDir;
 
-inline Bytes read_all(const fs::path& p) { return photon_dct::ops::read_file(p, "test file"); }
+inline Bytes read_all(const fs::path& p) { return test_support::read_bytes(p); }
 inline void write_all(const fs::path& p, const Bytes& b) { test_support::write_bytes(p, b); }
 inline void fill(Bytes& b, std::size_t offset, std::size_t size, std::uint8_t v) {
     std::fill(b.begin() + static_cast<std::ptrdiff_t>(offset), b.begin() + static_cast<std::ptrdiff_t>(offset + size),

@@ -57,15 +57,20 @@ protected:
         p_.audit = dir_ / "audit.jsonl";
     }
 
-    // A copy of `image` as the unit under test.
+    // A copy of `image` as the unit under test; each in its own file, since a FileStore keeps its
+    // image locked (flock) for as long as it lives.
     CountingStore unit(const fs::path& image, const dct::Platform& platform = photon()) {
-        write_all(dir_ / "unit.dct", read_all(image));
-        return CountingStore(dir_ / "unit.dct", platform);
+        unit_path_ = dir_ / ("unit-" + std::to_string(++units_) + ".dct");
+        write_all(unit_path_, read_all(image));
+        return CountingStore(unit_path_, platform);
     }
 
-    Bytes unit_bytes() const { return read_all(dir_ / "unit.dct"); }
+    // The image of the unit made last.
+    Bytes unit_bytes() const { return read_all(unit_path_); }
 
     TempDir dir_{"provision-test"};
+    fs::path unit_path_;
+    int units_ = 0;
     profile::Profile p_;
 };
 

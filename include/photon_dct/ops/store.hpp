@@ -12,6 +12,7 @@
 #include "photon_dct/bytes.hpp"
 #include "photon_dct/dct/decode.hpp"
 #include "photon_dct/dct/platform.hpp"
+#include "photon_dct/ops/file_io.hpp"
 #include "photon_dct/usb/unit.hpp"
 
 namespace photon_dct::ops {
@@ -47,25 +48,23 @@ public:
     const dct::Platform& platform() const override { return platform_; }
     std::string description() const override;
     std::vector<dct::CommandArgument> selector_arguments() const override;
+    // The first read takes an exclusive lock on the image (kImageLockWait, then Error(Busy)) and
+    // keeps it for the store's life, so a read-modify-write is never interleaved with another run's.
+    // Only a regular file of 4258..16384 bytes is read (dct_image_rule).
     Bytes read_window() override;
-    // Rewrites the image through a temporary file and a rename, so a failure leaves it intact.
+    // Rewrites the image (the target of a symlink) through replace_file, so a failure leaves it
+    // intact and the lock moves to the new file.
     void write(std::uint32_t offset, ByteView bytes) override;
     std::filesystem::path default_backup_path(const Bytes& window) const override;
 
     const std::filesystem::path& path() const { return path_; }
 
 private:
+    std::string what() const;
+
     std::filesystem::path path_;
     const dct::Platform& platform_;
+    Fd locked_; // the image as first read (or as last written), flock-ed
 };
-
-// Reads a whole file; Error(FileIo) with the reason and a hint when it cannot.
-Bytes read_file(const std::filesystem::path& path, std::string_view what);
-// Creates `path` (never replacing an existing file: Error(FileIo)) with `mode`, writes `bytes`
-// and syncs it. Used for backups and exported keys.
-void write_new_file(const std::filesystem::path& path, ByteView bytes, std::filesystem::perms mode);
-// `stem` + "-YYYYMMDDTHHMMSSZ" + `suffix` in `dir`, with "-2", "-3" … added if that exists.
-std::filesystem::path unique_timestamped_path(const std::filesystem::path& dir, const std::string& stem,
-                                              const std::string& suffix);
 
 } // namespace photon_dct::ops
