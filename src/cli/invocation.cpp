@@ -1,5 +1,7 @@
 #include "invocation.hpp"
 
+#include <cstdlib>
+
 #include <fmt/format.h>
 
 #include "photon_dct/signals.hpp"
@@ -84,12 +86,26 @@ void Invocation::print_json_error(const nlohmann::json& error, int exit_code) {
 void add_target_options(CLI::App& cmd, TargetOptions& options, bool with_backup_dir) {
     cmd.add_option("--file", options.file, "work on this DCT image instead of a unit on USB");
     cmd.add_option("--platform", options.platform, "platform of the --file image: photon (default), p1, electron");
-    cmd.add_option("--device", options.device, "select the unit with this device ID (24 hex digits)");
+    // A bench sets these once in the environment; an option on the command line wins (CLI11 reads the
+    // variable only when the option is absent).
+    cmd.add_option("--device", options.device,
+                   "select the unit with this device ID (24 hex digits); the environment default is ignored with "
+                   "--file or --path")
+        ->envname(kDeviceEnv);
     cmd.add_option("--path", options.path, "select the unit at this USB path, BUS-PORT[.PORT...] (e.g. 1-1.4)");
     if (with_backup_dir)
-        cmd.add_option("--backup-dir", options.backup_dir, "where backups of a unit's DCT go (default: .)");
+        cmd.add_option("--backup-dir", options.backup_dir, "where backups of a unit's DCT go (default: .)")
+            ->envname(kBackupDirEnv);
     add_enter_dfu_flags(cmd, options.enter, true);
 }
+
+namespace {
+// True when --device holds the environment's value rather than one typed on the command line.
+bool device_from_environment(const TargetOptions& o) {
+    const char* env = std::getenv(kDeviceEnv);
+    return env != nullptr && o.device == env;
+}
+} // namespace
 
 void add_write_flags(CLI::App& cmd, WriteFlags& flags, const std::string& dry_run_help) {
     cmd.add_flag("--dry-run", flags.dry_run, dry_run_help);
@@ -123,7 +139,9 @@ ops::Target make_target(const TargetOptions& o, Invocation& invocation) {
     ops::TargetRequest r;
     if (!o.file.empty()) r.file = o.file;
     if (!o.platform.empty()) r.platform = o.platform;
-    if (!o.device.empty()) r.selector.device_id = o.device;
+    // An explicit --file or --path overrides a device ID that only came from PHOTON_DCT_DEVICE.
+    const bool ignore_device = (!o.file.empty() || !o.path.empty()) && device_from_environment(o);
+    if (!o.device.empty() && !ignore_device) r.selector.device_id = o.device;
     if (!o.path.empty()) r.selector.path = o.path;
     r.backup_dir = o.backup_dir;
     r.enter_dfu = enter_dfu_options(o.enter, invocation);

@@ -49,6 +49,10 @@ private:
     void print_json_document(const nlohmann::json& doc);
 };
 
+// Environment defaults for options a bench sets once (documented in --help and the man page).
+inline constexpr const char* kDeviceEnv = "PHOTON_DCT_DEVICE";        // --device
+inline constexpr const char* kBackupDirEnv = "PHOTON_DCT_BACKUP_DIR"; // --backup-dir
+
 // --no-enter-dfu and --dfu-timeout: switching a unit in normal mode into DFU mode.
 struct EnterDfuFlags {
     bool no_enter_dfu = false;

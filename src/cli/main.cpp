@@ -12,6 +12,8 @@
 
 #include "invocation.hpp"
 #include "exit_codes.hpp"
+#include "photon_dct/ops/versions.hpp"
+#include "unknown_command.hpp"
 
 using photon_dct::Error;
 using photon_dct::ErrorKind;
@@ -103,6 +105,10 @@ int main(int argc, char** argv) {
     app.add_flag("--json", invocation.json, "print exactly one JSON document on stdout (results and errors)");
     app.add_flag("-q,--quiet", invocation.quiet, "no progress messages on stderr");
     app.add_flag("--trace-usb", invocation.trace_usb, "log every DFU request on stderr");
+    app.footer(fmt::format("Environment: {} is the default for --device (a unit on USB; ignored with --file or "
+                           "--path), {} the default for --backup-dir; an option on the command line wins.\n"
+                           "Reference, JSON fields and exit statuses: man photon-dct\n",
+                           cli::kDeviceEnv, cli::kBackupDirEnv));
 
     cli::register_list(app, invocation);
     cli::register_inspect(app, invocation);
@@ -128,12 +134,16 @@ int main(int argc, char** argv) {
         print_out(app.help("", CLI::AppFormatMode::All));
         return finish(invocation, 0);
     } catch (const CLI::CallForVersion&) {
-        print_out(fmt::format("photon-dct {}\n", PHOTON_DCT_VERSION));
+        const auto libraries = photon_dct::ops::library_versions();
+        print_out(fmt::format("photon-dct {}\nlibusb {}\n{}\n", PHOTON_DCT_VERSION, libraries.libusb, libraries.openssl));
         return finish(invocation, 0);
     } catch (const CLI::ParseError& e) {
         for (const auto* sub : app.get_subcommands()) invocation.command = sub->get_name();
         // CLI11 may fail before it has set the flag; --json still decides the error's form.
         for (int i = 1; i < argc; ++i) invocation.json = invocation.json || std::string_view(argv[i]) == "--json";
+        if (invocation.command.empty())
+            if (auto unknown = cli::find_unknown_command(app, std::vector<std::string>(argv + 1, argv + argc)))
+                return finish(invocation, report_error(invocation, ErrorKind::Usage, unknown->message, unknown->hint));
         return finish(invocation, report_error(invocation, ErrorKind::Usage, e.what(),
                                                "see `photon-dct --help` or `photon-dct COMMAND --help`"));
     }

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
@@ -283,5 +284,7 @@ std::string sha256_hex(ByteView data) {
 }
 
 std::string fingerprint(const Key& key) { return sha256_hex(key.spki_der()); }
+
+std::string openssl_version() { return OpenSSL_version(OPENSSL_VERSION); }
 
 } // namespace photon_dct::keys

@@ -332,4 +332,10 @@ std::vector<const UsbDevice*> find_unit(const std::vector<UsbDevice>& devices, c
     return out;
 }
 
+std::string libusb_version() {
+    const ::libusb_version* v = ::libusb_get_version();
+    return std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->micro) + "." +
+           std::to_string(v->nano) + v->rc;
+}
+
 } // namespace photon_dct::usb

@@ -112,4 +112,7 @@ std::optional<std::string> firmware_rsa_layout_problem(ByteView pkcs1_der);
 // (regenerates the rare keys with a short D or CRT value).
 Key generate_device_rsa_key();
 
+// The OpenSSL library in use at run time, as it names itself (e.g. "OpenSSL 3.0.11 19 Sep 2023").
+std::string openssl_version();
+
 } // namespace photon_dct::keys

@@ -14,6 +14,9 @@ namespace photon_dct::usb {
 
 inline constexpr std::uint16_t kParticleVendorId = 0x2b04;
 
+// The libusb library in use at run time, e.g. "1.0.26.11724".
+std::string libusb_version();
+
 class UsbContext {
 public:
     // Throws Error(UsbIo) when libusb cannot be initialised.
