@@ -38,7 +38,7 @@ int run_list(const ListOptions&, Invocation& invocation) {
             fmt::print("          alt {}: {}\n", i, escape_text(d.alt_names[i]));
         if (!d.access_problem.empty()) fmt::print("          cannot open: {}\n", escape_text(d.access_problem));
         if (!d.dfu_mode())
-            fmt::print("          not in DFU mode: hold SETUP, tap RESET, release SETUP when the LED blinks yellow\n");
+            fmt::print("          not in DFU mode: {}\n", quirks::dfu_mode_advice(d.quirk_facts().platform_id));
     }
     return kExitOk;
 }

@@ -71,13 +71,12 @@ DfuInterface parse_dfu_interface(ByteView config) {
     }
 
     if (!found) {
+        // No hint here: how to enter DFU mode depends on the platform (DfuseSession adds it).
         if (saw_runtime) {
             throw Error(ErrorKind::DeviceNotInDfuMode,
-                        "the device has only a DFU run-time interface: it is in its normal mode",
-                        "put it into DFU mode (hold SETUP, tap RESET, release SETUP when the LED blinks yellow)");
+                        "the device has only a DFU run-time interface: it is in its normal mode");
         }
-        throw Error(ErrorKind::DeviceNotInDfuMode, "the device has no DFU interface",
-                    "put it into DFU mode (hold SETUP, tap RESET, release SETUP when the LED blinks yellow)");
+        throw Error(ErrorKind::DeviceNotInDfuMode, "the device has no DFU interface");
     }
     if (!functional) {
         throw Error(ErrorKind::DfuProtocol, "the DFU interface " + std::to_string(found->interface_number) +

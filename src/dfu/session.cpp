@@ -62,7 +62,12 @@ DfuseSession::DfuseSession(ControlTransport& transport, SessionOptions options)
     if (options_.max_polls == 0) options_.max_polls = 1;
 
     const Bytes config = transport_.configuration_descriptor();
-    interface_ = parse_dfu_interface(config);
+    try {
+        interface_ = parse_dfu_interface(config);
+    } catch (const Error& e) {
+        if (e.kind() != ErrorKind::DeviceNotInDfuMode) throw;
+        throw Error(e.kind(), e.what(), "put it into DFU mode: " + quirks::dfu_mode_advice(options_.platform_id));
+    }
     if (!interface_.is_dfuse()) {
         throw Error(ErrorKind::DfuProtocol, "the DFU interface speaks DFU version " +
                                                 hex16(interface_.functional.dfu_version) +
@@ -235,7 +240,7 @@ void DfuseSession::bring_to_idle(const std::string& what) {
             throw Error(ErrorKind::DeviceNotInDfuMode,
                         "the device reports " + state_name(st.state) +
                             ": it is in its normal (run-time) mode, not DFU mode",
-                        "put it into DFU mode (hold SETUP, tap RESET, release SETUP when the LED blinks yellow)");
+                        "put it into DFU mode: " + quirks::dfu_mode_advice(options_.platform_id));
         case State::dfuMANIFEST:
         case State::dfuMANIFEST_WAIT_RESET:
             throw Error(ErrorKind::DfuProtocol,
@@ -409,8 +414,8 @@ void DfuseSession::leave(std::uint32_t address) {
     }
     pending_wait_ = std::chrono::milliseconds{0};
     if (st.status != Status::OK) fail_status(st, "leave request", address);
+    if (st.state == State::dfuDNLOAD_IDLE && options_.quirks.has(quirks::Quirk::LeaveAnswersDnloadIdle)) return;
     switch (st.state) {
-    case State::dfuDNLOAD_IDLE: // the Photon's answer: it manifests and resets
     case State::dfuMANIFEST_SYNC:
     case State::dfuMANIFEST:
     case State::dfuMANIFEST_WAIT_RESET:

@@ -11,10 +11,6 @@
 namespace photon_dct::ops {
 namespace {
 
-constexpr std::string_view kDctAltName = "DCT Flash";
-constexpr std::string_view kEnterDfuHint =
-    "put the unit in DFU mode: hold SETUP, tap RESET, and release SETUP when the LED blinks yellow";
-
 std::string lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return s;
@@ -25,6 +21,15 @@ std::string entry_list(const std::vector<const usb::UsbDevice*>& entries) {
     std::string out;
     for (const auto* d : entries) out += (out.empty() ? " " : "; ") + d->describe();
     return out;
+}
+
+// How to put these units into DFU mode with the buttons: their platform's advice, or one naming
+// both buttons when they are of different platforms (or there are none).
+std::string enter_dfu_advice(const std::vector<const usb::UsbDevice*>& units) {
+    std::uint8_t platform = units.empty() ? 0 : units.front()->quirk_facts().platform_id;
+    for (const auto* u : units)
+        if (u->quirk_facts().platform_id != platform) platform = 0;
+    return quirks::dfu_mode_advice(platform);
 }
 
 } // namespace
@@ -40,7 +45,9 @@ std::vector<usb::UsbDevice> list_units() {
     return list_devices(context);
 }
 
-std::string enter_dfu_by_hand_hint() { return std::string(kEnterDfuHint); }
+std::string enter_dfu_by_hand_hint(const std::vector<const usb::UsbDevice*>& units) {
+    return "put the unit in DFU mode: " + enter_dfu_advice(units);
+}
 
 namespace {
 
@@ -104,8 +111,9 @@ const usb::UsbDevice& select_device(const std::vector<usb::UsbDevice>& devices, 
             throw Error(ErrorKind::DeviceNotInDfuMode,
                         fmt::format("found {} but not in DFU mode (--no-enter-dfu):{}",
                                     matching.size() == 1 ? "a unit" : "units", entry_list(matching)),
-                        fmt::format("run without --no-enter-dfu to let photon-dct switch it, or {}", kEnterDfuHint));
-        throw_no_match(devices, selector, fmt::format("connect the unit and {}", kEnterDfuHint));
+                        fmt::format("run without --no-enter-dfu to let photon-dct switch it, or {}",
+                                    enter_dfu_by_hand_hint(matching)));
+        throw_no_match(devices, selector, "connect the unit and " + enter_dfu_by_hand_hint());
     }
     if (dfu.size() > 1) throw_ambiguous(dfu, "in DFU mode");
     if (!dfu.front()->access_problem.empty())
@@ -119,8 +127,11 @@ DeviceStore::DeviceStore(usb::UsbContext& context, usb::UsbDevice device, std::f
                          dfu::SessionOptions options)
     : device_(std::move(device)), backup_dir_(std::move(backup_dir)) {
     transport_ = context.open(device_);
+    const quirks::UnitFacts facts = device_.quirk_facts();
+    options.platform_id = facts.platform_id;
+    options.quirks = quirks::QuirkSet(facts);
     session_ = std::make_unique<dfu::DfuseSession>(*transport_, std::move(options));
-    session_->select_alt(kDctAltName);
+    session_->select_alt(quirks::kDctMemoryName);
 }
 
 DeviceStore::~DeviceStore() = default;

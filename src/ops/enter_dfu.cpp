@@ -62,7 +62,7 @@ usb::UsbDevice enter_dfu_mode(usb::UsbContext& context, const usb::UsbDevice& un
                     fmt::format("could not put {} into DFU mode{}; tried {}", unit.describe(),
                                 sent.device_os ? " (Device OS " + *sent.device_os + ")" : "",
                                 attempts_text(sent.attempts)),
-                    enter_dfu_by_hand_hint());
+                    enter_dfu_by_hand_hint({&unit}));
     const auto deadline = start + options.come_back_timeout;
     while (true) {
         const auto devices = list_devices(context);
@@ -81,7 +81,7 @@ usb::UsbDevice enter_dfu_mode(usb::UsbContext& context, const usb::UsbDevice& un
                                     std::chrono::duration<double>(options.come_back_timeout).count(),
                                     attempts_text(sent.attempts)),
                         fmt::format("check the unit and its cable; give it longer with --dfu-timeout SECONDS, or {}",
-                                    enter_dfu_by_hand_hint()));
+                                    enter_dfu_by_hand_hint({&unit})));
         std::this_thread::sleep_for(options.poll_interval);
     }
 }

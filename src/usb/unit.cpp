@@ -25,9 +25,13 @@ std::optional<std::string> device_id_from_serial(std::string_view serial) {
     return std::nullopt;
 }
 
-UnitId unit_id_for(std::string_view serial, std::string_view port_path) {
-    if (auto id = device_id_from_serial(serial)) return {UnitId::Kind::DeviceId, std::move(*id)};
+UnitId unit_id_for(const std::optional<std::string>& device_id, std::string_view port_path) {
+    if (device_id) return {UnitId::Kind::DeviceId, *device_id};
     return {UnitId::Kind::PortPath, std::string(port_path)};
+}
+
+quirks::UnitFacts UsbDevice::quirk_facts() const {
+    return {quirks::platform_of_product_id(product_id), dfu_mode(), bcd_device, serial};
 }
 
 std::string UsbDevice::usb_id() const { return fmt::format("{:04x}:{:04x}", vendor_id, product_id); }

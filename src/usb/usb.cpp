@@ -290,8 +290,9 @@ std::vector<UsbDevice> UsbContext::enumerate(std::uint16_t vendor_id) {
             }
             libusb_close(handle);
         }
-        info.device_id = device_id_from_serial(info.serial);
-        info.id = unit_id_for(info.serial, info.port_path);
+        if (!quirks::has(info.quirk_facts(), quirks::Quirk::SerialIsNotADeviceId))
+            info.device_id = device_id_from_serial(info.serial);
+        info.id = unit_id_for(info.device_id, info.port_path);
         found.push_back(std::move(f));
     }
     std::sort(found.begin(), found.end(),

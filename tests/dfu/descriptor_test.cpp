@@ -90,7 +90,7 @@ TEST(DfuDescriptor, NormalModeDeviceIsNotInDfuMode) {
     } catch (const Error& e) {
         EXPECT_EQ(e.kind(), ErrorKind::DeviceNotInDfuMode);
         EXPECT_NE(std::string(e.what()).find("normal mode"), std::string::npos) << e.what();
-        EXPECT_FALSE(e.hint().empty());
+        EXPECT_TRUE(e.hint().empty()); // the button advice depends on the platform: the session adds it
     }
 }
 

@@ -28,8 +28,12 @@ struct DfuseSessionTest : ::testing::Test {
     std::vector<milliseconds> sleeps;
     std::vector<std::string> trace;
 
+    // A Photon bootloader: its quirks from the quirk table.
     SessionOptions options() {
         SessionOptions o;
+        o.platform_id = photon_dct::quirks::kPhoton;
+        o.quirks =
+            photon_dct::quirks::QuirkSet({photon_dct::quirks::kPhoton, true, 0x0250, "3a0036000247363333343435"});
         o.sleep = [this](milliseconds d) { sleeps.push_back(d); };
         o.trace = [this](std::string_view line) { trace.emplace_back(line); };
         return o;
@@ -296,6 +300,7 @@ TEST_F(DfuseSessionTest, StartInAppIdleIsNotInDfuMode) {
         const Error e = catch_error([&] { s.upload(0, 8); });
         EXPECT_EQ(e.kind(), ErrorKind::DeviceNotInDfuMode);
         EXPECT_NE(std::string(e.what()).find(state_name(start)), std::string::npos) << e.what();
+        EXPECT_NE(e.hint().find("hold SETUP, tap RESET"), std::string::npos) << e.hint();
         EXPECT_EQ(t2.remaining(), 1u);
     }
 }
@@ -447,6 +452,17 @@ TEST_F(DfuseSessionTest, LeaveWhereTheDeviceAnswersDnloadIdleIsSuccess) {
     EXPECT_TRUE(sleeps.empty()); // nothing more is sent, so nothing to wait for
 }
 
+TEST_F(DfuseSessionTest, DnloadIdleAfterLeaveIsSuccessOnlyWithTheParticleQuirk) {
+    t.expect(Idle()).expect_set_address(0).expect(Dnload(2, {}));
+    t.expect(DnloadIdle(0));
+    SessionOptions o = options();
+    o.quirks = {}; // a DfuSe device without Particle's leave answer
+    DfuseSession s(t, o);
+    const Error e = catch_error([&] { s.leave(0); });
+    EXPECT_NE(std::string(e.what()).find("did not leave"), std::string::npos) << e.what();
+    expect_script_done();
+}
+
 TEST_F(DfuseSessionTest, LeaveWithAStallOrTimeoutAfterTheRequestIsSuccess) {
     for (Outcome outcome : {Outcome::Stall, Outcome::Timeout}) {
         ScriptedTransport t2{photon_config(), photon_strings()};
@@ -466,4 +482,16 @@ TEST_F(DfuseSessionTest, LeaveThatTheDeviceIgnoresIsAnError) {
     EXPECT_EQ(e.kind(), ErrorKind::DfuProtocol);
     EXPECT_NE(std::string(e.what()).find("did not leave"), std::string::npos) << e.what();
     expect_script_done();
+}
+
+TEST_F(DfuseSessionTest, NormalModeUnitGetsItsPlatformsButtonAdvice) {
+    // A DFU run-time interface only (protocol 1): the unit runs its firmware.
+    const Bytes runtime = {0x09, 0x02, 0x1B, 0x00, 0x01, 0x01, 0x00, 0x80, 0x32, 0x09, 0x04, 0x00, 0x00, 0x00,
+                           0xFE, 0x01, 0x01, 0x00, 0x09, 0x21, 0x0B, 0xFF, 0x00, 0x00, 0x10, 0x1A, 0x01};
+    ScriptedTransport t2{runtime, {}};
+    SessionOptions o = options();
+    o.platform_id = photon_dct::quirks::kElectron;
+    const Error e = catch_error([&] { DfuseSession s(t2, o); });
+    EXPECT_EQ(e.kind(), ErrorKind::DeviceNotInDfuMode);
+    EXPECT_EQ(e.hint(), "put it into DFU mode: hold MODE, tap RESET, and release MODE when the LED blinks yellow");
 }

@@ -6,14 +6,14 @@
 #include <algorithm>
 #include <iterator>
 
+#include "photon_dct/quirks/quirks.hpp"
+
 namespace photon_emu::detail {
 namespace {
 
 constexpr std::uint16_t kVid = 0x2b04;
 
 const char* kAlt0 = "@Internal Flash   /0x08000000/03*016Ka,01*016Kg,01*064Kg,07*128Kg";
-const char* kAlt1Photon = "@DCT Flash   /0x00000000/01*016Kg";
-const char* kAlt1Gen3 = "@DCT Flash   /0x00000000/1*016Ke";
 const char* kAlt2P1 = "@Serial Flash   /0x00000000/256*004Kg";
 
 std::uint8_t lo(unsigned v) { return static_cast<std::uint8_t>(v & 0xff); }
@@ -129,7 +129,9 @@ std::string DeviceModel::alt_name(unsigned alt) const {
     case 0:
         return kAlt0;
     case 1:
-        return cfg_.gen3_dct_string ? kAlt1Gen3 : kAlt1Photon;
+        // The quirk table's DctAltEraseIgnored row: "Kg" on Gen 2, "Ke" on Gen 3's DFU stack.
+        return std::string(cfg_.gen3_dct_string ? photon_dct::quirks::kGen3DctAltName
+                                                : photon_dct::quirks::kGen2DctAltName);
     case 2:
         return kAlt2P1;
     default:

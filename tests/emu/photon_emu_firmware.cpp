@@ -9,6 +9,8 @@
 #include <charconv>
 #include <iterator>
 
+#include "photon_dct/quirks/quirks.hpp"
+
 namespace photon_emu::detail {
 namespace {
 
@@ -133,7 +135,8 @@ FirmwareBehaviour firmware_behaviour(const OsVersion& os) {
 std::string normal_mode_serial(const OsVersion& os, const std::string& device_id) {
     // docs/enter-dfu.md §1: firmware before 0.6.0 reports a fixed serial; later ones the device
     // ID in upper case (device-os hal/src/stm32f2xx/usbd_desc_stm32f2xx.c@v0.6.3 53-71, 159-168).
-    if (os < v("0.6.0")) return "00000000050C";
+    if (os < v("0.6.0"))
+        return std::string(photon_dct::quirks::row(photon_dct::quirks::Quirk::SerialIsNotADeviceId, false).serial);
     return upper(device_id);
 }
 
@@ -142,7 +145,10 @@ DfuIdentity dfu_mode_identity(const OsVersion& os, const std::string& device_id,
     // bcdDevice 0x0200. docs/dct-format.md §7.1: 0.6.x bootloaders report the ID in upper case,
     // those from 0.7.0-rc.5 in lower case (the bootloader is taken to be the one shipped with
     // the Device OS the unit runs).
-    if (old_bootloader || os < v("0.6.0")) return {"00000000010C", 0x0200};
+    if (old_bootloader || os < v("0.6.0")) {
+        const auto& old = photon_dct::quirks::row(photon_dct::quirks::Quirk::SerialIsNotADeviceId);
+        return {std::string(old.serial), old.bcd_device};
+    }
     return {os < v("0.7.0-rc.5") ? upper(device_id) : lower(device_id), 0x0250};
 }
 

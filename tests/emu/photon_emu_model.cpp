@@ -3,6 +3,8 @@
 // docs/dct-format.md §7). Written from the protocol description, not from any vendor code.
 #include "photon_emu_model.hpp"
 
+#include "photon_dct/quirks/quirks.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -428,10 +430,14 @@ Response DeviceModel::get_status(const Fault* fault) {
             status_ = errTARGET;
             return Response{Outcome::Ok, status_reply(dfuERROR, 0), false};
         }
-        // Particle's hack: report dfuDNLOAD_IDLE while entering manifestation, then reset.
+        // Particle's leave answer (quirk table, LeaveAnswersDnloadIdle): report dfuDNLOAD_IDLE while
+        // entering manifestation, then reset.
         pending_.reset();
         state_ = dfuMANIFEST_WAIT_RESET;
-        Response r{Outcome::Ok, status_reply(dfuDNLOAD_IDLE, 0), true};
+        const photon_dct::quirks::UnitFacts facts{photon_dct::quirks::platform_of_product_id(product_id()), dfu_mode_,
+                                                  bcd_device_, usb_serial_};
+        const bool dnload_idle = photon_dct::quirks::has(facts, photon_dct::quirks::Quirk::LeaveAnswersDnloadIdle);
+        Response r{Outcome::Ok, status_reply(dnload_idle ? dfuDNLOAD_IDLE : dfuMANIFEST, 0), true};
         r.left_dfu = true;
         return r;
     }

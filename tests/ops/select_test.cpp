@@ -17,7 +17,7 @@ usb::UsbDevice entry(const char* serial, const char* path, bool dfu = true,
     e.vendor_id = 0x2b04;
     e.product_id = dfu ? e.platform->dfu_product_id : e.platform->normal_product_id;
     e.device_id = usb::device_id_from_serial(serial);
-    e.id = usb::unit_id_for(serial, path);
+    e.id = usb::unit_id_for(e.device_id, path);
     return e;
 }
 

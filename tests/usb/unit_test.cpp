@@ -16,7 +16,7 @@ usb::UsbDevice device(const char* serial, const char* path) {
     d.serial = serial;
     d.port_path = path;
     d.device_id = usb::device_id_from_serial(serial);
-    d.id = usb::unit_id_for(serial, path);
+    d.id = usb::unit_id_for(d.device_id, path);
     return d;
 }
 
@@ -30,13 +30,13 @@ TEST(UnitIdTest, DeviceIdFromSerialEitherCase) {
 }
 
 TEST(UnitIdTest, DeviceIdWhenTheSerialHoldsOneElsePortPath) {
-    const UnitId by_id = usb::unit_id_for("3B0021001747353236343033", "1-2");
+    const UnitId by_id = usb::unit_id_for(usb::device_id_from_serial("3B0021001747353236343033"), "1-2");
     EXPECT_EQ(by_id.kind, UnitId::Kind::DeviceId);
     EXPECT_EQ(by_id.value, "3b0021001747353236343033");
     EXPECT_EQ(by_id.text(), "3b0021001747353236343033");
     EXPECT_EQ(by_id.selector_args(), "--device 3b0021001747353236343033");
 
-    const UnitId by_path = usb::unit_id_for("00000000010C", "1-2.3");
+    const UnitId by_path = usb::unit_id_for(std::nullopt, "1-2.3");
     EXPECT_EQ(by_path.kind, UnitId::Kind::PortPath);
     EXPECT_EQ(by_path.value, "1-2.3");
     EXPECT_EQ(by_path.text(), "usb 1-2.3");
@@ -47,10 +47,11 @@ TEST(UnitIdTest, FindUnitMatchesTheIdentityNotThePosition) {
     const std::vector devices{device("3a0036000247363333343435", "1-1"), device("00000000010C", "1-2"),
                               device("3A0036000247363333343436", "1-3")};
     // The unit with this device ID moved to another port: still found.
-    auto found = usb::find_unit(devices, usb::unit_id_for("3a0036000247363333343436", "9-9"));
+    auto found =
+        usb::find_unit(devices, usb::unit_id_for(usb::device_id_from_serial("3a0036000247363333343436"), "9-9"));
     ASSERT_EQ(found.size(), 1u);
     EXPECT_EQ(found[0], &devices[2]);
-    found = usb::find_unit(devices, usb::unit_id_for("00000000010C", "1-2"));
+    found = usb::find_unit(devices, usb::unit_id_for(std::nullopt, "1-2"));
     ASSERT_EQ(found.size(), 1u);
     EXPECT_EQ(found[0], &devices[1]);
     EXPECT_TRUE(usb::find_unit(devices, usb::unit_id_for("ffffffffffffffffffffffff", "1-1")).empty());

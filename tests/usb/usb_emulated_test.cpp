@@ -63,9 +63,12 @@ Error catch_error(F&& f) {
     return Error(ErrorKind::Internal, "none");
 }
 
+// Options for an emulated Photon bootloader, its quirks from the quirk table.
 SessionOptions quick_options() {
     SessionOptions o;
     o.timeout = std::chrono::milliseconds(2000);
+    o.platform_id = quirks::kPhoton;
+    o.quirks = quirks::QuirkSet({quirks::kPhoton, true, 0x0250, "3a0036000247363333343435"});
     return o;
 }
 
@@ -314,7 +317,7 @@ TEST(UsbSession, OpenAfterTheDeviceVanishedIsNoDevice) {
     EXPECT_NO_THROW(usb.open(devices[0].id));
     EXPECT_EQ(catch_error([&] { usb.open(usb::unit_id_for("ffffffffffffffffffffffff", "1-1")); }).kind(),
               ErrorKind::NoDevice);
-    EXPECT_EQ(catch_error([&] { usb.open(usb::unit_id_for("00000000010C", "1-7")); }).kind(), ErrorKind::NoDevice);
+    EXPECT_EQ(catch_error([&] { usb.open(usb::unit_id_for(std::nullopt, "1-7")); }).kind(), ErrorKind::NoDevice);
     // The unit leaves DFU mode and resets: gone from the bus, by identity too.
     {
         auto transport = usb.open(devices[0]);
@@ -329,7 +332,7 @@ TEST(UsbSession, OpenAfterTheDeviceVanishedIsNoDevice) {
 TEST(UsbSession, ReopenByPortPathWhenTheSerialHoldsNoDeviceId) {
     photon_emu::Emulator emu({photon("3a0036000247363333343435"), photon("00000000010C")});
     UsbContext usb;
-    auto transport = usb.open(usb::unit_id_for("00000000010C", "1-2"));
+    auto transport = usb.open(usb::unit_id_for(std::nullopt, "1-2"));
     DfuseSession s(*transport, quick_options());
     s.select_alt("DCT Flash");
     const auto dct = emu.dct(1);

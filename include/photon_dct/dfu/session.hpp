@@ -16,6 +16,7 @@
 #include "photon_dct/dfu/memory_layout.hpp"
 #include "photon_dct/dfu/protocol.hpp"
 #include "photon_dct/dfu/transport.hpp"
+#include "photon_dct/quirks/quirks.hpp"
 
 namespace photon_dct::dfu {
 
@@ -31,6 +32,10 @@ struct SessionOptions {
     unsigned max_polls{100};
     // A single bwPollTimeout wait is clamped to this (bwPollTimeout is 24 bits: up to 4.6 hours).
     std::chrono::milliseconds max_poll_wait{10000};
+    // The unit's platform (quirks::kPhoton, ...; 0 unknown), for the DFU-mode button advice, and
+    // its quirks (the leave answer) from the quirk table.
+    std::uint8_t platform_id{0};
+    quirks::QuirkSet quirks;
 };
 
 struct TransferCounters {

@@ -35,8 +35,9 @@ const usb::UsbDevice& select_device(const std::vector<usb::UsbDevice>& devices, 
 std::vector<const usb::UsbDevice*> select_units(const std::vector<usb::UsbDevice>& devices,
                                                 const DeviceSelector& selector, bool all);
 
-// How to put a unit into DFU mode by hand, for messages.
-std::string enter_dfu_by_hand_hint();
+// How to put these units into DFU mode by hand, for messages: their platform's buttons
+// (quirks::dfu_mode_advice), both buttons when the platforms differ or no unit is given.
+std::string enter_dfu_by_hand_hint(const std::vector<const usb::UsbDevice*>& units = {});
 
 class DeviceStore final : public DctStore {
 public:

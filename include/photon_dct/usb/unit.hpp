@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "photon_dct/dct/platform.hpp"
+#include "photon_dct/quirks/quirks.hpp"
 
 namespace photon_dct::usb {
 
@@ -32,8 +33,8 @@ struct UnitId {
 // "00000000010C" for every unit: no device ID (docs/dct-format.md section 7.1).
 std::optional<std::string> device_id_from_serial(std::string_view serial);
 
-// The device ID from `serial` when it holds one, else the port path.
-UnitId unit_id_for(std::string_view serial, std::string_view port_path);
+// The device ID when the unit has one, else the port path.
+UnitId unit_id_for(const std::optional<std::string>& device_id, std::string_view port_path);
 
 // What libusb needs to open a device found by enumeration (defined in usb.cpp).
 struct DeviceRef;
@@ -64,6 +65,8 @@ struct UsbDevice {
     // The product id is the platform's DFU-mode id (the bootloader, not the firmware).
     bool dfu_mode() const { return platform != nullptr && product_id == platform->dfu_product_id; }
     std::string usb_id() const; // "2b04:d006"
+    // What the quirk table matches on (the serial is a view into this struct).
+    quirks::UnitFacts quirk_facts() const;
     // "Photon 3a0036000247363333343435 at usb 1-1 (DFU mode)", for messages.
     std::string describe() const;
 };
