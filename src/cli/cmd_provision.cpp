@@ -20,15 +20,7 @@ int run_provision(const ProvisionOptions& o, Invocation& invocation) {
     auto target = make_target(o.target, invocation);
     const auto a = bench::provision_unit(
         target, loaded.station, {o.leave, [&invocation](std::string_view line) { invocation.progress(line); }});
-    throw_if_error(a);
-    if (invocation.json) {
-        invocation.print_json_result(attempt_json(a), a.exit_code);
-        return a.exit_code;
-    }
-    fmt::print("{}\n", unit_line(a));
-    if (a.result == bench::AuditResult::Differs || a.result == bench::AuditResult::Failed)
-        for (const auto& f : a.findings) fmt::print("  {}: {}\n", f.code, escape_text(f.message));
-    return a.exit_code;
+    return render_attempt(a, invocation);
 }
 
 } // namespace

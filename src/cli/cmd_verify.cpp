@@ -18,15 +18,7 @@ int run_verify(const VerifyOptions& o, Invocation& invocation) {
     const auto loaded = load_station(o.profile);
     auto target = make_target(o.target, invocation);
     const auto a = bench::verify_unit(target, loaded.station);
-    throw_if_error(a);
-    if (invocation.json) {
-        invocation.print_json_result(attempt_json(a), a.exit_code);
-        return a.exit_code;
-    }
-    fmt::print("{}\n", unit_line(a));
-    if (a.result == bench::AuditResult::Differs || a.result == bench::AuditResult::Failed)
-        for (const auto& f : a.findings) fmt::print("  {}: {}\n", f.code, escape_text(f.message));
-    return a.exit_code;
+    return render_attempt(a, invocation);
 }
 
 } // namespace

@@ -82,8 +82,16 @@ nlohmann::json attempt_json(const bench::Attempt& a) {
             {"duration_ms", a.duration_ms}};
 }
 
-void throw_if_error(const bench::Attempt& a) {
+int render_attempt(const bench::Attempt& a, Invocation& invocation) {
     if (a.error_kind) throw Error(*a.error_kind, a.failure, a.error_hint);
+    if (invocation.json) {
+        invocation.print_json_result(attempt_json(a), a.exit_code);
+        return a.exit_code;
+    }
+    fmt::print("{}\n", unit_line(a));
+    if (a.result == bench::AuditResult::Differs || a.result == bench::AuditResult::Failed)
+        for (const auto& f : a.findings) fmt::print("  {}: {}\n", f.code, escape_text(f.message));
+    return a.exit_code;
 }
 
 } // namespace photon_dct::cli

@@ -30,8 +30,8 @@ LoadedStation load_station(const ProfileOptions& options);
 // conforms", "FAIL ...: <reason> (backup ...)"; every device or file byte escaped.
 std::string unit_line(const bench::Attempt& attempt);
 nlohmann::json attempt_json(const bench::Attempt& attempt);
-// An attempt that failed with an error (USB, file, verify mismatch) is reported like any other error
-// of the command (it is in the audit log already): throws it again.
-void throw_if_error(const bench::Attempt& attempt);
-
+// The result of one verify/provision command: its unit line and findings (text) or one JSON
+// document; returns the exit code. An attempt that failed with an error (USB, file, verify
+// mismatch) is reported like any other error of the command (it is in the audit log already).
+int render_attempt(const bench::Attempt& attempt, Invocation& invocation);
 } // namespace photon_dct::cli
