@@ -46,7 +46,7 @@ void decode_all_platforms(ByteView image, bool must_accept, OsRange range = OsRa
         DecodeOptions o;
         if (must_accept) {
             o.os_range = range;
-            o.fix_target_args = "--file unit.dct";
+            o.fix_target = {{"file", "unit.dct"}};
         }
         try {
             consume(decode_dct(p, image, o));
