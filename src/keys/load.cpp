@@ -67,8 +67,20 @@ std::string describe(ByteView content) {
     return "a DER SEQUENCE that is not a key format this tool reads";
 }
 
+// True if `der` is exactly one PKCS#8 PrivateKeyInfo. OpenSSL's "PrivateKeyInfo" decoder also takes
+// type-specific encodings, e.g. a SEC1 key with version 3, which RFC 5915 forbids and whose re-encoding
+// no strict parser (nor the firmware) accepts; the fuzzer found that.
+bool is_private_key_info(ByteView der) {
+    const unsigned char* p = der.data();
+    PKCS8_PRIV_KEY_INFO* info = d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, static_cast<long>(der.size()));
+    const bool ok = info != nullptr && p == der.data() + der.size();
+    PKCS8_PRIV_KEY_INFO_free(info);
+    return ok;
+}
+
 PkeyPtr decode_private_pkcs8(ByteView der) {
     ErrorQueueGuard guard;
+    if (!is_private_key_info(der)) return nullptr;
     PkeyPtr pkey = decode_exact(der, "PrivateKeyInfo", nullptr, EVP_PKEY_KEYPAIR);
     if (!pkey || !has_private(pkey.get())) return nullptr;
     if ((EVP_PKEY_is_a(pkey.get(), "RSA") || EVP_PKEY_is_a(pkey.get(), "EC")) && !pairwise_ok(pkey.get()))

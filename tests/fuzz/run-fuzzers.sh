@@ -6,6 +6,9 @@
 #   tests/fuzz/run-fuzzers.sh BUILD_DIR SECONDS
 #
 # Needs clang/clang++ (Debian clang 14) and libclang-rt-14-dev. JOBS (default 2) sets build parallelism.
+# FUZZ_SEED (default 1) fixes libFuzzer's seed so that a CI run can be replayed; set it to 0 for a
+# random seed. Inputs that once crashed a target live in tests/fuzz/regressions/<target>/ and are run
+# first, every time.
 set -eu
 
 if [ $# -ne 2 ]; then
@@ -36,10 +39,12 @@ export ASAN_OPTIONS=detect_leaks=1
 status=0
 for name in decode_dct host_port keys; do
     mkdir -p "$fuzz_dir/corpus/$name"
+    regressions=
+    [ -d "$src_dir/tests/fuzz/regressions/$name" ] && regressions=$src_dir/tests/fuzz/regressions/$name
     echo "=== fuzz_$name: $fuzz_seconds s"
-    if "$fuzz_dir/fuzz_$name" -max_total_time="$fuzz_seconds" -error_exitcode=1 -timeout=30 \
+    if "$fuzz_dir/fuzz_$name" -max_total_time="$fuzz_seconds" -error_exitcode=1 -timeout=30 -seed="${FUZZ_SEED:-1}" \
         -print_final_stats=1 -artifact_prefix="$fuzz_dir/artifacts/$name-" \
-        "$fuzz_dir/corpus/$name" "$fuzz_dir/seeds/$name"; then
+        "$fuzz_dir/corpus/$name" "$fuzz_dir/seeds/$name" $regressions; then
         echo "=== fuzz_$name: no crash"
     else
         echo "=== fuzz_$name: FAILED (artifacts in $fuzz_dir/artifacts)" >&2

@@ -82,6 +82,25 @@ TEST(Parsers, EmptyGarbageTruncated) {
     EXPECT_EQ(ERR_peek_error(), 0u);
 }
 
+// Found by fuzz_keys: a SEC1 key with version 3 (RFC 5915 requires 1) slipped through the PKCS#8
+// path, because OpenSSL's PrivateKeyInfo decoder also takes type-specific input; its re-encoding
+// keeps version 3, which parse_ec_private_sec1_der refuses. Every loader must refuse it.
+TEST(Parsers, Sec1VersionOtherThanOneIsRefused) {
+    Bytes der = ec256().sec1_private_der();
+    ASSERT_EQ(der[2], 0x02);
+    ASSERT_EQ(der[4], 0x01);
+    der[4] = 0x03;
+    expect_all_parsers_reject(der, "SEC1 version 3");
+    expect_load_error(der, ErrorKind::InvalidInput);
+    Bytes padded = der;
+    padded.resize(der.size() + 20, 0xFF); // as in a DCT key slot
+    expect_load_error(padded, ErrorKind::InvalidInput);
+    // The same key with version 1 and as PKCS#8 still loads.
+    der[4] = 0x01;
+    EXPECT_TRUE(load_key(der, "sec1.der").is_private());
+    EXPECT_TRUE(load_key(pkcs8_der(ec256()), "p8.der").is_private());
+}
+
 TEST(Parsers, PreexistingOpenSslErrorsAreKept) {
     ERR_clear_error();
     ERR_raise(ERR_LIB_USER, 1);
