@@ -23,7 +23,7 @@ int run_export_public_key(const ExportPublicKeyOptions& o, Invocation& invocatio
     if (invocation.json) {
         invocation.print_json_result(
             {{"source", r.source},
-             {"transport", dct::transport_name(r.slot)},
+             {"slot", dct::slot_name(r.slot)},
              {"private_key_offset", slot.device_private_key_offset},
              {"device_id", r.device_id ? nlohmann::json(*r.device_id) : nlohmann::json(nullptr)},
              {"algorithm", r.algorithm},
@@ -34,7 +34,7 @@ int run_export_public_key(const ExportPublicKeyOptions& o, Invocation& invocatio
         return kExitOk;
     }
     const std::string about =
-        fmt::format("{} {} device public key{}, SHA-256 {}", r.algorithm, r.slot == dct::Transport::Tcp ? "TCP" : "UDP",
+        fmt::format("{} {} device public key{}, SHA-256 {}", r.algorithm, r.slot == dct::Slot::Tcp ? "TCP" : "UDP",
                     r.device_id ? " of device " + escape_text(*r.device_id) : "", r.fingerprint);
     if (o.output.empty()) {
         fmt::print("{}", r.public_pem);

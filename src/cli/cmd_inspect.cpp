@@ -60,7 +60,7 @@ int run_inspect(const InspectOptions& o, Invocation& invocation) {
                         f.product_version ? std::to_string(*f.product_version) : "unset");
     if (report.platform->has_udp_slot && f.cloud_transport_byte)
         out += fmt::format("  cloud transport  0x{:02x} = {}\n", *f.cloud_transport_byte,
-                           dct::transport_name(report.active_transport));
+                           dct::slot_name(report.active_slot));
     if (f.ssid_prefix || f.device_code)
         out += fmt::format("  SoftAP SSID      {}-{}\n", escape_text(f.ssid_prefix.value_or("?")),
                            escape_text(f.device_code.value_or("?")));

@@ -24,10 +24,10 @@ int run_protocol(const ProtocolOptions& o, Invocation& invocation) {
     if (invocation.json) {
         nlohmann::json result{{"source", r.source},
                               {"offset", offset},
-                              {"protocol", dct::transport_name(r.after)},
+                              {"protocol", dct::slot_name(r.after)},
                               {"byte", r.byte_after}};
         if (r.write) {
-            result["before"] = {{"protocol", dct::transport_name(r.before)}, {"byte", r.byte_before}};
+            result["before"] = {{"protocol", dct::slot_name(r.before)}, {"byte", r.byte_before}};
             result["write"] = write_json(*r.write);
         }
         invocation.print_json_result(result, kExitOk);
@@ -35,11 +35,11 @@ int run_protocol(const ProtocolOptions& o, Invocation& invocation) {
     }
     if (!r.write) {
         fmt::print("{}\ncloud_transport (DCT {}) = 0x{:02x}: {}\n", escape_text(r.source), offset, r.byte_before,
-                   r.before == dct::Transport::Udp ? "udp (0xFF, the default)" : "tcp (any value but 0xFF)");
+                   r.before == dct::Slot::Udp ? "udp (0xFF, the default)" : "tcp (any value but 0xFF)");
         return kExitOk;
     }
     fmt::print("{}\ncloud_transport (DCT {}): {} (0x{:02x}) -> {} (0x{:02x})\n{}", escape_text(r.source), offset,
-               dct::transport_name(r.before), r.byte_before, dct::transport_name(r.after), r.byte_after,
+               dct::slot_name(r.before), r.byte_before, dct::slot_name(r.after), r.byte_after,
                write_text(*r.write, "cloud_transport"));
     return kExitOk;
 }

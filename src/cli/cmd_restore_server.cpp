@@ -41,7 +41,7 @@ int run_restore_server(const RestoreServerOptions& o, Invocation& invocation) {
 
     if (invocation.json) {
         invocation.print_json_result({{"source", r.source},
-                                      {"transport", dct::transport_name(r.slot)},
+                                      {"slot", dct::slot_name(r.slot)},
                                       {"block_offset", slot.server_block_offset},
                                       {"block_size", slot.server_block_size},
                                       {"key_sha256", r.key_fingerprint},
@@ -54,7 +54,7 @@ int run_restore_server(const RestoreServerOptions& o, Invocation& invocation) {
         return kExitOk;
     }
     const std::string what =
-        fmt::format("{} server block (DCT {}..{})", r.slot == dct::Transport::Tcp ? "TCP" : "UDP",
+        fmt::format("{} server block (DCT {}..{})", r.slot == dct::Slot::Tcp ? "TCP" : "UDP",
                     slot.server_block_offset, slot.server_block_offset + slot.server_block_size - 1);
     fmt::print("{}\n{}\n  before:  {}\n  after:   {}\n{}", escape_text(r.source), what, summary(r.before),
                summary(r.after), write_text(r.write, "The " + what));

@@ -130,7 +130,7 @@ std::optional<ops::UserValue> option_value(const std::string& text, std::string 
     return ops::UserValue{text, std::move(option)};
 }
 
-std::optional<dct::Transport> slot_choice(const std::string& protocol, std::string_view source) {
+std::optional<dct::Slot> slot_choice(const std::string& protocol, std::string_view source) {
     if (protocol.empty()) return std::nullopt;
     return dct::parse_slot(protocol, source);
 }

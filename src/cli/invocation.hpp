@@ -86,7 +86,7 @@ ops::WriteOptions write_options(const WriteFlags& flags, Invocation& invocation)
 // --protocol tcp|udp: which slot; empty means the one the unit uses.
 void add_protocol_option(CLI::App& cmd, std::string& protocol, const std::string& help);
 // The slot named by the text given for `source` (e.g. "--protocol"); nullopt when left out.
-std::optional<dct::Transport> slot_choice(const std::string& protocol, std::string_view source);
+std::optional<dct::Slot> slot_choice(const std::string& protocol, std::string_view source);
 // A value the user typed for `option`; nullopt when it was left out (empty).
 std::optional<ops::UserValue> option_value(const std::string& text, std::string option);
 

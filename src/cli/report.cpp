@@ -56,7 +56,7 @@ json slot_json(const dct::SlotInfo& s) {
                    {"port_is_default", a.port_is_default},
                    {"domain_overlaps_port", a.domain_overlaps_port},
                    {"strict_rule_broken", a.strict_rule_broken}};
-    return {{"transport", dct::transport_name(s.transport)},
+    return {{"slot", dct::slot_name(s.slot)},
             {"used", s.used},
             {"server_key",
              {{"state", dct::key_state_name(k.state)},
@@ -122,7 +122,7 @@ json report_json(const dct::DctReport& r) {
             {"image_size", r.image_size},
             {"all_zero", r.all_zero},
             {"all_erased", r.all_erased},
-            {"active_transport", dct::transport_name(r.active_transport)},
+            {"active_slot", dct::slot_name(r.active_slot)},
             {"device_id", optional_json(f.device_id)},
             {"claim_code", optional_json(f.claim_code)},
             {"claimed", f.claimed},
@@ -190,7 +190,7 @@ std::string address_text(const dct::SlotInfo& s) {
 }
 
 std::string slot_text(const dct::SlotInfo& s, bool udp_slot_platform) {
-    std::string out = fmt::format("{} slot{}\n", s.transport == dct::Transport::Tcp ? "TCP" : "UDP",
+    std::string out = fmt::format("{} slot{}\n", s.slot == dct::Slot::Tcp ? "TCP" : "UDP",
                                   s.used              ? " (used by the firmware)"
                                   : udp_slot_platform ? " (not in use)"
                                                       : "");
@@ -294,7 +294,7 @@ std::string device_key_text(const dct::DeviceKeyInfo& d) {
 nlohmann::json device_key_result_json(const ops::DeviceKeyResult& r) {
     const auto& slot = r.platform->slot(r.slot);
     return {{"source", r.source},
-            {"transport", dct::transport_name(r.slot)},
+            {"slot", dct::slot_name(r.slot)},
             {"private_key_offset", slot.device_private_key_offset},
             {"private_key_size", slot.device_private_key_size},
             {"public_key_offset", slot.device_public_key_offset},
@@ -309,7 +309,7 @@ nlohmann::json device_key_result_json(const ops::DeviceKeyResult& r) {
 std::string device_key_result_text(const ops::DeviceKeyResult& r) {
     const auto& slot = r.platform->slot(r.slot);
     const std::string what = fmt::format(
-        "{} device key (private DCT {}..{}, public DCT {}..{})", r.slot == dct::Transport::Tcp ? "TCP" : "UDP",
+        "{} device key (private DCT {}..{}, public DCT {}..{})", r.slot == dct::Slot::Tcp ? "TCP" : "UDP",
         slot.device_private_key_offset, slot.device_private_key_offset + slot.device_private_key_size - 1,
         slot.device_public_key_offset, slot.device_public_key_offset + slot.device_public_key_size - 1);
     return fmt::format("{}\n{}\n  key:     {}, public key SHA-256 {}\n  before:  {}\n  after:   {}\n{}",

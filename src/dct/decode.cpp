@@ -40,9 +40,9 @@ std::optional<keys::Key> parse_leading_der(ByteView bytes, Parse parse, std::siz
     return parse(bytes.first(*len));
 }
 
-ServerKeyInfo decode_server_key(Transport transport, ByteView key_area) {
+ServerKeyInfo decode_server_key(Slot slot, ByteView key_area) {
     ServerKeyInfo info;
-    const std::size_t expected = transport == Transport::Tcp ? kTcpServerKeySize : kUdpServerKeySize;
+    const std::size_t expected = slot == Slot::Tcp ? kTcpServerKeySize : kUdpServerKeySize;
     // The firmware's only check is the first byte (docs/dct-format.md 4.2).
     if (key_area[0] == 0xFF) {
         info.state = KeyState::Blank;
@@ -63,14 +63,14 @@ ServerKeyInfo decode_server_key(Transport transport, ByteView key_area) {
     info.algorithm = key->algorithm_name();
     info.fingerprint = keys::sha256_hex(key_area.first(info.der_length));
     try {
-        const Bytes wanted = server_key_der_for_slot(transport, *key);
+        const Bytes wanted = server_key_der_for_slot(slot, *key);
         if (!std::equal(wanted.begin(), wanted.end(), key_area.begin()))
             info.firmware_problem = "DER encoding differs from the layout the device reads";
     } catch (const Error& e) {
         info.firmware_problem = e.what();
     }
     info.firmware_usable = info.firmware_problem.empty();
-    const auto& particle = transport == Transport::Tcp ? particle_tcp_server_key() : particle_udp_server_key();
+    const auto& particle = slot == Slot::Tcp ? particle_tcp_server_key() : particle_udp_server_key();
     info.particle_production = info.fingerprint == keys::fingerprint(particle);
     return info;
 }
@@ -95,7 +95,7 @@ ConnectionTarget connection_target(const SlotLayout& slot, const DecodedAddress&
                                    const std::optional<std::string>& device_id) {
     ConnectionTarget t;
     t.os_range = range;
-    const bool udp = slot.transport == Transport::Udp;
+    const bool udp = slot.kind == Slot::Udp;
     if (a.type == AddressType::Invalid) {
         // 0.7.0-1.0.x restore the backup address only for type 0xFF; 1.1.0+ for any invalid type.
         const bool restores_backup =
@@ -135,7 +135,7 @@ std::optional<keys::Key> stored_device_private_key(const SlotLayout& slot, ByteV
     const auto area = region(image, slot.device_private_key_offset, slot.device_private_key_size);
     info.state = KeyState::Absent;
     if (!area) return std::nullopt;
-    const bool tcp = slot.transport == Transport::Tcp;
+    const bool tcp = slot.kind == Slot::Tcp;
     // The firmware's only "missing key" test is the first byte (docs/dct-format.md 5.4).
     if ((*area)[0] == 0xFF) {
         info.state = KeyState::Blank;
@@ -165,7 +165,7 @@ DeviceKeyInfo decode_device_key(const SlotLayout& slot, ByteView image) {
     DeviceKeyInfo info;
     const auto priv_area = region(image, slot.device_private_key_offset, slot.device_private_key_size);
     if (!priv_area) return info;
-    const bool tcp = slot.transport == Transport::Tcp;
+    const bool tcp = slot.kind == Slot::Tcp;
     const std::optional<keys::Key> key = stored_device_private_key(slot, image, info);
     if (key) {
         info.algorithm = key->algorithm_name();
@@ -212,10 +212,10 @@ DeviceKeyInfo decode_device_key(const SlotLayout& slot, ByteView image) {
 SlotInfo decode_slot(const SlotLayout& slot, bool used, ByteView image, const std::vector<OsRange>& ranges,
                      const std::optional<std::string>& device_id) {
     SlotInfo s;
-    s.transport = slot.transport;
+    s.slot = slot.kind;
     s.used = used;
     if (const auto key_area = region(image, slot.server_block_offset, slot.address_offset))
-        s.server_key = decode_server_key(slot.transport, *key_area);
+        s.server_key = decode_server_key(slot.kind, *key_area);
     if (const auto addr = region(image, slot.server_block_offset + slot.address_offset, kAddressBlockSize)) {
         s.address_present = true;
         s.address = decode_address(*addr);
@@ -351,10 +351,10 @@ std::optional<std::string> stored_device_id(const Platform& platform, ByteView i
     return to_hex(*b);
 }
 
-Transport active_transport(const Platform& platform, ByteView image) {
-    if (!platform.has_udp_slot) return Transport::Tcp;
+Slot active_slot(const Platform& platform, ByteView image) {
+    if (!platform.has_udp_slot) return Slot::Tcp;
     const auto b = field_bytes(platform, image, "cloud_transport");
-    return !b || (*b)[0] == kCloudTransportUdp ? Transport::Udp : Transport::Tcp;
+    return !b || (*b)[0] == kCloudTransportUdp ? Slot::Udp : Slot::Tcp;
 }
 
 std::optional<ByteView> field_bytes(const Platform& platform, ByteView image, std::string_view field_name) {
@@ -382,10 +382,10 @@ DctReport decode_dct(const Platform& platform, ByteView image, const DecodeOptio
     else
         ranges = {OsRange::UpTo06x, OsRange::From070To10x, OsRange::From110To15x, OsRange::From2x, OsRange::From3x};
 
-    r.active_transport = active_transport(platform, image);
-    r.tcp = decode_slot(platform.tcp, r.active_transport == Transport::Tcp, image, ranges, r.fields.device_id);
+    r.active_slot = active_slot(platform, image);
+    r.tcp = decode_slot(platform.tcp, r.active_slot == Slot::Tcp, image, ranges, r.fields.device_id);
     if (platform.has_udp_slot)
-        r.udp = decode_slot(platform.udp, r.active_transport == Transport::Udp, image, ranges, r.fields.device_id);
+        r.udp = decode_slot(platform.udp, r.active_slot == Slot::Udp, image, ranges, r.fields.device_id);
     r.findings = diagnose(r, options);
     return r;
 }

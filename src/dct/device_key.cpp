@@ -24,7 +24,7 @@ DeviceKeySlotBytes encode_device_key_slots(const SlotLayout& slot, const keys::K
     DeviceKeySlotBytes out;
     Bytes priv;
     Bytes pub;
-    if (slot.transport == Transport::Tcp) {
+    if (slot.kind == Slot::Tcp) {
         const std::string hint = "the TCP device key must be RSA-1024 with e = 65537; new-device-key makes one";
         if (key.type() != keys::KeyType::Rsa || key.bits() != 1024)
             throw Error(ErrorKind::InvalidInput,

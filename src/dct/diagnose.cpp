@@ -32,7 +32,7 @@ CommandArgument placeholder(std::string option, std::string_view name) {
 // The slot a fix writes: named only for UDP (TCP is what the command picks on its own, and the
 // only slot of a Photon or P1).
 void add_slot(Fix& fix, const SlotInfo& s) {
-    if (s.transport == Transport::Udp) fix.arguments.push_back({"protocol", "udp", false});
+    if (s.slot == Slot::Udp) fix.arguments.push_back({"protocol", "udp", false});
 }
 
 Fix restore_server_fix(const SlotInfo& s) {
@@ -71,7 +71,7 @@ bool reaches_particle_only(const SlotInfo& s) {
 void diagnose_server(const SlotInfo& s, FindingList& out) {
     const auto& key = s.server_key;
     const auto& addr = s.address;
-    const std::string slot = s.transport == Transport::Tcp ? "TCP" : "UDP";
+    const std::string slot = s.slot == Slot::Tcp ? "TCP" : "UDP";
     const bool particle_key = key.state == KeyState::Valid && key.particle_production;
 
     switch (key.state) {
@@ -134,7 +134,7 @@ void diagnose_server(const SlotInfo& s, FindingList& out) {
     const bool udp_port_ignored = std::any_of(s.targets.begin(), s.targets.end(), [&](const ConnectionTarget& t) {
         return !addr.port_is_default && t.port != addr.raw_port;
     });
-    if (s.transport == Transport::Udp && udp_port_ignored)
+    if (s.slot == Slot::Udp && udp_port_ignored)
         out.add(Severity::Warning, "udp-port-ignored",
                 fmt::format("stored UDP port {} is ignored by Device OS 1.1.0 and later", addr.raw_port),
                 "those versions always connect to UDP port 5684");
@@ -205,7 +205,7 @@ std::vector<Finding> diagnose(const DctReport& r, const DecodeOptions& options) 
                 restore_fix("all"));
         return out.take();
     }
-    const SlotInfo& active = r.active_transport == Transport::Udp ? *r.udp : r.tcp;
+    const SlotInfo& active = r.active_slot == Slot::Udp ? *r.udp : r.tcp;
     diagnose_server(active, out);
     diagnose_device_key(active, out);
     if (!r.fields.device_id)

@@ -53,8 +53,8 @@ constexpr std::array kGen2Fields{
     FieldSpec{"reserved2", 8170, 221, "reserved"},
 };
 
-constexpr SlotLayout kTcpSlot{Transport::Tcp, 2082, 512, 384, 450, 34, 612, 1250, 384, 5683, "device.spark.io"};
-constexpr SlotLayout kUdpSlot{Transport::Udp, 3298, 320, 192, 258, 3106, 192, 2978, 128, 5684, "$id.udp.particle.io"};
+constexpr SlotLayout kTcpSlot{Slot::Tcp, 2082, 512, 384, 450, 34, 612, 1250, 384, 5683, "device.spark.io"};
+constexpr SlotLayout kUdpSlot{Slot::Udp, 3298, 320, 192, 258, 3106, 192, 2978, 128, 5684, "$id.udp.particle.io"};
 
 const std::array kPlatforms{
     Platform{PlatformId::Photon, "photon", "Photon", 0x2b04, 0xd006, 0xc006, false, kTcpSlot, kUdpSlot, kGen2Fields},
@@ -65,11 +65,11 @@ const std::array kPlatforms{
 
 } // namespace
 
-std::string_view transport_name(Transport t) { return t == Transport::Tcp ? "tcp" : "udp"; }
+std::string_view slot_name(Slot t) { return t == Slot::Tcp ? "tcp" : "udp"; }
 
-Transport parse_slot(std::string_view text, std::string_view source) {
-    if (text == "tcp") return Transport::Tcp;
-    if (text == "udp") return Transport::Udp;
+Slot parse_slot(std::string_view text, std::string_view source) {
+    if (text == "tcp") return Slot::Tcp;
+    if (text == "udp") return Slot::Udp;
     throw Error(ErrorKind::InvalidInput, fmt::format("{} '{}': expected tcp or udp", source, text),
                 "tcp for the TCP slot (Photon, P1, Electron), udp for the Electron's UDP slot");
 }

@@ -134,8 +134,8 @@ std::uint16_t parse_port(std::string_view text, std::string_view source) {
     return static_cast<std::uint16_t>(value);
 }
 
-Bytes server_key_der_for_slot(Transport transport, const keys::Key& key) {
-    if (transport == Transport::Tcp) {
+Bytes server_key_der_for_slot(Slot slot, const keys::Key& key) {
+    if (slot == Slot::Tcp) {
         const std::string hint = "the TCP server key must be RSA-2048 with public exponent 65537 (e.g. your "
                                  "spark-server's default_key.pub.pem)";
         if (key.type() != keys::KeyType::Rsa || key.bits() != 2048)
@@ -196,8 +196,8 @@ Bytes encode_server_block(const SlotLayout& slot, const ServerBlockRequest& requ
 }
 
 Bytes particle_cloud_server_block(const SlotLayout& slot) {
-    const auto& key = slot.transport == Transport::Tcp ? particle_tcp_server_key() : particle_udp_server_key();
-    const Bytes der = server_key_der_for_slot(slot.transport, key);
+    const auto& key = slot.kind == Slot::Tcp ? particle_tcp_server_key() : particle_udp_server_key();
+    const Bytes der = server_key_der_for_slot(slot.kind, key);
     Bytes block(slot.server_block_size, 0xFF);
     std::copy(der.begin(), der.end(), block.begin());
     // The firmware's restore: type "domain", the length, the name and its terminating NUL

@@ -35,17 +35,17 @@ std::string private_range(const dct::SlotLayout& s) {
                        s.device_private_key_offset + s.device_private_key_size - 1);
 }
 
-dct::DeviceKeyInfo device_key_info(const dct::Platform& platform, const Bytes& window, dct::Transport slot) {
+dct::DeviceKeyInfo device_key_info(const dct::Platform& platform, const Bytes& window, dct::Slot slot) {
     const auto report = dct::decode_dct(platform, window);
-    return slot == dct::Transport::Udp && report.udp ? report.udp->device_key : report.tcp.device_key;
+    return slot == dct::Slot::Udp && report.udp ? report.udp->device_key : report.tcp.device_key;
 }
 
 // Slot layouts are the same on every Gen 2 platform; the Electron's table has both in use.
-const dct::SlotLayout& layout(const dct::Platform* platform, dct::Transport slot) {
+const dct::SlotLayout& layout(const dct::Platform* platform, dct::Slot slot) {
     return (platform ? *platform : dct::platform(dct::PlatformId::Electron)).slot(slot);
 }
 
-void check_key_fits_unit(const DeviceKeyInput& input, const dct::Platform& platform, dct::Transport unit) {
+void check_key_fits_unit(const DeviceKeyInput& input, const dct::Platform& platform, dct::Slot unit) {
     if (input.key_slot == unit) return;
     const bool chosen_by_unit = platform.has_udp_slot;
     throw Error(ErrorKind::InvalidInput,
@@ -54,19 +54,19 @@ void check_key_fits_unit(const DeviceKeyInput& input, const dct::Platform& platf
                             chosen_by_unit ? "this unit uses (cloud_transport)" : "this platform only has",
                             slot_display_name(unit)),
                 chosen_by_unit ? fmt::format("pass --protocol {} to write the {} slot, or use a {} key",
-                                             dct::transport_name(input.key_slot), slot_display_name(input.key_slot),
-                                             unit == dct::Transport::Tcp ? "RSA-1024" : "EC P-256")
+                                             dct::slot_name(input.key_slot), slot_display_name(input.key_slot),
+                                             unit == dct::Slot::Tcp ? "RSA-1024" : "EC P-256")
                                : "the Photon and P1 need an RSA-1024 device key (new-device-key makes one)");
 }
 
 // The slot rules a known platform decides without DCT bytes.
 void check_device_key_slot(const DeviceKeyInput& input, const dct::Platform& platform,
-                           std::optional<dct::Transport> asked) {
+                           std::optional<dct::Slot> asked) {
     const auto slot = slot_before_read(platform, asked);
     if (slot && !asked) check_key_fits_unit(input, platform, *slot);
 }
 
-DeviceKeyResult write_device_key(DctStore& store, const Bytes& window, dct::Transport slot, const keys::Key& key,
+DeviceKeyResult write_device_key(DctStore& store, const Bytes& window, dct::Slot slot, const keys::Key& key,
                                  const std::vector<Region>& regions, const WriteOptions& options) {
     DeviceKeyResult r;
     r.source = store.description();
@@ -123,14 +123,14 @@ DeviceKeyInput check_device_key_input(const RestoreDeviceKeyRequest& request, co
                                 key.algorithm_name()),
                     "pass the device's private key (the .pem new-device-key saved, or a key from a backup)");
     const auto fits = slot_for_key(key);
-    std::optional<dct::Transport> check = request.slot;
+    std::optional<dct::Slot> check = request.slot;
     if (platform) check = slot_before_read(*platform, request.slot); // refuses UDP on Photon/P1
     // encode_device_key_slots holds the rules (type/size, e = 65537, the firmware's fixed-position
     // parser); it names the one that fails.
-    device_key_regions(layout(platform, check.value_or(fits.value_or(dct::Transport::Tcp))), key);
+    device_key_regions(layout(platform, check.value_or(fits.value_or(dct::Slot::Tcp))), key);
     const std::string algorithm = key.algorithm_name();
     const std::string fingerprint = keys::fingerprint(key);
-    return DeviceKeyInput{std::move(key), check.value_or(fits.value_or(dct::Transport::Tcp)), algorithm, fingerprint};
+    return DeviceKeyInput{std::move(key), check.value_or(fits.value_or(dct::Slot::Tcp)), algorithm, fingerprint};
 }
 
 DeviceKeyResult restore_device_key(Target& target, const RestoreDeviceKeyRequest& request) {
@@ -173,7 +173,7 @@ NewDeviceKeyResult new_device_key(Target& target, const NewDeviceKeyRequest& req
     r.public_key_path = request.out_dir / (*id + ".pub.pem");
     refuse_existing_key_files(r.private_key_path, r.public_key_path);
 
-    const keys::Key key = slot == dct::Transport::Tcp ? keys::generate_device_rsa_key() : keys::generate_ec_p256();
+    const keys::Key key = slot == dct::Slot::Tcp ? keys::generate_device_rsa_key() : keys::generate_ec_p256();
     const auto regions = device_key_regions(store.platform().slot(slot), key);
     const auto progress = [&](const std::string& line) {
         if (request.write.progress) request.write.progress(line);
@@ -217,7 +217,7 @@ ExportPublicKeyResult export_public_key(Target& target, const ExportPublicKeyReq
     const std::string hint = fmt::format(
         "put the unit's key back with `photon-dct restore-device-key --pem KEY{}` or `photon-dct restore --from BACKUP "
         "--only device-key`, or give it a new one with `photon-dct new-device-key`",
-        request.slot ? fmt::format(" --protocol {}", dct::transport_name(r.slot)) : "");
+        request.slot ? fmt::format(" --protocol {}", dct::slot_name(r.slot)) : "");
     dct::DeviceKeyInfo info;
     const auto key = dct::stored_device_private_key(slot, window, info);
     switch (info.state) {

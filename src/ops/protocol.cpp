@@ -39,9 +39,9 @@ ProtocolResult protocol(Target& target, const ProtocolRequest& request) {
     r.platform = &store.platform();
     const Bytes window = target.read_window();
     r.byte_before = r.byte_after = read_byte(store, window);
-    r.before = r.after = dct::active_transport(store.platform(), window);
+    r.before = r.after = dct::active_slot(store.platform(), window);
     if (!request.set) return r;
-    const std::uint8_t value = *request.set == dct::Transport::Udp ? dct::kCloudTransportUdp : dct::kCloudTransportTcp;
+    const std::uint8_t value = *request.set == dct::Slot::Udp ? dct::kCloudTransportUdp : dct::kCloudTransportTcp;
     r.write =
         write_regions(store, window, {{store.platform().field("cloud_transport").offset, Bytes{value}}}, request.write);
     r.byte_after = value;

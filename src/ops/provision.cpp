@@ -18,14 +18,14 @@ namespace fs = std::filesystem;
 namespace {
 
 // The DCT field names of a slot's pieces (platform table, docs/dct-format.md 2).
-std::string server_key_field(dct::Transport t) {
-    return t == dct::Transport::Tcp ? "server_public_key" : "alt_server_public_key";
+std::string server_key_field(dct::Slot t) {
+    return t == dct::Slot::Tcp ? "server_public_key" : "alt_server_public_key";
 }
-std::string server_address_field(dct::Transport t) {
-    return t == dct::Transport::Tcp ? "server_address" : "alt_server_address";
+std::string server_address_field(dct::Slot t) {
+    return t == dct::Slot::Tcp ? "server_address" : "alt_server_address";
 }
-std::string device_key_field(dct::Transport t) {
-    return t == dct::Transport::Tcp ? "device_private_key" : "alt_device_private_key";
+std::string device_key_field(dct::Slot t) {
+    return t == dct::Slot::Tcp ? "device_private_key" : "alt_device_private_key";
 }
 
 std::string address_text(const dct::DecodedAddress& a) {
@@ -59,12 +59,12 @@ void add(ProfileCheck& c, std::string code, std::string field, std::string messa
 std::optional<Bytes> expected_server_block(const profile::Profile& p, const dct::SlotLayout& slot, ProfileCheck& c) {
     if (p.server.particle_cloud) return dct::particle_cloud_server_block(slot);
     try {
-        const Bytes der = dct::server_key_der_for_slot(slot.transport, *p.server.key);
-        return dct::encode_server_block(slot, {slot.transport, der, *p.server.host, p.server.port});
+        const Bytes der = dct::server_key_der_for_slot(slot.kind, *p.server.key);
+        return dct::encode_server_block(slot, {slot.kind, der, *p.server.host, p.server.port});
     } catch (const Error& e) {
-        add(c, "server-key-slot", server_key_field(slot.transport),
+        add(c, "server-key-slot", server_key_field(slot.kind),
             fmt::format("the unit uses the {} slot, but the profile's server key does not fit it: {}",
-                        slot_display_name(slot.transport), e.what()),
+                        slot_display_name(slot.kind), e.what()),
             true);
         return std::nullopt;
     }
@@ -77,23 +77,23 @@ void compare_server_block(const dct::SlotLayout& slot, ByteView actual, const By
     auto& c = plan.check;
     bool differs = false;
     if (!std::equal(expected.begin(), expected.begin() + static_cast<std::ptrdiff_t>(key_size), actual.begin())) {
-        add(c, "server-key", server_key_field(slot.transport),
-            fmt::format("the {} server key is not the profile's", slot_display_name(slot.transport)));
+        add(c, "server-key", server_key_field(slot.kind),
+            fmt::format("the {} server key is not the profile's", slot_display_name(slot.kind)));
         plan.actions.push_back("server key restored");
         differs = true;
     }
     const auto have = dct::decode_address(actual.subspan(slot.address_offset));
     const auto want = dct::decode_address(ByteView(expected).subspan(slot.address_offset));
     if (have.type != want.type || have.host != want.host) {
-        add(c, "server-address", server_address_field(slot.transport),
-            fmt::format("the {} server address is {}, the profile's is {}", slot_display_name(slot.transport),
+        add(c, "server-address", server_address_field(slot.kind),
+            fmt::format("the {} server address is {}, the profile's is {}", slot_display_name(slot.kind),
                         address_text(have), address_text(want)));
         plan.actions.push_back("server address restored");
         differs = true;
     } else if (have.port_is_default != want.port_is_default ||
                (!want.port_is_default && have.raw_port != want.raw_port)) {
-        add(c, "server-port", server_address_field(slot.transport),
-            fmt::format("the {} server port is {}, the profile's is {}", slot_display_name(slot.transport),
+        add(c, "server-port", server_address_field(slot.kind),
+            fmt::format("the {} server port is {}, the profile's is {}", slot_display_name(slot.kind),
                         port_text(have), port_text(want)));
         plan.actions.push_back("server port restored");
         differs = true;
@@ -108,7 +108,7 @@ void check_device_key(const dct::Platform& platform, const dct::SlotLayout& slot
     auto key = dct::stored_device_private_key(slot, plan.window, info);
     const auto report = dct::decode_dct(platform, plan.window);
     const auto& decoded =
-        slot.transport == dct::Transport::Udp && report.udp ? report.udp->device_key : report.tcp.device_key;
+        slot.kind == dct::Slot::Udp && report.udp ? report.udp->device_key : report.tcp.device_key;
     if (key && decoded.firmware_parser_ok) plan.device_key = std::move(key);
 
     if (c.device_id) {
@@ -118,10 +118,10 @@ void check_device_key(const dct::Platform& platform, const dct::SlotLayout& slot
     }
     if (plan.device_key) {
         if (plan.registered && !plan.registered->same_public_key(*plan.device_key))
-            add(c, "device-key-conflict", device_key_field(slot.transport),
+            add(c, "device-key-conflict", device_key_field(slot.kind),
                 fmt::format("the {} device key (public key SHA-256 {}) is not the one registered in '{}' ({}); "
                             "photon-dct never overwrites it",
-                            slot_display_name(slot.transport), keys::fingerprint(*plan.device_key),
+                            slot_display_name(slot.kind), keys::fingerprint(*plan.device_key),
                             plan.registered_path.string(), keys::fingerprint(*plan.registered)),
                 true);
         return;
@@ -130,8 +130,8 @@ void check_device_key(const dct::Platform& platform, const dct::SlotLayout& slot
     const std::string state = info.state == dct::KeyState::Valid
                                   ? fmt::format("unreadable by Device OS ({})", decoded.problem)
                                   : std::string(dct::key_state_name(info.state));
-    add(c, "device-key-unusable", device_key_field(slot.transport),
-        fmt::format("the {} device key is {}", slot_display_name(slot.transport), state),
+    add(c, "device-key-unusable", device_key_field(slot.kind),
+        fmt::format("the {} device key is {}", slot_display_name(slot.kind), state),
         p.missing_key == profile::MissingKeyAction::Fail);
 }
 
@@ -162,23 +162,23 @@ Plan plan_unit(Target& target, const profile::Profile& p) {
             true);
 
     // The profile's protocol applies to units that have a choice (Electron); Photon and P1 use TCP.
-    c.slot = platform.has_udp_slot ? p.server.protocol.value_or(dct::active_transport(platform, plan.window))
-                                   : dct::Transport::Tcp;
+    c.slot = platform.has_udp_slot ? p.server.protocol.value_or(dct::active_slot(platform, plan.window))
+                                   : dct::Slot::Tcp;
     const auto& slot = platform.slot(c.slot);
     if (platform.has_udp_slot && p.server.protocol &&
-        dct::active_transport(platform, plan.window) != *p.server.protocol) {
+        dct::active_slot(platform, plan.window) != *p.server.protocol) {
         add(c, "protocol", "cloud_transport",
             fmt::format("the unit uses {}, the profile says {}",
-                        dct::transport_name(dct::active_transport(platform, plan.window)),
-                        dct::transport_name(*p.server.protocol)));
-        plan.actions.push_back(fmt::format("protocol set to {}", dct::transport_name(*p.server.protocol)));
+                        dct::slot_name(dct::active_slot(platform, plan.window)),
+                        dct::slot_name(*p.server.protocol)));
+        plan.actions.push_back(fmt::format("protocol set to {}", dct::slot_name(*p.server.protocol)));
         plan.regions.push_back(
             {platform.field("cloud_transport").offset,
-             {*p.server.protocol == dct::Transport::Udp ? dct::kCloudTransportUdp : dct::kCloudTransportTcp}});
+             {*p.server.protocol == dct::Slot::Udp ? dct::kCloudTransportUdp : dct::kCloudTransportTcp}});
     }
     if (const auto expected = expected_server_block(p, slot, c)) {
         const std::size_t key_size = p.server.particle_cloud
-                                         ? (c.slot == dct::Transport::Tcp ? 294u : 91u)
+                                         ? (c.slot == dct::Slot::Tcp ? 294u : 91u)
                                          : dct::server_key_der_for_slot(c.slot, *p.server.key).size();
         compare_server_block(slot, ByteView(plan.window).subspan(slot.server_block_offset, slot.server_block_size),
                              *expected, key_size, plan);
@@ -215,14 +215,14 @@ std::optional<BackupKey> find_backup_key(const profile::Profile& p, const dct::P
         if (!key) continue;
         const auto report = dct::decode_dct(platform, bytes);
         const auto& decoded =
-            slot.transport == dct::Transport::Udp && report.udp ? report.udp->device_key : report.tcp.device_key;
+            slot.kind == dct::Slot::Udp && report.udp ? report.udp->device_key : report.tcp.device_key;
         if (!decoded.firmware_parser_ok) continue;
         if (plan.registered && !plan.registered->same_public_key(*key)) continue;
         found.push_back({entry.path(), entry.last_write_time(e2), std::move(*key)});
     }
     if (found.empty()) {
         why_not = fmt::format("no backup of {} in '{}' holds a usable {} device key{}", *plan.check.device_id,
-                              p.backups.string(), slot_display_name(slot.transport),
+                              p.backups.string(), slot_display_name(slot.kind),
                               plan.registered ? " matching its registered public key" : "");
         return std::nullopt;
     }
@@ -283,7 +283,7 @@ ProvisionResult provision(Target& target, const profile::Profile& p, const Provi
                                         "would not match it; restore the unit's key from a backup",
                                         plan.registered_path.string()));
             new_key =
-                slot.transport == dct::Transport::Tcp ? keys::generate_device_rsa_key() : keys::generate_ec_p256();
+                slot.kind == dct::Slot::Tcp ? keys::generate_device_rsa_key() : keys::generate_ec_p256();
             plan.device_key = *new_key;
             plan.actions.push_back("new device key");
         }

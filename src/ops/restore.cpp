@@ -63,13 +63,13 @@ std::vector<NamedRange> restore_regions(const dct::Platform& platform, RestoreSc
     const auto add = [&](std::uint32_t offset, std::uint32_t length, std::string name, RangeKind kind) {
         out.push_back({offset, length, std::move(name), kind});
     };
-    std::vector<dct::Transport> slots{dct::Transport::Tcp};
-    if (platform.has_udp_slot) slots.push_back(dct::Transport::Udp);
+    std::vector<dct::Slot> slots{dct::Slot::Tcp};
+    if (platform.has_udp_slot) slots.push_back(dct::Slot::Udp);
     switch (scope) {
     case RestoreScope::Server:
         for (auto t : slots) {
             const auto& s = platform.slot(t);
-            add(s.server_block_offset, s.server_block_size, fmt::format("{} server block", dct::transport_name(t)),
+            add(s.server_block_offset, s.server_block_size, fmt::format("{} server block", dct::slot_name(t)),
                 RangeKind::ServerBlock);
         }
         break;
@@ -77,9 +77,9 @@ std::vector<NamedRange> restore_regions(const dct::Platform& platform, RestoreSc
         for (auto t : slots) {
             const auto& s = platform.slot(t);
             add(s.device_private_key_offset, s.device_private_key_size,
-                fmt::format("{} device private key", dct::transport_name(t)), RangeKind::DevicePrivateKey);
+                fmt::format("{} device private key", dct::slot_name(t)), RangeKind::DevicePrivateKey);
             add(s.device_public_key_offset, s.device_public_key_size,
-                fmt::format("{} device public key", dct::transport_name(t)), RangeKind::DevicePublicKey);
+                fmt::format("{} device public key", dct::slot_name(t)), RangeKind::DevicePublicKey);
         }
         break;
     case RestoreScope::All:

@@ -8,8 +8,8 @@
 namespace photon_dct::ops {
 namespace {
 
-const dct::SlotInfo& slot_of(const dct::DctReport& r, dct::Transport t) {
-    return t == dct::Transport::Udp && r.udp ? *r.udp : r.tcp;
+const dct::SlotInfo& slot_of(const dct::DctReport& r, dct::Slot t) {
+    return t == dct::Slot::Udp && r.udp ? *r.udp : r.tcp;
 }
 
 } // namespace

@@ -148,9 +148,9 @@ private:
     fs::path dir_;
 };
 
-std::optional<dct::Transport> transport_for_key_type(const keys::Key& key) {
-    if (key.type() == keys::KeyType::Rsa) return dct::Transport::Tcp;
-    if (key.type() == keys::KeyType::Ec) return dct::Transport::Udp;
+std::optional<dct::Slot> slot_for_key_type(const keys::Key& key) {
+    if (key.type() == keys::KeyType::Rsa) return dct::Slot::Tcp;
+    if (key.type() == keys::KeyType::Ec) return dct::Slot::Udp;
     return std::nullopt;
 }
 
@@ -160,7 +160,7 @@ ServerSpec read_server(const Reader& in, const toml::table& root) {
     ServerSpec s;
     if (const auto protocol =
             in.choice(t, "protocol", "[server] protocol", std::array<std::string_view, 2>{"tcp", "udp"}))
-        s.protocol = protocol->first == "tcp" ? dct::Transport::Tcp : dct::Transport::Udp;
+        s.protocol = protocol->first == "tcp" ? dct::Slot::Tcp : dct::Slot::Udp;
 
     if (const auto cloud = in.choice(t, "cloud", "[server] cloud", std::array<std::string_view, 1>{"particle"})) {
         for (const auto key : {"key", "host", "port"})
@@ -193,7 +193,7 @@ ServerSpec read_server(const Reader& in, const toml::table& root) {
         in.fail(ErrorKind::InvalidInput, key_at,
                 fmt::format("[server] key '{}' holds a private key", s.key_path.string()),
                 "name the server's PUBLIC key: a factory profile must not carry the cloud's private key");
-    const auto slot = s.protocol ? s.protocol : transport_for_key_type(key);
+    const auto slot = s.protocol ? s.protocol : slot_for_key_type(key);
     if (!slot)
         in.fail(
             ErrorKind::InvalidInput, key_at,

@@ -317,7 +317,7 @@ TEST(JsonContent, RestoreServerReportsTheWriteAndTheBackup) {
     ASSERT_EQ(r.status, 0) << r.out;
     const auto doc = json::parse(r.out);
     const auto& res = doc["result"];
-    EXPECT_EQ(res["transport"], "tcp");
+    EXPECT_EQ(res["slot"], "tcp");
     EXPECT_EQ(res["block_offset"], 2082);
     EXPECT_EQ(res["block_size"], 512);
     EXPECT_EQ(res["host"], "cloud.example.com");

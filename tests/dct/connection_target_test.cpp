@@ -60,13 +60,13 @@ TEST(ConnectionTarget, TcpBlankAddressGoesToDeviceSparkIoOnEveryVersion) {
 
 TEST(ConnectionTarget, UdpBlankAddressPerVersion) {
     Bytes img = base_image(); // cloud_transport 0xFF => UDP on an Electron
-    put(img, 3298, server_key_der_for_slot(Transport::Udp, server_ec()));
+    put(img, 3298, server_key_der_for_slot(Slot::Udp, server_ec()));
     const std::string expanded = std::string(kSampleDeviceIdHex) + ".udp.particle.io";
     {
         DecodeOptions o;
         o.os_range = parse_os_version("0.6.3", "--device-os");
         const DctReport r = decode_dct(electron(), img, o);
-        ASSERT_EQ(r.active_transport, Transport::Udp);
+        ASSERT_EQ(r.active_slot, Slot::Udp);
         ASSERT_EQ(r.udp->targets.size(), 1u);
         EXPECT_FALSE(r.udp->targets[0].connects);
         EXPECT_FALSE(r.udp->targets[0].particle_cloud);
@@ -89,7 +89,7 @@ TEST(ConnectionTarget, UdpBlankAddressOnDeviceOs2ExpandsIdWithMajorVersion) {
     // §3.5: "from 2.0.0 (271a0929…) $id ⇒ <deviceid>.v<major> (e.g. ….v2)" — so a 2.3.1 Electron with a
     // blank UDP address connects to <deviceid>.v2.udp.particle.io, not <deviceid>.udp.particle.io.
     Bytes img = base_image();
-    put(img, 3298, server_key_der_for_slot(Transport::Udp, server_ec()));
+    put(img, 3298, server_key_der_for_slot(Slot::Udp, server_ec()));
     DecodeOptions o;
     o.os_range = parse_os_version("2.3.1", "--device-os");
     const DctReport r = decode_dct(electron(), img, o);
@@ -121,7 +121,7 @@ TEST(ConnectionTarget, TcpInvalidTypeGoesToDeviceSparkIoOnEveryVersion) {
 TEST(ConnectionTarget, UdpInvalidNonBlankTypeFrom110IsRestoredInRam) {
     // §3.5, 1.1.0+: the test is "!= IP_ADDRESS && != DOMAIN_NAME", so 0x07 is replaced by the backup.
     Bytes img = base_image();
-    put(img, 3298, server_key_der_for_slot(Transport::Udp, server_ec()));
+    put(img, 3298, server_key_der_for_slot(Slot::Udp, server_ec()));
     Bytes b = domain_block("cloud.example.com");
     b[0] = 0x07;
     put(img, 3490, b);
@@ -139,7 +139,7 @@ TEST(ConnectionTarget, UdpInvalidNonBlankTypeOn070To10xDoesNotConnect) {
     // test to "!= IP_ADDRESS && != DOMAIN_NAME"). Any other invalid type reaches the old switch, whose
     // default case sets ip_address_error for UDP (the ≤0.6.x row) => no cloud connection.
     Bytes img = base_image();
-    put(img, 3298, server_key_der_for_slot(Transport::Udp, server_ec()));
+    put(img, 3298, server_key_der_for_slot(Slot::Udp, server_ec()));
     Bytes b = domain_block("cloud.example.com");
     b[0] = 0x07;
     put(img, 3490, b);
@@ -165,7 +165,7 @@ TEST(ConnectionTarget, DeviceIdIsExpandedLowerCase) {
 
 TEST(ConnectionTarget, UdpExplicitPortHonouredUpTo10xIgnoredFrom110) {
     Bytes img = base_image();
-    put(img, 3298, server_key_der_for_slot(Transport::Udp, server_ec()));
+    put(img, 3298, server_key_der_for_slot(Slot::Udp, server_ec()));
     put(img, 3490, domain_block("cloud.example.com", hex("17 70"))); // port 6000 at 3556
     for (const char* v : {"0.6.3", "0.7.0", "1.0.1"}) {
         SCOPED_TRACE(v);

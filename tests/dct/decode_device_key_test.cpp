@@ -147,7 +147,7 @@ TEST(DecodeDeviceKey, UdpSec1AndPublicKeyLeftAndRightAligned) {
     put(img, 2978, cat({spki, fill(37, 0xFF)}));
     DctReport r = decode_dct(electron(), img);
     ASSERT_TRUE(r.udp.has_value());
-    EXPECT_EQ(r.active_transport, Transport::Udp);
+    EXPECT_EQ(r.active_slot, Slot::Udp);
     EXPECT_EQ(r.udp->device_key.state, KeyState::Valid);
     EXPECT_EQ(r.udp->device_key.algorithm, "EC P-256");
     EXPECT_EQ(r.udp->device_key.der_length, 121u);

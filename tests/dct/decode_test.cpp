@@ -300,7 +300,7 @@ TEST(DecodeFields, CloudTransportZeroOnElectronMeansTcp) {
     Bytes img = base_image();
     put(img, 2977, hex("00"));
     DctReport r = decode_dct(electron(), img);
-    EXPECT_EQ(r.active_transport, Transport::Tcp);
+    EXPECT_EQ(r.active_slot, Slot::Tcp);
     EXPECT_TRUE(r.tcp.used);
     ASSERT_TRUE(r.udp.has_value());
     EXPECT_FALSE(r.udp->used);
@@ -308,20 +308,20 @@ TEST(DecodeFields, CloudTransportZeroOnElectronMeansTcp) {
 
     put(img, 2977, hex("ff"));
     r = decode_dct(electron(), img);
-    EXPECT_EQ(r.active_transport, Transport::Udp);
+    EXPECT_EQ(r.active_slot, Slot::Udp);
     EXPECT_FALSE(r.tcp.used);
     EXPECT_TRUE(r.udp->used);
 
     // anything else => TCP, reported as non-standard
     put(img, 2977, hex("01"));
     r = decode_dct(electron(), img);
-    EXPECT_EQ(r.active_transport, Transport::Tcp);
+    EXPECT_EQ(r.active_slot, Slot::Tcp);
     EXPECT_NE(find(r, "cloud-transport-nonstandard"), nullptr) << codes(r);
 
     // Photon ignores cloud_transport (TCP only), and has no UDP slot in the report
     put(img, 2977, hex("ff"));
     r = decode_dct(photon(), img);
-    EXPECT_EQ(r.active_transport, Transport::Tcp);
+    EXPECT_EQ(r.active_slot, Slot::Tcp);
     EXPECT_FALSE(r.udp.has_value());
 }
 

@@ -47,7 +47,7 @@ inline Bytes domain_block(std::string_view name, Bytes port = hex("16 33")) {
     return b;
 }
 
-inline Bytes tcp_server_der() { return server_key_der_for_slot(Transport::Tcp, server_rsa2048()); }
+inline Bytes tcp_server_der() { return server_key_der_for_slot(Slot::Tcp, server_rsa2048()); }
 
 inline const Finding* find(const DctReport& r, std::string_view code) {
     for (const auto& f : r.findings)

@@ -100,7 +100,7 @@ TEST(PlatformTable, TcpSlotLayout) {
     for (PlatformId id : kAll) {
         const SlotLayout& s = platform(id).tcp;
         SCOPED_TRACE(std::string(platform(id).name));
-        EXPECT_EQ(s.transport, Transport::Tcp);
+        EXPECT_EQ(s.kind, Slot::Tcp);
         EXPECT_EQ(s.server_block_offset, 2082u);
         EXPECT_EQ(s.server_block_size, 512u);
         EXPECT_EQ(s.address_offset, 384u);
@@ -113,7 +113,7 @@ TEST(PlatformTable, TcpSlotLayout) {
         EXPECT_EQ(s.device_public_key_size, 384u);
         EXPECT_EQ(s.default_port, 5683);
         EXPECT_EQ(s.default_host, "device.spark.io");
-        EXPECT_EQ(&platform(id).slot(Transport::Tcp), &platform(id).tcp);
+        EXPECT_EQ(&platform(id).slot(Slot::Tcp), &platform(id).tcp);
     }
 }
 
@@ -121,7 +121,7 @@ TEST(PlatformTable, UdpSlotLayout) {
     for (PlatformId id : kAll) {
         const SlotLayout& s = platform(id).udp;
         SCOPED_TRACE(std::string(platform(id).name));
-        EXPECT_EQ(s.transport, Transport::Udp);
+        EXPECT_EQ(s.kind, Slot::Udp);
         EXPECT_EQ(s.server_block_offset, 3298u);
         EXPECT_EQ(s.server_block_size, 320u);
         EXPECT_EQ(s.address_offset, 192u);
@@ -134,7 +134,7 @@ TEST(PlatformTable, UdpSlotLayout) {
         EXPECT_EQ(s.device_public_key_size, 128u);
         EXPECT_EQ(s.default_port, 5684);
         EXPECT_EQ(s.default_host, "$id.udp.particle.io");
-        EXPECT_EQ(&platform(id).slot(Transport::Udp), &platform(id).udp);
+        EXPECT_EQ(&platform(id).slot(Slot::Udp), &platform(id).udp);
     }
 }
 
@@ -183,6 +183,6 @@ TEST(PlatformTable, OnlyElectronUsesTheUdpSlot) {
 }
 
 TEST(PlatformTable, TransportNames) {
-    EXPECT_EQ(transport_name(Transport::Tcp), "tcp");
-    EXPECT_EQ(transport_name(Transport::Udp), "udp");
+    EXPECT_EQ(slot_name(Slot::Tcp), "tcp");
+    EXPECT_EQ(slot_name(Slot::Udp), "udp");
 }

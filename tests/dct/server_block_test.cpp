@@ -17,7 +17,7 @@ namespace {
 const SlotLayout& tcp() { return platform(PlatformId::Photon).tcp; }
 const SlotLayout& udp() { return platform(PlatformId::Electron).udp; }
 
-Bytes tcp_key_der() { return server_key_der_for_slot(Transport::Tcp, server_rsa2048()); }
+Bytes tcp_key_der() { return server_key_der_for_slot(Slot::Tcp, server_rsa2048()); }
 
 // §9.1 block bytes 384..511 for cloud.example.com:5683, typed from the hex dump.
 Bytes section91_address_part() {
@@ -45,7 +45,7 @@ TEST(ServerKeyDer, Rsa2048HasTheExactSection41Layout) {
 TEST(ServerBlockEncode, Section91DomainWholeBlock) {
     const Bytes der = tcp_key_der();
     const Bytes block = encode_server_block(
-        tcp(), {Transport::Tcp, der, parse_host("cloud.example.com", "--host"), std::uint16_t{5683}});
+        tcp(), {Slot::Tcp, der, parse_host("cloud.example.com", "--host"), std::uint16_t{5683}});
     ASSERT_EQ(block.size(), 512u);
     // §9.1 row by row.
     const Bytes expected = cat({
@@ -79,11 +79,11 @@ TEST(ServerBlockEncode, Section91WithParticleProductionKeyFromPem) {
     EXPECT_EQ(slice(der, 289, 5), rsa_e65537_suffix());
 
     const keys::Key key = keys::load_key(view(kParticleTcpPem), "particle tcp pem");
-    EXPECT_EQ(server_key_der_for_slot(Transport::Tcp, key), der);
+    EXPECT_EQ(server_key_der_for_slot(Slot::Tcp, key), der);
     EXPECT_EQ(keys::fingerprint(particle_tcp_server_key()), kParticleTcpSha256);
 
     const Bytes block = encode_server_block(
-        tcp(), {Transport::Tcp, der, parse_host("cloud.example.com", "--host"), std::uint16_t{5683}});
+        tcp(), {Slot::Tcp, der, parse_host("cloud.example.com", "--host"), std::uint16_t{5683}});
     EXPECT_EQ(block, cat({der, fill(90, 0xFF), section91_address_part()}));
 }
 
@@ -93,14 +93,14 @@ TEST(ServerBlockEncode, ParticleUdpKeyFromPem) {
     EXPECT_EQ(keys::sha256_hex(der), kParticleUdpSha256);
     EXPECT_EQ(der, cat({p256_spki_prefix(), hex(kParticleUdpPointHex)}));
     const keys::Key key = keys::load_key(view(kParticleUdpPem), "particle udp pem");
-    EXPECT_EQ(server_key_der_for_slot(Transport::Udp, key), der);
+    EXPECT_EQ(server_key_der_for_slot(Slot::Udp, key), der);
     EXPECT_EQ(keys::fingerprint(particle_udp_server_key()), kParticleUdpSha256);
 }
 
 TEST(ServerBlockEncode, Section92Ipv4BareKey) {
     const Bytes der = tcp_key_der();
     const Bytes block =
-        encode_server_block(tcp(), {Transport::Tcp, der, parse_host("10.0.0.5", "--host"), std::uint16_t{5683}});
+        encode_server_block(tcp(), {Slot::Tcp, der, parse_host("10.0.0.5", "--host"), std::uint16_t{5683}});
     const Bytes expected =
         cat({der, fill(90, 0xFF), hex("00 04 0a 00 00 05"), fill(60, 0xFF), hex("16 33"), fill(60, 0xFF)});
     ASSERT_EQ(expected.size(), 512u);
@@ -113,7 +113,7 @@ TEST(ServerBlockEncode, SixtyThreeCharacterName) {
     ASSERT_EQ(name.size(), 63u);
     const Bytes der = tcp_key_der();
     const Bytes block =
-        encode_server_block(tcp(), {Transport::Tcp, der, parse_host(name, "--host"), std::uint16_t{5683}});
+        encode_server_block(tcp(), {Slot::Tcp, der, parse_host(name, "--host"), std::uint16_t{5683}});
     // 384 type, 385 len 0x3f, 386..448 name, 449 FF, 450..451 port.
     const Bytes expected =
         cat({der, fill(90, 0xFF), hex("01 3f"), ascii(name), fill(1, 0xFF), hex("16 33"), fill(60, 0xFF)});
@@ -124,7 +124,7 @@ TEST(ServerBlockEncode, SixtyThreeCharacterName) {
 TEST(ServerBlockEncode, NoPortLeavesFFFF) {
     const Bytes der = tcp_key_der();
     const Bytes block =
-        encode_server_block(tcp(), {Transport::Tcp, der, parse_host("cloud.example.com", "--host"), std::nullopt});
+        encode_server_block(tcp(), {Slot::Tcp, der, parse_host("cloud.example.com", "--host"), std::nullopt});
     EXPECT_EQ(block[450], 0xFF);
     EXPECT_EQ(block[451], 0xFF);
     const Bytes expected = cat({der, fill(90, 0xFF), hex("01 11"), ascii("cloud.example.com"), fill(128 - 19, 0xFF)});
@@ -132,11 +132,11 @@ TEST(ServerBlockEncode, NoPortLeavesFFFF) {
 }
 
 TEST(ServerBlockEncode, UdpBlockWithEcKey) {
-    const Bytes der = server_key_der_for_slot(Transport::Udp, server_ec());
+    const Bytes der = server_key_der_for_slot(Slot::Udp, server_ec());
     ASSERT_EQ(der.size(), 91u);
     EXPECT_EQ(slice(der, 0, 27), p256_spki_prefix());
     const Bytes block = encode_server_block(
-        udp(), {Transport::Udp, der, parse_host("cloud.example.com", "--host"), std::uint16_t{5684}});
+        udp(), {Slot::Udp, der, parse_host("cloud.example.com", "--host"), std::uint16_t{5684}});
     ASSERT_EQ(block.size(), 320u);
     // §9.4 with a bare key: 0-90 key, 91-191 FF, 192 01, 193 11, 194-210 name, 211-257 FF, 258-259 16 34, 260-319 FF.
     const Bytes expected = cat(
@@ -149,7 +149,7 @@ TEST(ServerBlockEncode, EncoderRefusesOverlongNameEvenWithoutParseHost) {
     const Bytes der = tcp_key_der();
     expect_invalid_input(
         [&] {
-            (void)encode_server_block(tcp(), {Transport::Tcp, der, DomainHost{std::string(64, 'a')}, std::nullopt});
+            (void)encode_server_block(tcp(), {Slot::Tcp, der, DomainHost{std::string(64, 'a')}, std::nullopt});
         },
         {"63"});
 }
@@ -158,7 +158,7 @@ TEST(ServerBlockEncode, EncoderRefusesKeyOverlappingTheAddress) {
     const Bytes too_long(385, 0x30);
     expect_invalid_input(
         [&] {
-            (void)encode_server_block(tcp(), {Transport::Tcp, too_long, parse_host("a", "--host"), std::nullopt});
+            (void)encode_server_block(tcp(), {Slot::Tcp, too_long, parse_host("a", "--host"), std::nullopt});
         },
         {"385"});
 }
@@ -179,7 +179,7 @@ TEST(ServerBlockRoundTrip, DecodeAddressGivesBackHostAndPort) {
     };
     for (const auto& c : cases) {
         SCOPED_TRACE(c.host);
-        const Bytes block = encode_server_block(tcp(), {Transport::Tcp, der, parse_host(c.host, "--host"), c.port});
+        const Bytes block = encode_server_block(tcp(), {Slot::Tcp, der, parse_host(c.host, "--host"), c.port});
         const DecodedAddress a = decode_address(ByteView(block).subspan(384, 128));
         EXPECT_EQ(a.type, c.type);
         EXPECT_EQ(a.host, c.host);
@@ -195,12 +195,12 @@ TEST(ServerBlockRoundTrip, DecodeAddressGivesBackHostAndPort) {
 TEST(ServerBlockRoundTrip, DecodeDctOfImageWithBlockAt2082) {
     const Bytes der = tcp_key_der();
     const Bytes block = encode_server_block(
-        tcp(), {Transport::Tcp, der, parse_host("cloud.example.com", "--host"), std::uint16_t{6000}});
+        tcp(), {Slot::Tcp, der, parse_host("cloud.example.com", "--host"), std::uint16_t{6000}});
     Bytes image = erased_image();
     put(image, 2082, block);
     put(image, 3618, sample_device_id());
     const DctReport r = decode_dct(platform(PlatformId::Photon), image);
-    EXPECT_EQ(r.active_transport, Transport::Tcp);
+    EXPECT_EQ(r.active_slot, Slot::Tcp);
     EXPECT_FALSE(r.udp.has_value());
     EXPECT_TRUE(r.tcp.used);
     EXPECT_TRUE(r.tcp.address_present);
@@ -218,15 +218,15 @@ TEST(ServerBlockRoundTrip, DecodeDctOfImageWithBlockAt2082) {
     }
 
     // Same for the UDP block on an Electron (cloud_transport FF = UDP).
-    const Bytes udp_der = server_key_der_for_slot(Transport::Udp, server_ec());
+    const Bytes udp_der = server_key_der_for_slot(Slot::Udp, server_ec());
     const Bytes udp_block =
-        encode_server_block(udp(), {Transport::Udp, udp_der, parse_host("10.0.0.5", "--host"), std::uint16_t{5684}});
+        encode_server_block(udp(), {Slot::Udp, udp_der, parse_host("10.0.0.5", "--host"), std::uint16_t{5684}});
     Bytes e_image = erased_image();
     put(e_image, 3298, udp_block);
     put(e_image, 3618, sample_device_id());
     const DctReport re = decode_dct(platform(PlatformId::Electron), e_image);
     ASSERT_TRUE(re.udp.has_value());
-    EXPECT_EQ(re.active_transport, Transport::Udp);
+    EXPECT_EQ(re.active_slot, Slot::Udp);
     EXPECT_EQ(re.udp->address.type, AddressType::Ipv4);
     EXPECT_EQ(re.udp->address.host, "10.0.0.5");
     EXPECT_EQ(re.udp->address.raw_port, 5684);

@@ -51,8 +51,8 @@ TEST(ValueSource, ErrorsNameTheSourceTheCallerGives) {
             }
         }
     }
-    EXPECT_EQ(parse_slot("udp", "--protocol"), Transport::Udp);
-    EXPECT_EQ(parse_slot("tcp", "--protocol"), Transport::Tcp);
+    EXPECT_EQ(parse_slot("udp", "--protocol"), Slot::Udp);
+    EXPECT_EQ(parse_slot("tcp", "--protocol"), Slot::Tcp);
 }
 
 // ---- hosts refused ----------------------------------------------------------------------
@@ -144,18 +144,18 @@ TEST(ParsePort, AcceptsRange) {
 // ---- server keys ------------------------------------------------------------------------
 TEST(ServerKeyRules, Rsa1024RefusedForTcp) {
     const keys::Key k = keys::generate_rsa(1024);
-    expect_invalid_input([&] { (void)server_key_der_for_slot(Transport::Tcp, k); }, {"RSA-1024", "RSA-2048"});
+    expect_invalid_input([&] { (void)server_key_der_for_slot(Slot::Tcp, k); }, {"RSA-1024", "RSA-2048"});
 }
 TEST(ServerKeyRules, Rsa2048WithExponent3RefusedForTcp) {
     const keys::Key k = keys::generate_rsa(2048, 3);
     ASSERT_EQ(k.rsa_public_exponent(), 3u);
-    expect_invalid_input([&] { (void)server_key_der_for_slot(Transport::Tcp, k); }, {"65537"});
+    expect_invalid_input([&] { (void)server_key_der_for_slot(Slot::Tcp, k); }, {"65537"});
 }
 TEST(ServerKeyRules, EcKeyRefusedForTcp) {
-    expect_invalid_input([&] { (void)server_key_der_for_slot(Transport::Tcp, server_ec()); }, {"EC P-256", "RSA-2048"});
+    expect_invalid_input([&] { (void)server_key_der_for_slot(Slot::Tcp, server_ec()); }, {"EC P-256", "RSA-2048"});
 }
 TEST(ServerKeyRules, RsaKeyRefusedForUdp) {
-    expect_invalid_input([&] { (void)server_key_der_for_slot(Transport::Udp, server_rsa2048()); },
+    expect_invalid_input([&] { (void)server_key_der_for_slot(Slot::Udp, server_rsa2048()); },
                          {"RSA-2048", "P-256"});
 }
 TEST(ServerKeyRules, EcP384RefusedForUdp) {
@@ -169,12 +169,12 @@ TEST(ServerKeyRules, EcP384RefusedForUdp) {
     const keys::Key k =
         keys::load_key(ByteView(reinterpret_cast<const std::uint8_t*>(data), static_cast<std::size_t>(n)), "p384.pem");
     ASSERT_EQ(k.algorithm_name(), "EC P-384");
-    expect_invalid_input([&] { (void)server_key_der_for_slot(Transport::Udp, k); }, {"P-384", "P-256"});
+    expect_invalid_input([&] { (void)server_key_der_for_slot(Slot::Udp, k); }, {"P-384", "P-256"});
 }
 TEST(ServerKeyRules, PrivateRsa2048GivesThePublicSpki) {
     // A private key file is accepted; only its public part is stored (294 bytes, §4.1 prefix).
-    const Bytes der = server_key_der_for_slot(Transport::Tcp, server_rsa2048());
+    const Bytes der = server_key_der_for_slot(Slot::Tcp, server_rsa2048());
     EXPECT_EQ(der.size(), 294u);
     EXPECT_EQ(slice(der, 0, 33), rsa2048_spki_prefix());
-    EXPECT_EQ(der, server_key_der_for_slot(Transport::Tcp, server_rsa2048().public_only()));
+    EXPECT_EQ(der, server_key_der_for_slot(Slot::Tcp, server_rsa2048().public_only()));
 }

@@ -148,13 +148,13 @@ TEST_F(FixCommands, ElectronUdpSlotAndCloudTransport) {
     fill(udp_key_blank, 3106, 192, 0xFF);
     Bytes udp_server_blank = electron;
     fill(udp_server_blank, 3298, 91, 0xFF);
-    Bytes odd_transport = electron;
-    odd_transport[2977] = 0x05;
+    Bytes odd_slot = electron;
+    odd_slot[2977] = 0x05;
     const Case cases[] = {
         // Once printed as `restore ... --only device-key --protocol udp`, which restore does not take.
         {"udp-device-key-blank", "electron", udp_key_blank, "device-key-blank", ec_server, electron_backup},
         {"udp-server-key-blank", "electron", udp_server_blank, "server-key-blank", ec_server, electron_backup},
-        {"cloud-transport", "electron", odd_transport, "cloud-transport-nonstandard", ec_server, electron_backup},
+        {"cloud-transport", "electron", odd_slot, "cloud-transport-nonstandard", ec_server, electron_backup},
     };
     for (const auto& c : cases) expect_fix_works(c);
 }

@@ -28,9 +28,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const Host host = parse_host(text, "--host");
         const std::string back = host_to_string(host);
         if (back != text) __builtin_trap(); // strict syntax: no normalisation needed
-        for (Transport t : {Transport::Tcp, Transport::Udp}) {
+        for (Slot t : {Slot::Tcp, Slot::Udp}) {
             const SlotLayout& slot = platform(PlatformId::Electron).slot(t);
-            const Bytes key(t == Transport::Tcp ? 294 : 91, 0x30);
+            const Bytes key(t == Slot::Tcp ? 294 : 91, 0x30);
             const Bytes block = encode_server_block(slot, {t, key, host, port});
             if (block.size() != slot.server_block_size) __builtin_trap();
             const DecodedAddress a = decode_address(ByteView(block).subspan(slot.address_offset, 128));

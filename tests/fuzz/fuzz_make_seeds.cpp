@@ -57,10 +57,10 @@ int main(int argc, char** argv) try {
     // ---- decode_dct -----------------------------------------------------------------------
     const Bytes device_id{0x3b, 0x00, 0x21, 0x00, 0x17, 0x47, 0x35, 0x32, 0x36, 0x34, 0x30, 0x33};
     const Bytes tcp_block =
-        encode_server_block(electron.tcp, {Transport::Tcp, server_key_der_for_slot(Transport::Tcp, server_rsa),
+        encode_server_block(electron.tcp, {Slot::Tcp, server_key_der_for_slot(Slot::Tcp, server_rsa),
                                            parse_host("cloud.example.com", "--host"), std::uint16_t{5683}});
     const Bytes udp_block =
-        encode_server_block(electron.udp, {Transport::Udp, server_key_der_for_slot(Transport::Udp, server_ec),
+        encode_server_block(electron.udp, {Slot::Udp, server_key_der_for_slot(Slot::Udp, server_ec),
                                            parse_host("10.0.0.5", "--host"), std::uint16_t{5684}});
     const auto tcp_keys = encode_device_key_slots(electron.tcp, device_rsa);
     const auto udp_keys = encode_device_key_slots(electron.udp, device_ec);

@@ -36,7 +36,7 @@ constexpr const char* kPhotonDeviceId = "3a0036000247363333343435";
 void write_text(const fs::path& p, const std::string& s) { std::ofstream(p, std::ios::binary) << s; }
 
 ops::DeviceKeyResult run_restore_device_key(CountingStore& store, const fs::path& key,
-                                            std::optional<dct::Transport> slot, bool dry_run = false) {
+                                            std::optional<dct::Slot> slot, bool dry_run = false) {
     ops::RestoreDeviceKeyRequest req;
     req.key_path = key;
     req.slot = slot;
@@ -89,7 +89,7 @@ TEST_F(DeviceKeys, RestoreTcpKeyOnPhotonWritesFirmwareLayoutInOneWrite) {
     CountingStore store(image, photon());
     const auto r = run_restore_device_key(store, pem, std::nullopt);
     EXPECT_EQ(store.writes, 1);
-    EXPECT_EQ(r.slot, dct::Transport::Tcp);
+    EXPECT_EQ(r.slot, dct::Slot::Tcp);
     EXPECT_TRUE(r.write.written);
     EXPECT_TRUE(r.write.verified);
     EXPECT_EQ(r.write.write_offset, 34u);
@@ -127,7 +127,7 @@ TEST_F(DeviceKeys, RestoreTcpKeyOnPhotonWritesFirmwareLayoutInOneWrite) {
 TEST_F(DeviceKeys, RestoreTheSampleKeyIsAlreadyCurrentOrFixesOnlyThePublicKey) {
     // tests/data/photon-device-key.pem is the key the sample image holds.
     CountingStore store(image, photon());
-    const auto r = run_restore_device_key(store, kPhotonKey, dct::Transport::Tcp);
+    const auto r = run_restore_device_key(store, kPhotonKey, dct::Slot::Tcp);
     const Bytes after = read_all(image);
     EXPECT_EQ(slice(after, 34, 612), slice(original, 34, 612)) << "the private key slot must be unchanged";
     for (std::size_t i : differing(original, after)) EXPECT_TRUE(i >= 1250 && i < 1634) << "byte " << i << " changed";
@@ -143,7 +143,7 @@ TEST_F(DeviceKeys, RestoreUdpKeyOnElectronUsesSec1LengthAndRightAlignedPublicKey
 
     CountingStore store(image, electron());
     const auto r = run_restore_device_key(store, pem, std::nullopt);
-    EXPECT_EQ(r.slot, dct::Transport::Udp);
+    EXPECT_EQ(r.slot, dct::Slot::Udp);
     EXPECT_EQ(store.writes, 1);
     EXPECT_EQ(r.write.write_offset, 2978u);
     EXPECT_EQ(r.write.write_length, 3298u - 2978u);
@@ -190,8 +190,8 @@ TEST_F(DeviceKeys, RestoreTcpKeyOnElectronWithProtocolTcpWhileUnitUsesUdp) {
         EXPECT_EQ(read_all(image), original);
     }
     CountingStore store(image, electron());
-    const auto r = run_restore_device_key(store, pem, dct::Transport::Tcp);
-    EXPECT_EQ(r.slot, dct::Transport::Tcp);
+    const auto r = run_restore_device_key(store, pem, dct::Slot::Tcp);
+    EXPECT_EQ(r.slot, dct::Slot::Tcp);
     EXPECT_EQ(store.writes, 1);
     EXPECT_EQ(slice(read_all(image), 34, key.pkcs1_private_der().size()), key.pkcs1_private_der());
 }
@@ -200,7 +200,7 @@ TEST_F(DeviceKeys, RestoreTcpKeyOnElectronWithProtocolTcpWhileUnitUsesUdp) {
 struct RefusalCase {
     const char* name;
     std::string pem;
-    std::optional<dct::Transport> slot;
+    std::optional<dct::Slot> slot;
     ErrorKind kind;
     std::string needle; // in the message
 };
@@ -229,12 +229,12 @@ TEST_F(DeviceKeyRefusals, WrongKeysLeaveTheImageUntouched) {
     const auto ec = keys::generate_ec_p256();
     const std::vector<RefusalCase> cases{
         {"rsa2048", keys::generate_rsa(2048).private_pem(), std::nullopt, ErrorKind::InvalidInput, "RSA-2048"},
-        {"ec-for-tcp", ec.private_pem(), dct::Transport::Tcp, ErrorKind::InvalidInput, "EC P-256"},
+        {"ec-for-tcp", ec.private_pem(), dct::Slot::Tcp, ErrorKind::InvalidInput, "EC P-256"},
         {"ec-on-photon", ec.private_pem(), std::nullopt, ErrorKind::InvalidInput, "EC P-256"},
         {"e3", keys::generate_rsa(1024, 3).private_pem(), std::nullopt, ErrorKind::InvalidInput, "exponent"},
         {"public", keys::generate_device_rsa_key().public_pem(), std::nullopt, ErrorKind::InvalidInput, "public key"},
         {"garbage", "this is not a key\n\x01\x02\x03", std::nullopt, ErrorKind::InvalidInput, "not a PEM or DER key"},
-        {"udp-on-photon", ec.private_pem(), dct::Transport::Udp, ErrorKind::Refused, "TCP"},
+        {"udp-on-photon", ec.private_pem(), dct::Slot::Udp, ErrorKind::Refused, "TCP"},
     };
     for (const auto& c : cases) expect_refused(c, photon());
 }
@@ -244,7 +244,7 @@ TEST_F(DeviceKeyRefusals, ProtocolUdpOnAPhotonImageRefusedBeforeTheKeyIsEvenUsed
     const auto pem = save_key("rsa.pem", keys::generate_device_rsa_key().private_pem());
     ops::RestoreDeviceKeyRequest req;
     req.key_path = pem;
-    req.slot = dct::Transport::Udp;
+    req.slot = dct::Slot::Udp;
     try {
         ops::check_device_key_input(req, &photon());
         ADD_FAILURE() << "expected Refused";
@@ -268,7 +268,7 @@ TEST_F(DeviceKeyRefusals, ProtocolUdpOnAPhotonImageRefusedBeforeTheKeyIsEvenUsed
 
 TEST_F(DeviceKeyRefusals, RsaKeyForTheUdpSlotOnElectron) {
     make_electron(0xFF);
-    expect_refused({"rsa-udp", keys::generate_device_rsa_key().private_pem(), dct::Transport::Udp,
+    expect_refused({"rsa-udp", keys::generate_device_rsa_key().private_pem(), dct::Slot::Udp,
                     ErrorKind::InvalidInput, "EC P-256"},
                    electron());
 }
@@ -326,13 +326,13 @@ TEST_F(DeviceKeys, KeyWithAShortCrtValueIsRefusedByRestoreDeviceKey) {
 
 // ---- new-device-key ---------------------------------------------------------------------
 
-ops::ExportPublicKeyResult export_key(CountingStore& store, std::optional<dct::Transport> slot) {
+ops::ExportPublicKeyResult export_key(CountingStore& store, std::optional<dct::Slot> slot) {
     ops::Target target(store);
     return ops::export_public_key(target, {slot, std::nullopt});
 }
 
 ops::NewDeviceKeyResult run_new_device_key(CountingStore& store, const fs::path& out_dir,
-                                           std::optional<dct::Transport> slot, bool dry_run = false) {
+                                           std::optional<dct::Slot> slot, bool dry_run = false) {
     ops::NewDeviceKeyRequest req;
     req.slot = slot;
     req.out_dir = out_dir;
@@ -385,7 +385,7 @@ TEST_F(DeviceKeys, NewUdpKeyOnElectron) {
     make_electron(0xFF);
     CountingStore store(image, electron());
     const auto r = run_new_device_key(store, keydir.path(), std::nullopt);
-    EXPECT_EQ(r.key.slot, dct::Transport::Udp);
+    EXPECT_EQ(r.key.slot, dct::Slot::Udp);
     EXPECT_EQ(store.writes, 1);
     const keys::Key saved = keys::load_key_file(r.private_key_path);
     EXPECT_EQ(saved.algorithm_name(), "EC P-256");
@@ -450,7 +450,7 @@ TEST_F(DeviceKeys, NewKeyNamedAfterTheUsbSerialWhenTheDctHasNoDeviceId) {
 TEST_F(DeviceKeys, NewKeyRefusesUdpOnPhotonAndAMissingOutDir) {
     CountingStore store(image, photon());
     ops::NewDeviceKeyRequest req;
-    req.slot = dct::Transport::Udp;
+    req.slot = dct::Slot::Udp;
     req.out_dir = keydir.path();
     EXPECT_THROW(ops::check_new_device_key_input(req, &store.platform()), Error);
     ops::Target target(store);
@@ -504,7 +504,7 @@ TEST_F(DeviceKeys, ExportPublicKeyOfABlankOrGarbageSlotIsDeviceDataInvalid) {
     make_electron(0xFF);
     CountingStore store(image, electron());
     EXPECT_THROW(export_key(store, std::nullopt), Error);
-    EXPECT_NO_THROW(export_key(store, dct::Transport::Tcp));
+    EXPECT_NO_THROW(export_key(store, dct::Slot::Tcp));
 }
 
 } // namespace

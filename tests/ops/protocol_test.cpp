@@ -39,7 +39,7 @@ ops::ProtocolResult show(CountingStore& store) {
     return ops::protocol(target, {});
 }
 
-ops::ProtocolResult set(CountingStore& store, dct::Transport slot, ops::WriteOptions write = {}) {
+ops::ProtocolResult set(CountingStore& store, dct::Slot slot, ops::WriteOptions write = {}) {
     ops::Target target(store);
     return ops::protocol(target, {slot, std::move(write)});
 }
@@ -48,19 +48,19 @@ TEST_F(Protocol, ShowReadsCloudTransport) {
     CountingStore store(image, electron());
     auto r = show(store);
     EXPECT_EQ(r.byte_before, 0xFF);
-    EXPECT_EQ(r.before, dct::Transport::Udp);
+    EXPECT_EQ(r.before, dct::Slot::Udp);
     EXPECT_FALSE(r.write.has_value());
     Bytes tcp = original;
     tcp[2977] = 0x01; // anything but 0xFF is TCP
     write_all(image, tcp);
     r = show(store);
-    EXPECT_EQ(r.before, dct::Transport::Tcp);
+    EXPECT_EQ(r.before, dct::Slot::Tcp);
     EXPECT_EQ(store.writes, 0);
 }
 
 TEST_F(Protocol, SetTcpThenUdpChangesOnlyByte2977) {
     CountingStore store(image, electron());
-    const auto r1 = set(store, dct::Transport::Tcp);
+    const auto r1 = set(store, dct::Slot::Tcp);
     EXPECT_EQ(store.writes, 1);
     ASSERT_TRUE(r1.write.has_value());
     EXPECT_TRUE(r1.write->verified);
@@ -71,18 +71,18 @@ TEST_F(Protocol, SetTcpThenUdpChangesOnlyByte2977) {
     for (std::size_t i = 0; i < after.size(); ++i) ASSERT_EQ(after[i], i == 2977 ? 0x00 : original[i]) << "byte " << i;
     ASSERT_TRUE(r1.write->backup.has_value());
     EXPECT_EQ(read_all(*r1.write->backup), original);
-    EXPECT_EQ(show(store).before, dct::Transport::Tcp);
+    EXPECT_EQ(show(store).before, dct::Slot::Tcp);
 
-    const auto r2 = set(store, dct::Transport::Udp);
+    const auto r2 = set(store, dct::Slot::Udp);
     EXPECT_EQ(store.writes, 2);
-    EXPECT_EQ(r2.before, dct::Transport::Tcp);
-    EXPECT_EQ(r2.after, dct::Transport::Udp);
+    EXPECT_EQ(r2.before, dct::Slot::Tcp);
+    EXPECT_EQ(r2.after, dct::Slot::Udp);
     EXPECT_EQ(read_all(image), original);
 }
 
 TEST_F(Protocol, SettingTheCurrentProtocolWritesNothing) {
     CountingStore store(image, electron());
-    const auto r = set(store, dct::Transport::Udp);
+    const auto r = set(store, dct::Slot::Udp);
     ASSERT_TRUE(r.write.has_value());
     EXPECT_TRUE(r.write->already_current);
     EXPECT_EQ(store.writes, 0);
@@ -93,7 +93,7 @@ TEST_F(Protocol, DryRunWritesNothing) {
     CountingStore store(image, electron());
     ops::WriteOptions o;
     o.dry_run = true;
-    const auto r = set(store, dct::Transport::Tcp, o);
+    const auto r = set(store, dct::Slot::Tcp, o);
     ASSERT_TRUE(r.write.has_value());
     EXPECT_TRUE(r.write->dry_run);
     ASSERT_EQ(r.write->changed.size(), 1u);
@@ -107,7 +107,7 @@ TEST_F(Protocol, RefusedOnPhotonAndP1) {
     const std::string before = keys::sha256_hex(original);
     for (auto id : {dct::PlatformId::Photon, dct::PlatformId::P1}) {
         CountingStore store(image, dct::platform(id));
-        for (auto t : {dct::Transport::Tcp, dct::Transport::Udp}) {
+        for (auto t : {dct::Slot::Tcp, dct::Slot::Udp}) {
             try {
                 set(store, t);
                 ADD_FAILURE() << "expected Refused";

@@ -223,7 +223,7 @@ TEST_F(ProvisionTest, ElectronProtocolIsPartOfTheProfile) {
     Bytes image = read_all(kProvisioned);
     image[2977] = dct::kCloudTransportUdp;
     write_all(dir_ / "electron.dct", image);
-    p_.server.protocol = dct::Transport::Tcp;
+    p_.server.protocol = dct::Slot::Tcp;
     auto store = unit(dir_ / "electron.dct", electron());
     EXPECT_EQ(codes(verify(store, p_)), std::vector<std::string>{"protocol"});
     const auto r = provision(store, p_, {});
@@ -231,7 +231,7 @@ TEST_F(ProvisionTest, ElectronProtocolIsPartOfTheProfile) {
     EXPECT_EQ(unit_bytes()[2977], dct::kCloudTransportTcp);
     EXPECT_EQ(r.actions.front(), "protocol set to tcp");
     // The profile's RSA key does not fit the UDP slot an Electron would otherwise keep.
-    p_.server.protocol = dct::Transport::Udp;
+    p_.server.protocol = dct::Slot::Udp;
     const auto refused = provision(store, p_, {});
     EXPECT_EQ(refused.outcome, ops::ProvisionOutcome::Failed);
     EXPECT_EQ(codes(refused.before).front(), "protocol");

@@ -172,7 +172,7 @@ TEST(RestoreServerTest, FieldFailureImageIsRepairedWithParticleCliBytes) {
     ops::Target target(store);
     const auto r = ops::restore_server(target, req);
     EXPECT_TRUE(r.write.verified);
-    EXPECT_EQ(r.slot, dct::Transport::Tcp);
+    EXPECT_EQ(r.slot, dct::Slot::Tcp);
 
     const Bytes after = read_all(path);
     for (std::size_t i = 0; i < after.size(); ++i)
@@ -203,7 +203,7 @@ TEST(RestoreServerTest, UdpIsRefusedOnAPhoton) {
     ops::RestoreServerRequest req;
     req.key_path = fs::path(PHOTON_DCT_TEST_DATA) / "private-cloud-server.pub.pem";
     req.host = {"cloud.example.com", "--host"};
-    req.slot = dct::Transport::Udp;
+    req.slot = dct::Slot::Udp;
     ops::FileStore store(path, photon());
     try {
         ops::Target target(store);

@@ -80,7 +80,7 @@ TEST_F(ProfileTest, PrivateCloudProfileIsReadWithPathsRelativeToTheProfile) {
     ASSERT_TRUE(p.server.host.has_value());
     EXPECT_EQ(dct::host_to_string(*p.server.host), "cloud.example.com");
     EXPECT_EQ(p.server.port, 5683);
-    EXPECT_EQ(p.server.protocol, dct::Transport::Tcp);
+    EXPECT_EQ(p.server.protocol, dct::Slot::Tcp);
     ASSERT_TRUE(p.server.key.has_value());
     EXPECT_EQ(p.server.key->algorithm_name(), "RSA-2048");
     EXPECT_EQ(p.missing_key, profile::MissingKeyAction::Restore);
@@ -120,7 +120,7 @@ TEST_F(ProfileTest, ParticleCloudNeedsNoKeyOrHost) {
     EXPECT_TRUE(p.server.particle_cloud);
     EXPECT_FALSE(p.server.key.has_value());
     EXPECT_FALSE(p.server.host.has_value());
-    EXPECT_EQ(p.server.protocol, dct::Transport::Udp);
+    EXPECT_EQ(p.server.protocol, dct::Slot::Udp);
     EXPECT_EQ(p.missing_key, profile::MissingKeyAction::New);
 }
 

@@ -59,7 +59,7 @@ struct DeviceKeyInfo {
 };
 
 struct SlotInfo {
-    Transport transport = Transport::Tcp;
+    Slot slot = Slot::Tcp;
     bool used = false; // the firmware reads this slot (TCP on Photon/P1; per cloud_transport on Electron)
     bool address_present = false;
     ServerKeyInfo server_key;
@@ -121,7 +121,7 @@ struct DctReport {
     std::size_t image_size = 0;
     bool all_zero = false;   // the bootloader could not read the DCT (docs/dct-format.md 7.5)
     bool all_erased = false; // every byte 0xFF
-    Transport active_transport = Transport::Tcp;
+    Slot active_slot = Slot::Tcp;
     SlotInfo tcp;
     std::optional<SlotInfo> udp; // Electron only
     OtherFields fields;
@@ -145,7 +145,7 @@ std::optional<std::string> stored_device_id(const Platform& platform, ByteView i
 
 // The slot the firmware uses: TCP on Photon/P1; on an Electron cloud_transport 0xFF (also when
 // the image is too short to hold it: the erased default) selects UDP, anything else TCP.
-Transport active_transport(const Platform& platform, ByteView image);
+Slot active_slot(const Platform& platform, ByteView image);
 
 // The raw bytes of one field (or nullopt if the image is too short to hold it).
 std::optional<ByteView> field_bytes(const Platform& platform, ByteView image, std::string_view field_name);

@@ -9,10 +9,10 @@
 
 namespace photon_dct::dct {
 
-enum class Transport { Tcp, Udp };
-std::string_view transport_name(Transport t); // "tcp" / "udp"
+enum class Slot { Tcp, Udp };
+std::string_view slot_name(Slot t); // "tcp" / "udp"
 // "tcp" / "udp" -> the slot; Error(InvalidInput) naming `source` (an option, a profile place) otherwise.
-Transport parse_slot(std::string_view text, std::string_view source);
+Slot parse_slot(std::string_view text, std::string_view source);
 
 enum class PlatformId { Photon = 6, P1 = 8, Electron = 10 };
 
@@ -24,10 +24,10 @@ struct FieldSpec {
     std::string_view meaning;
 };
 
-// Where one transport's keys and server address live. The server block is what particle-cli's
+// Where one slot's keys and server address live. The server block is what particle-cli's
 // `keys server` writes in one piece: the key, 0xFF padding, the address TLV and the port.
 struct SlotLayout {
-    Transport transport;
+    Slot kind;
     std::uint32_t server_block_offset; // server public key starts here
     std::uint32_t server_block_size;   // 512 (TCP) / 320 (UDP)
     std::uint32_t address_offset;      // address TLV, relative to the block (384 / 192)
@@ -53,7 +53,7 @@ struct Platform {
     std::span<const FieldSpec> fields;
 
     const FieldSpec& field(std::string_view field_name) const; // throws std::out_of_range
-    const SlotLayout& slot(Transport t) const { return t == Transport::Tcp ? tcp : udp; }
+    const SlotLayout& slot(Slot t) const { return t == Slot::Tcp ? tcp : udp; }
 };
 
 // Sizes of the DFU window and of application_dct_t (docs/dct-format.md 1.3).

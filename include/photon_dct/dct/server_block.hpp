@@ -41,10 +41,10 @@ std::uint16_t parse_port(std::string_view text, std::string_view source);
 // The server key as the slot needs it: TCP RSA-2048, e=65537, in the exact 294-byte
 // SubjectPublicKeyInfo layout the handshake reads at fixed offsets; UDP EC P-256 (91 bytes).
 // Returns the DER to store; Error(InvalidInput) otherwise.
-Bytes server_key_der_for_slot(Transport transport, const keys::Key& key);
+Bytes server_key_der_for_slot(Slot slot, const keys::Key& key);
 
 struct ServerBlockRequest {
-    Transport transport;
+    Slot slot;
     Bytes key_der; // from server_key_der_for_slot
     Host host;
     std::optional<std::uint16_t> port; // nullopt: FF FF, the firmware's default port

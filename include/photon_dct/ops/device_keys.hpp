@@ -37,7 +37,7 @@ void save_device_key_files(const std::filesystem::path& private_path, const std:
 struct DeviceKeyResult {
     std::string source;
     const dct::Platform* platform = nullptr;
-    dct::Transport slot = dct::Transport::Tcp;
+    dct::Slot slot = dct::Slot::Tcp;
     std::string algorithm;
     std::string public_fingerprint;
     std::string public_pem; // the public half (safe to show)
@@ -50,14 +50,14 @@ struct DeviceKeyResult {
 
 struct RestoreDeviceKeyRequest {
     std::filesystem::path key_path;
-    std::optional<dct::Transport> slot; // default: the slot the unit uses
+    std::optional<dct::Slot> slot; // default: the slot the unit uses
     WriteOptions write;
 };
 
 // What was checked before the target is opened. Holds the key (the caller must not print it).
 struct DeviceKeyInput {
     keys::Key key;
-    dct::Transport key_slot;        // the slot the key type fits
+    dct::Slot key_slot;        // the slot the key type fits
     std::string algorithm;          // "RSA-1024", "EC P-256"
     std::string public_fingerprint; // SHA-256 of the public key's SPKI DER
 };
@@ -72,7 +72,7 @@ DeviceKeyResult restore_device_key(Target& target, const RestoreDeviceKeyRequest
 // ---- new-device-key ---------------------------------------------------------------------
 
 struct NewDeviceKeyRequest {
-    std::optional<dct::Transport> slot;
+    std::optional<dct::Slot> slot;
     std::filesystem::path out_dir = ".";
     WriteOptions write;
 };
@@ -95,14 +95,14 @@ NewDeviceKeyResult new_device_key(Target& target, const NewDeviceKeyRequest& req
 // ---- export-public-key ------------------------------------------------------------------
 
 struct ExportPublicKeyRequest {
-    std::optional<dct::Transport> slot;          // default: the slot the unit uses
+    std::optional<dct::Slot> slot;          // default: the slot the unit uses
     std::optional<std::filesystem::path> output; // save the PEM here (never overwritten), mode 0644
 };
 
 struct ExportPublicKeyResult {
     std::string source;
     const dct::Platform* platform = nullptr;
-    dct::Transport slot = dct::Transport::Tcp;
+    dct::Slot slot = dct::Slot::Tcp;
     std::string algorithm;
     std::string public_pem;
     std::string fingerprint;

@@ -17,7 +17,7 @@ namespace photon_dct::ops {
 void check_protocol_platform(const dct::Platform& platform);
 
 struct ProtocolRequest {
-    std::optional<dct::Transport> set; // nullopt: show it
+    std::optional<dct::Slot> set; // nullopt: show it
     WriteOptions write;                // dry_run and leave only apply when setting
 };
 
@@ -25,10 +25,10 @@ struct ProtocolResult {
     std::string source;
     const dct::Platform* platform = nullptr;
     std::uint8_t byte_before = 0xFF;
-    dct::Transport before = dct::Transport::Udp;
+    dct::Slot before = dct::Slot::Udp;
     std::optional<WriteOutcome> write; // set when a protocol was written
     std::uint8_t byte_after = 0xFF;
-    dct::Transport after = dct::Transport::Udp;
+    dct::Slot after = dct::Slot::Udp;
 };
 
 // Shows cloud_transport, or sets it through write_regions.

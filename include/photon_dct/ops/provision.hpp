@@ -32,7 +32,7 @@ struct ProfileCheck {
     std::string source;
     const dct::Platform* platform = nullptr;
     std::optional<std::string> device_id;
-    dct::Transport slot = dct::Transport::Tcp; // the slot the profile is checked against
+    dct::Slot slot = dct::Slot::Tcp; // the slot the profile is checked against
     std::string dct_sha256;                    // of the window read
     std::vector<ProfileFinding> findings;
     bool conforms() const { return findings.empty(); }

@@ -20,7 +20,7 @@ struct RestoreServerRequest {
     std::filesystem::path key_path;
     UserValue host;
     std::optional<UserValue> port;      // nullopt: the firmware's default port
-    std::optional<dct::Transport> slot; // default: the slot the unit uses
+    std::optional<dct::Slot> slot; // default: the slot the unit uses
     WriteOptions write;
 };
 
@@ -43,7 +43,7 @@ void check_server_key_for_platform(const dct::Platform& platform, const RestoreS
 struct RestoreServerResult {
     std::string source;
     const dct::Platform* platform = nullptr;
-    dct::Transport slot = dct::Transport::Tcp;
+    dct::Slot slot = dct::Slot::Tcp;
     std::vector<std::string> warnings;
     std::string key_fingerprint;
     std::string host;

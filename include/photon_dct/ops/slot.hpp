@@ -19,19 +19,19 @@ struct UserValue {
 };
 
 // Error(Refused) when `slot` is UDP and `platform` is TCP only (its firmware never reads the UDP slot).
-void require_slot_on_platform(const dct::Platform& platform, dct::Transport slot);
+void require_slot_on_platform(const dct::Platform& platform, dct::Slot slot);
 
 // The slot fixed before the DCT is read: the one asked for (checked with require_slot_on_platform),
 // TCP on a TCP-only platform; nullopt on an Electron, where cloud_transport chooses.
-std::optional<dct::Transport> slot_before_read(const dct::Platform& platform, std::optional<dct::Transport> asked);
+std::optional<dct::Slot> slot_before_read(const dct::Platform& platform, std::optional<dct::Slot> asked);
 
 // The slot asked for (checked), or the one the unit uses now (Electron: cloud_transport).
-dct::Transport choose_slot(const dct::Platform& platform, const Bytes& window, std::optional<dct::Transport> asked);
+dct::Slot choose_slot(const dct::Platform& platform, const Bytes& window, std::optional<dct::Slot> asked);
 
 // The slot a key belongs in by its type: RSA -> TCP, EC -> UDP; nullopt for anything else.
-std::optional<dct::Transport> slot_for_key(const keys::Key& key);
+std::optional<dct::Slot> slot_for_key(const keys::Key& key);
 
 // "TCP" / "UDP", for messages.
-std::string slot_display_name(dct::Transport slot);
+std::string slot_display_name(dct::Slot slot);
 
 } // namespace photon_dct::ops

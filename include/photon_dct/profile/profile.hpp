@@ -33,7 +33,7 @@ struct ServerSpec {
     std::filesystem::path key_path;         // as resolved, for messages
     std::optional<dct::Host> host;          // private cloud only
     std::optional<std::uint16_t> port;      // nullopt: the firmware's default port (5683 TCP / 5684 UDP)
-    std::optional<dct::Transport> protocol; // Electron only; nullopt keeps the unit's own choice
+    std::optional<dct::Slot> protocol; // Electron only; nullopt keeps the unit's own choice
 };
 
 struct Profile {
