@@ -60,6 +60,10 @@ std::string status_description(Status status) {
 
 std::string describe_status(Status status) { return status_name(status) + " (" + status_description(status) + ")"; }
 
+std::string state_and_status(const StatusReply& reply) {
+    return "[" + state_name(reply.state) + ", " + status_name(reply.status) + "]";
+}
+
 StatusReply parse_status_reply(ByteView reply) {
     if (reply.size() < 6) {
         throw Error(ErrorKind::DfuProtocol,

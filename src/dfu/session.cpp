@@ -1,24 +1,26 @@
+// The DFU 1.1 state machine of a DfuseSession (docs/dfu-protocol.md §3.1-§3.2): opening the DFU
+// interface and selecting an alt by its memory name, every class request (counted and traced),
+// GETSTATUS polling with bwPollTimeout, bringing the device to dfuIDLE, and the recovery after an
+// error. The DfuSe memory operations built on it are in dfuse.cpp.
 #include "photon_dct/dfu/session.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cstdio>
 #include <thread>
+#include <utility>
 
 #include "photon_dct/error.hpp"
+#include "session_text.hpp"
 
 namespace photon_dct::dfu {
+
+using detail::hex32;
 
 namespace {
 
 constexpr std::uint16_t kMaxTransferSize = 4096; // libusb's limit for one control transfer on Linux
 constexpr unsigned kMaxIdleAttempts = 8;         // GETSTATUS rounds when bringing the device to dfuIDLE
-
-std::string hex32(std::uint64_t value) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "0x%08llx", static_cast<unsigned long long>(value));
-    return buf;
-}
 
 std::string hex16(std::uint16_t value) {
     char buf[8];
@@ -184,6 +186,7 @@ std::size_t DfuseSession::control(std::uint8_t request_type, Request request, st
         got = transport_.control(setup, data, options_.timeout);
     } catch (const Error& e) {
         trace(line + " -> " + e.what());
+        if (e.kind() == ErrorKind::DfuProtocol) request_failed_ = true; // a stall: the recovery says why
         throw Error(e.kind(), request_name(request) + " during " + what + ": " + e.what(), e.hint());
     }
     if (options_.trace && request_type == kRequestTypeClassIn && request != Request::GetStatus) {
@@ -215,10 +218,11 @@ void DfuseSession::fail_status(const StatusReply& st, const std::string& what, s
                                             state_name(st.state) + " during " + what + " at " + hex32(address));
 }
 
-void DfuseSession::bring_to_idle(const std::string& what) {
+void DfuseSession::bring_to_idle(const std::string& what, std::optional<StatusReply>* first) {
     StatusReply st;
     for (unsigned attempt = 0; attempt < kMaxIdleAttempts; ++attempt) {
         st = get_status(what);
+        if (first != nullptr && attempt == 0) *first = st;
         switch (st.state) {
         case State::dfuIDLE:
             if (st.status == Status::OK) return;
@@ -296,134 +300,20 @@ void DfuseSession::poll_until_idle_after_download(const std::string& what, std::
     }
 }
 
-void DfuseSession::set_address(std::uint32_t address, const std::string& what) {
-    std::array<std::uint8_t, 5> cmd{
-        kDfuseSetAddress, static_cast<std::uint8_t>(address & 0xff), static_cast<std::uint8_t>((address >> 8) & 0xff),
-        static_cast<std::uint8_t>((address >> 16) & 0xff), static_cast<std::uint8_t>((address >> 24) & 0xff)};
-    const std::string command = "set address for " + what;
-    control(kRequestTypeClassOut, Request::Dnload, 0, cmd, command);
-    poll_until_idle_after_download(command, address, /*first_must_be_busy=*/true);
-}
-
-void DfuseSession::recover_after_error() noexcept {
+Error DfuseSession::recover_after_error(const Error& failure) {
+    // A stall says only that the device refused; the first GETSTATUS of the recovery says what it
+    // thinks happened, so it goes into the error as fwupd's dfu plugin puts it: "[dfuERROR, errWRITE]".
+    // An error status or a wrong state already is in the message in words.
+    const bool stalled = std::exchange(request_failed_, false);
+    std::optional<StatusReply> first;
     try {
-        bring_to_idle("recovery after an error");
-    } catch (...) {
+        bring_to_idle("recovery after an error", &first);
+    } catch (const Error&) {
         // Best effort: the next operation starts with bring_to_idle again.
     }
-}
-
-namespace {
-// Runs `op`; on a DFU protocol error (stall, error status, wrong state) tries to bring the device
-// back to dfuIDLE before rethrowing. USB I/O errors (timeout, device gone) are rethrown at once:
-// more transfers would only time out again; the next operation recovers first anyway.
-template <typename Op, typename Recover>
-auto with_recovery(Op&& op, Recover&& recover) {
-    try {
-        return op();
-    } catch (const Error& e) {
-        if (e.kind() == ErrorKind::DfuProtocol) recover();
-        throw;
-    }
-}
-} // namespace
-
-Bytes DfuseSession::upload(std::uint32_t address, std::size_t length) {
-    require_usable("upload");
-    if (length == 0) return {};
-    const MemoryLayout& mem = layout();
-    if (!mem.covers(address, length, kMemReadable)) {
-        throw Error(ErrorKind::Refused, "reading " + std::to_string(length) + " bytes at " + hex32(address) +
-                                            " is outside the readable memory of \"" + mem.name + "\"");
-    }
-    const std::size_t blocks = (length + transfer_size_ - 1) / transfer_size_;
-    if (blocks > 0xFFFFu - kDfuseFirstDataBlock + 1) {
-        throw Error(ErrorKind::Internal,
-                    "upload of " + std::to_string(length) + " bytes needs more than 65534 DFU blocks");
-    }
-    return with_recovery(
-        [&] {
-            bring_to_idle("upload");
-            set_address(address, "upload");
-            abort_to_idle("upload");
-            Bytes out(length);
-            std::size_t done = 0;
-            std::uint16_t block = kDfuseFirstDataBlock;
-            while (done < length) {
-                const std::size_t want = std::min<std::size_t>(transfer_size_, length - done);
-                const std::size_t got = control(kRequestTypeClassIn, Request::Upload, block,
-                                                std::span<std::uint8_t>(out.data() + done, want),
-                                                "upload at " + hex32(std::uint64_t{address} + done));
-                done += std::min(got, want);
-                if (got < want) break; // short block: the device has no more
-                ++block;
-            }
-            out.resize(done);
-            abort_to_idle("upload");
-            return out;
-        },
-        [this] { recover_after_error(); });
-}
-
-void DfuseSession::download(std::uint32_t address, ByteView data) {
-    require_usable("download");
-    if (data.empty()) return;
-    const MemoryLayout& mem = layout();
-    if (!mem.covers(address, data.size(), kMemWritable)) {
-        throw Error(ErrorKind::Refused, "writing " + std::to_string(data.size()) + " bytes at " + hex32(address) +
-                                            " is outside the writable memory of \"" + mem.name + "\"");
-    }
-    with_recovery(
-        [&] {
-            bring_to_idle("download");
-            Bytes chunk;
-            for (std::size_t offset = 0; offset < data.size(); offset += transfer_size_) {
-                const std::size_t n = std::min<std::size_t>(transfer_size_, data.size() - offset);
-                const auto chunk_address = static_cast<std::uint32_t>(address + offset);
-                set_address(chunk_address, "download");
-                chunk.assign(data.begin() + static_cast<std::ptrdiff_t>(offset),
-                             data.begin() + static_cast<std::ptrdiff_t>(offset + n));
-                control(kRequestTypeClassOut, Request::Dnload, kDfuseFirstDataBlock, chunk,
-                        "download at " + hex32(chunk_address));
-                poll_until_idle_after_download("download", chunk_address,
-                                               /*first_must_be_busy=*/false);
-            }
-            abort_to_idle("download");
-        },
-        [this] { recover_after_error(); });
-}
-
-void DfuseSession::leave(std::uint32_t address) {
-    if (left_) throw Error(ErrorKind::Internal, "DfuseSession: leave after the device left DFU mode");
-    with_recovery(
-        [&] {
-            bring_to_idle("leave");
-            set_address(address, "leave");
-            control(kRequestTypeClassOut, Request::Dnload, kDfuseFirstDataBlock, {}, "leave request");
-        },
-        [this] { recover_after_error(); });
-    left_ = true;
-    StatusReply st;
-    try {
-        st = get_status("status after the leave request");
-    } catch (const Error& e) {
-        // The bootloader resets right after the leave request: a vanished device, a stall or a
-        // timeout here means it left.
-        trace(std::string("device reset after the leave request (") + e.what() + ")");
-        return;
-    }
-    pending_wait_ = std::chrono::milliseconds{0};
-    if (st.status != Status::OK) fail_status(st, "leave request", address);
-    if (st.state == State::dfuDNLOAD_IDLE && options_.quirks.has(quirks::Quirk::LeaveAnswersDnloadIdle)) return;
-    switch (st.state) {
-    case State::dfuMANIFEST_SYNC:
-    case State::dfuMANIFEST:
-    case State::dfuMANIFEST_WAIT_RESET:
-        return;
-    default:
-        throw Error(ErrorKind::DfuProtocol, "the device did not leave DFU mode: it reports " + state_name(st.state) +
-                                                " after the leave request");
-    }
+    request_failed_ = false;
+    if (!stalled || !first) return failure;
+    return Error(failure.kind(), std::string(failure.what()) + " " + state_and_status(*first), failure.hint());
 }
 
 } // namespace photon_dct::dfu

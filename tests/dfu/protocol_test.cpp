@@ -47,3 +47,10 @@ TEST(DfuProtocol, StatusReply) {
         EXPECT_EQ(e.kind(), ErrorKind::DfuProtocol);
     }
 }
+
+TEST(DfuProtocol, StateAndStatusInWordsAsFwupdAppendsThem) {
+    EXPECT_EQ(state_and_status({Status::errWRITE, 0, State::dfuERROR, 0}), "[dfuERROR, errWRITE]");
+    EXPECT_EQ(state_and_status({Status::OK, 0, State::dfuDNLOAD_IDLE, 0}), "[dfuDNLOAD_IDLE, OK]");
+    EXPECT_EQ(state_and_status({static_cast<Status>(99), 0, static_cast<State>(42), 0}),
+              "[unknown state 42, unknown status 99]");
+}

@@ -207,6 +207,32 @@ TEST(ShortReadOfWindow, RestoreServerDoesNotWriteAfterATruncatedRead) {
     EXPECT_TRUE(e.dump() == window(read_file(kFieldFailure))) << "the DCT was changed";
 }
 
+// After a stall the error says what the bootloader said in its first GETSTATUS of the recovery, in
+// words (issue 7): the emulator's stalled DNLOAD leaves it in dfuERROR with errSTALLEDPKT
+// (docs/dfu-protocol.md §3.1). Text and --json runs carry the same words.
+TEST(StallInWords, ErrorCarriesTheBootloadersStateAndStatus) {
+    for (const bool as_json : {false, true}) {
+        TempDir tmp;
+        EmuOptions o;
+        o.dct = kFieldFailure;
+        o.faults = {"stall:dnload-data:1"};
+        auto args = restore_server_cmd(tmp.dir("backups"));
+        if (as_json) args.insert(args.begin() + 1, "--json");
+        const auto e = emu_run(o, args, tmp.path());
+        EXPECT_EQ(e.r.exit_code, 5) << e.r.describe();
+        std::string message;
+        if (as_json) {
+            const json doc = parse_one_json(e.r.out);
+            EXPECT_EQ(doc["error"]["kind"], "dfu-protocol") << doc.dump();
+            message = doc["error"]["message"].get<std::string>();
+        } else {
+            message = e.r.err;
+        }
+        EXPECT_NE(message.find("(stall) [dfuERROR, errSTALLEDPKT]"), std::string::npos) << e.r.describe();
+        EXPECT_TRUE(e.dump() == window(read_file(kFieldFailure))) << "the DCT was changed\n" << e.r.describe();
+    }
+}
+
 // Timeout cases cost the tool's 5 s transfer timeout each: only two of them.
 INSTANTIATE_TEST_SUITE_P(
     Steps, RestoreServerFault,

@@ -84,4 +84,8 @@ struct StatusReply {
 // Decodes a GETSTATUS reply; throws Error(DfuProtocol) when it is shorter than 6 bytes.
 StatusReply parse_status_reply(ByteView reply);
 
+// The state and status of a reply in words, the way fwupd's dfu plugin appends them to an error
+// after a stall: "[dfuERROR, errWRITE]".
+std::string state_and_status(const StatusReply& reply);
+
 } // namespace photon_dct::dfu

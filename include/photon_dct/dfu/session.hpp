@@ -1,6 +1,7 @@
 // A DfuSe session on one DFU interface: alt selection by memory name, upload, download and leave,
 // the way dfu-util 0.11 talks to a Particle Photon/P1/Electron bootloader — except that it never
-// sends an erase command (the Photon's DCT needs none).
+// sends an erase command (the Photon's DCT needs none). The DFU 1.1 state machine (requests,
+// GETSTATUS polling, recovery) is src/dfu/session.cpp; the DfuSe memory operations src/dfu/dfuse.cpp.
 #pragma once
 
 #include <chrono>
@@ -16,6 +17,7 @@
 #include "photon_dct/dfu/memory_layout.hpp"
 #include "photon_dct/dfu/protocol.hpp"
 #include "photon_dct/dfu/transport.hpp"
+#include "photon_dct/error.hpp"
 #include "photon_dct/quirks/quirks.hpp"
 
 namespace photon_dct::dfu {
@@ -92,19 +94,25 @@ private:
         std::optional<MemoryLayout> layout;
     };
 
+    // The DFU 1.1 state machine (src/dfu/session.cpp).
     void require_usable(const char* what) const;
     std::size_t control(std::uint8_t request_type, Request request, std::uint16_t value, std::span<std::uint8_t> data,
                         const std::string& what);
     StatusReply get_status(const std::string& what);
     void clear_status(const std::string& what);
     void abort(const std::string& what);
-    void bring_to_idle(const std::string& what);
+    // GETSTATUS until dfuIDLE with status OK (CLRSTATUS, ABORT as the state asks); the first reply
+    // goes to `first` when given.
+    void bring_to_idle(const std::string& what, std::optional<StatusReply>* first = nullptr);
     void abort_to_idle(const std::string& what);
-    void set_address(std::uint32_t address, const std::string& what);
     void poll_until_idle_after_download(const std::string& what, std::uint32_t address, bool first_must_be_busy);
-    void recover_after_error() noexcept;
+    // Brings the device back to dfuIDLE after `failure`; returns the error to throw (after a
+    // stall, with the device's state and status in words).
+    Error recover_after_error(const Error& failure);
     void trace(const std::string& line) const;
     [[noreturn]] void fail_status(const StatusReply& st, const std::string& what, std::uint32_t address) const;
+    // DfuSe (src/dfu/dfuse.cpp): SET_ADDRESS, then poll until dfuDNLOAD_IDLE.
+    void set_address(std::uint32_t address, const std::string& what);
 
     ControlTransport& transport_;
     SessionOptions options_;
@@ -115,6 +123,7 @@ private:
     std::uint16_t transfer_size_{0};
     std::chrono::milliseconds pending_wait_{0};
     bool left_{false};
+    bool request_failed_{false}; // the device stalled a request since the last recovery
     TransferCounters counters_;
 };
 
