@@ -125,6 +125,33 @@ TEST_F(FixCommands, PhotonServerFindings) {
     for (const auto& c : cases) expect_fix_works(c);
 }
 
+// The address findings and the two key/address mismatches: the TCP server block at 2082 with its
+// address at +384, typed the way particle-cli writes it (docs/dct-format.md §6.5), then bent.
+TEST_F(FixCommands, PhotonServerAddressFindings) {
+    constexpr std::size_t kBlock = 2082, kAddress = kBlock + 384;
+    const Bytes custom_key = server_key_der();
+    const Bytes particle_key = pem_to_der(test_support::kParticleTcpPem);
+    Bytes empty = image_with(provisioned, kBlock, tcp_server_block(custom_key, "cloud.example.com", 5683u));
+    empty[kAddress + 1] = 0; // a domain name of length 0
+    // 65 bytes: the name runs into the port bytes at +66.
+    const Bytes overlaps =
+        image_with(provisioned, kBlock, tcp_server_block(custom_key, std::string(65, 'a'), std::nullopt));
+    Bytes nonstandard = image_with(provisioned, kBlock, tcp_server_block(custom_key, "10.0.0.1", 5683u));
+    nonstandard[kAddress + 1] = 5; // an IPv4 address whose length byte is not 4
+    const Case cases[] = {
+        {"address-empty", "photon", empty, "server-address-empty", rsa_server, kProvisioned},
+        {"address-overlaps-port", "photon", overlaps, "server-address-overlaps-port", rsa_server, kProvisioned},
+        {"address-nonstandard", "photon", nonstandard, "server-address-nonstandard", rsa_server, kProvisioned},
+        {"particle-key-private-host", "photon",
+         image_with(provisioned, kBlock, tcp_server_block(particle_key, "cloud.example.com", 5683u)),
+         "server-key-particle-for-private-host", rsa_server, kProvisioned},
+        {"particle-host-custom-key", "photon",
+         image_with(provisioned, kBlock, tcp_server_block(custom_key, "device.spark.io", 5683u)),
+         "server-address-particle-with-custom-key", rsa_server, kProvisioned},
+    };
+    for (const auto& c : cases) expect_fix_works(c);
+}
+
 TEST_F(FixCommands, PhotonDeviceKeyAndWholeDctFindings) {
     Bytes key_zero = provisioned;
     fill(key_zero, 34, 612, 0x00);
