@@ -11,6 +11,7 @@
 
 #include "photon_dct/error.hpp"
 #include "photon_dct/ops/store.hpp"
+#include "photon_dct/usb/unit.hpp"
 #include "test_support.hpp"
 
 namespace ops_test {
@@ -35,6 +36,21 @@ inline const photon_dct::dct::Platform& photon() {
 }
 inline const photon_dct::dct::Platform& electron() {
     return photon_dct::dct::platform(photon_dct::dct::PlatformId::Electron);
+}
+
+// A USB device as enumeration describes it: a Particle unit in DFU or normal mode at `path`, its
+// device ID (and so its UnitId) taken from the serial the way enumeration takes it.
+inline photon_dct::usb::UsbDevice usb_unit(const char* serial, const char* path, bool dfu = true,
+                                           photon_dct::dct::PlatformId id = photon_dct::dct::PlatformId::Photon) {
+    photon_dct::usb::UsbDevice e;
+    e.platform = &photon_dct::dct::platform(id);
+    e.serial = serial;
+    e.port_path = path;
+    e.vendor_id = 0x2b04;
+    e.product_id = dfu ? e.platform->dfu_product_id : e.platform->normal_product_id;
+    e.device_id = photon_dct::usb::device_id_from_serial(serial);
+    e.id = photon_dct::usb::unit_id_for(e.device_id, path);
+    return e;
 }
 
 // A FileStore that counts writes and leaves, and can fail or corrupt its write.

@@ -1,25 +1,14 @@
 // Device selection rules: zero, one, several units; normal mode; the old constant serial.
 #include <gtest/gtest.h>
 
+#include "ops_test_support.hpp"
 #include "photon_dct/error.hpp"
 #include "photon_dct/ops/device.hpp"
 
 using namespace photon_dct;
+using ops_test::usb_unit;
 
 namespace {
-
-usb::UsbDevice entry(const char* serial, const char* path, bool dfu = true,
-                     dct::PlatformId id = dct::PlatformId::Photon) {
-    usb::UsbDevice e;
-    e.platform = &dct::platform(id);
-    e.serial = serial;
-    e.port_path = path;
-    e.vendor_id = 0x2b04;
-    e.product_id = dfu ? e.platform->dfu_product_id : e.platform->normal_product_id;
-    e.device_id = usb::device_id_from_serial(serial);
-    e.id = usb::unit_id_for(e.device_id, path);
-    return e;
-}
 
 ErrorKind kind_of(const std::vector<usb::UsbDevice>& devices, const ops::DeviceSelector& sel,
                   std::string* message = nullptr) {
@@ -42,12 +31,12 @@ TEST(SelectDeviceTest, NoneAttached) {
 }
 
 TEST(SelectDeviceTest, OneIsChosen) {
-    const std::vector devices{entry("3a0036000247363333343435", "1-1")};
+    const std::vector devices{usb_unit("3a0036000247363333343435", "1-1")};
     EXPECT_EQ(&ops::select_device(devices, {}), &devices[0]);
 }
 
 TEST(SelectDeviceTest, SeveralNeedASelector) {
-    const std::vector devices{entry("3a0036000247363333343435", "1-1"), entry("3a0036000247363333343436", "1-2")};
+    const std::vector devices{usb_unit("3a0036000247363333343435", "1-1"), usb_unit("3a0036000247363333343436", "1-2")};
     std::string msg;
     EXPECT_EQ(kind_of(devices, {}, &msg), ErrorKind::AmbiguousDevice);
     EXPECT_NE(msg.find("3a0036000247363333343436"), std::string::npos);
@@ -57,14 +46,14 @@ TEST(SelectDeviceTest, SeveralNeedASelector) {
 }
 
 TEST(SelectDeviceTest, NormalModeSaysHowToEnterDfu) {
-    const std::vector devices{entry("3a0036000247363333343435", "1-1", false)};
+    const std::vector devices{usb_unit("3a0036000247363333343435", "1-1", false)};
     std::string msg;
     EXPECT_EQ(kind_of(devices, {}, &msg), ErrorKind::DeviceNotInDfuMode);
     EXPECT_NE(msg.find("hold SETUP, tap RESET"), std::string::npos);
 }
 
 TEST(SelectDeviceTest, OldConstantSerialNeedsPath) {
-    const std::vector devices{entry("00000000010C", "1-1"), entry("00000000010C", "1-2")};
+    const std::vector devices{usb_unit("00000000010C", "1-1"), usb_unit("00000000010C", "1-2")};
     std::string msg;
     EXPECT_EQ(kind_of(devices, {}, &msg), ErrorKind::AmbiguousDevice);
     EXPECT_NE(msg.find("--path"), std::string::npos);
@@ -72,7 +61,7 @@ TEST(SelectDeviceTest, OldConstantSerialNeedsPath) {
 }
 
 TEST(SelectDeviceTest, AccessProblemIsReported) {
-    auto d = entry("3a0036000247363333343435", "1-1");
+    auto d = usb_unit("3a0036000247363333343435", "1-1");
     d.access_problem = "permission denied";
     std::string msg;
     EXPECT_EQ(kind_of({d}, {}, &msg), ErrorKind::UsbAccess);
