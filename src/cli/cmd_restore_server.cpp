@@ -14,6 +14,7 @@ struct RestoreServerOptions {
     std::string host;
     std::string port;
     std::string protocol;
+    bool particle_cloud = false;
     WriteFlags write;
 };
 
@@ -28,7 +29,12 @@ std::string summary(const dct::SlotInfo& s) {
 }
 
 int run_restore_server(const RestoreServerOptions& o, Invocation& invocation) {
+    if (!o.particle_cloud && (o.pem.empty() || o.host.empty()))
+        throw Error(ErrorKind::Usage, "restore-server needs --pem and --host, or --particle-cloud",
+                    "give the server's key and address (--pem KEYFILE --host HOST [--port PORT]), or "
+                    "--particle-cloud for Particle's own cloud");
     ops::RestoreServerRequest request;
+    request.particle_cloud = o.particle_cloud;
     request.key_path = o.pem;
     request.host = {o.host, "--host"};
     request.port = option_value(o.port, "--port");
@@ -44,6 +50,7 @@ int run_restore_server(const RestoreServerOptions& o, Invocation& invocation) {
                                       {"slot", dct::slot_name(r.slot)},
                                       {"block_offset", slot.server_block_offset},
                                       {"block_size", slot.server_block_size},
+                                      {"particle_cloud", request.particle_cloud},
                                       {"key_sha256", r.key_fingerprint},
                                       {"host", r.host},
                                       {"port", r.port ? nlohmann::json(*r.port) : nlohmann::json(nullptr)},
@@ -54,8 +61,8 @@ int run_restore_server(const RestoreServerOptions& o, Invocation& invocation) {
         return kExitOk;
     }
     const std::string what =
-        fmt::format("{} server block (DCT {}..{})", r.slot == dct::Slot::Tcp ? "TCP" : "UDP",
-                    slot.server_block_offset, slot.server_block_offset + slot.server_block_size - 1);
+        fmt::format("{} server block (DCT {}..{})", r.slot == dct::Slot::Tcp ? "TCP" : "UDP", slot.server_block_offset,
+                    slot.server_block_offset + slot.server_block_size - 1);
     fmt::print("{}\n{}\n  before:  {}\n  after:   {}\n{}", escape_text(r.source), what, summary(r.before),
                summary(r.after), write_text(r.write, "The " + what));
     return kExitOk;
@@ -68,11 +75,17 @@ void register_restore_server(CLI::App& app, Invocation& invocation) {
     auto* cmd = app.add_subcommand(
         "restore-server", "write the server public key and address block (backup first, one write, read-back verify)");
     add_target_options(*cmd, o->target, true);
-    cmd->add_option("--pem", o->pem,
-                    "the server's public key (PEM or DER; a private key is accepted, its public half is used)")
-        ->required();
-    cmd->add_option("--host", o->host, "server DNS name (at most 63 characters) or IPv4 address")->required();
-    cmd->add_option("--port", o->port, "server port, 1-65534 (default: the firmware's, 5683 TCP / 5684 UDP)");
+    auto* pem = cmd->add_option(
+        "--pem", o->pem, "the server's public key (PEM or DER; a private key is accepted, its public half is used)");
+    auto* host = cmd->add_option("--host", o->host, "server DNS name (at most 63 characters) or IPv4 address");
+    auto* port =
+        cmd->add_option("--port", o->port, "server port, 1-65534 (default: the firmware's, 5683 TCP / 5684 UDP)");
+    cmd->add_flag("--particle-cloud", o->particle_cloud,
+                  "Particle's own cloud: its public key for the slot and the address the firmware restores "
+                  "(device.spark.io TCP, $id.udp.particle.io UDP); not with --pem, --host or --port")
+        ->excludes(pem)
+        ->excludes(host)
+        ->excludes(port);
     add_protocol_option(*cmd, o->protocol, "slot to write: tcp or udp (default: the one the unit uses)");
     add_write_flags(*cmd, o->write);
     set_runner(*cmd, invocation, o, run_restore_server);

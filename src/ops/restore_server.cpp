@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "photon_dct/dct/known_keys.hpp"
 #include "photon_dct/error.hpp"
 #include "photon_dct/keys/key.hpp"
 
@@ -29,30 +30,40 @@ ServerBlockInput check_server_block_input(const RestoreServerRequest& request) {
 }
 
 void check_server_key_for_platform(const dct::Platform& platform, const RestoreServerRequest& request,
-                                   const ServerBlockInput& input) {
-    if (const auto slot = slot_before_read(platform, request.slot)) dct::server_key_der_for_slot(*slot, input.key);
+                                   const ServerBlockInput* input) {
+    const auto slot = slot_before_read(platform, request.slot);
+    if (slot && input) dct::server_key_der_for_slot(*slot, input->key);
 }
 
 RestoreServerResult restore_server(Target& target, const RestoreServerRequest& request) {
-    const ServerBlockInput input = check_server_block_input(request);
-    if (const auto* platform = target.known_platform()) check_server_key_for_platform(*platform, request, input);
+    std::optional<ServerBlockInput> input;
+    if (!request.particle_cloud) input = check_server_block_input(request);
+    const ServerBlockInput* given = input ? &*input : nullptr;
+    if (const auto* platform = target.known_platform()) check_server_key_for_platform(*platform, request, given);
     DctStore& store = target.acquire();
     const auto& platform = store.platform();
-    check_server_key_for_platform(platform, request, input);
+    check_server_key_for_platform(platform, request, given);
 
     RestoreServerResult r;
     r.source = store.description();
     r.platform = &platform;
-    r.warnings = input.warnings;
-    r.key_fingerprint = input.key_fingerprint;
-    r.host = dct::host_to_string(input.host);
-    r.port = input.port;
-
     const Bytes window = target.read_window();
     r.slot = choose_slot(platform, window, request.slot);
     const auto& layout = platform.slot(r.slot);
-    const Bytes block = dct::encode_server_block(
-        layout, {r.slot, dct::server_key_der_for_slot(r.slot, input.key), input.host, input.port});
+    Bytes block;
+    if (input) {
+        r.warnings = input->warnings;
+        r.key_fingerprint = input->key_fingerprint;
+        r.host = dct::host_to_string(input->host);
+        r.port = input->port;
+        block = dct::encode_server_block(
+            layout, {r.slot, dct::server_key_der_for_slot(r.slot, input->key), input->host, input->port});
+    } else {
+        r.key_fingerprint = keys::fingerprint(r.slot == dct::Slot::Tcp ? dct::particle_tcp_server_key()
+                                                                       : dct::particle_udp_server_key());
+        r.host = std::string(layout.default_host);
+        block = dct::particle_cloud_server_block(layout);
+    }
 
     r.write = write_regions(store, window, {{layout.server_block_offset, block}}, request.write);
     const dct::DecodeOptions options{std::nullopt, store.selector_arguments()};

@@ -17,9 +17,12 @@
 namespace photon_dct::ops {
 
 struct RestoreServerRequest {
+    // Particle's own cloud: its public key for the slot and the address block the firmware
+    // restores by itself (docs/dct-format.md 4.3, 9.3); key_path, host and port are then unused.
+    bool particle_cloud = false;
     std::filesystem::path key_path;
     UserValue host;
-    std::optional<UserValue> port;      // nullopt: the firmware's default port
+    std::optional<UserValue> port; // nullopt: the firmware's default port
     std::optional<dct::Slot> slot; // default: the slot the unit uses
     WriteOptions write;
 };
@@ -36,9 +39,9 @@ struct ServerBlockInput {
 ServerBlockInput check_server_block_input(const RestoreServerRequest& request);
 
 // The slot rules that need no DCT bytes: UDP refused on Photon/P1; the key type of a slot that
-// the request or the platform fixes.
+// the request or the platform fixes (no input: Particle's cloud, whose key fits every slot).
 void check_server_key_for_platform(const dct::Platform& platform, const RestoreServerRequest& request,
-                                   const ServerBlockInput& input);
+                                   const ServerBlockInput* input);
 
 struct RestoreServerResult {
     std::string source;
