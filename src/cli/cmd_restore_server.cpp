@@ -1,3 +1,5 @@
+#include <optional>
+
 #include <fmt/format.h>
 
 #include "invocation.hpp"
@@ -10,8 +12,8 @@ namespace {
 
 struct RestoreServerOptions {
     TargetOptions target;
-    std::string pem;
-    std::string host;
+    std::optional<std::string> pem; // given at all (an empty --host is the host rule's to refuse)
+    std::optional<std::string> host;
     std::string port;
     std::string protocol;
     bool particle_cloud = false;
@@ -29,14 +31,14 @@ std::string summary(const dct::SlotInfo& s) {
 }
 
 int run_restore_server(const RestoreServerOptions& o, Invocation& invocation) {
-    if (!o.particle_cloud && (o.pem.empty() || o.host.empty()))
+    if (!o.particle_cloud && (!o.pem || !o.host))
         throw Error(ErrorKind::Usage, "restore-server needs --pem and --host, or --particle-cloud",
                     "give the server's key and address (--pem KEYFILE --host HOST [--port PORT]), or "
                     "--particle-cloud for Particle's own cloud");
     ops::RestoreServerRequest request;
     request.particle_cloud = o.particle_cloud;
-    request.key_path = o.pem;
-    request.host = {o.host, "--host"};
+    request.key_path = o.pem.value_or("");
+    request.host = {o.host.value_or(""), "--host"};
     request.port = option_value(o.port, "--port");
     request.slot = slot_choice(o.protocol, "--protocol");
     request.write = write_options(o.write, invocation);
