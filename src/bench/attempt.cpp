@@ -16,6 +16,7 @@ void identify(Attempt& a, ops::Target& target) {
     a.platform = std::string(store.platform().name);
     a.device_id = store.usb_device_id();
     if (const auto* usb = store.usb_device()) a.usb_path = usb->port_path;
+    a.unit = ops::unit_info(store);
 }
 
 void failed(Attempt& a, const Station& station, const Error& e) {
@@ -28,6 +29,7 @@ void failed(Attempt& a, const Station& station, const Error& e) {
 
 void take_check(Attempt& a, const ops::ProfileCheck& check) {
     if (check.device_id) a.device_id = check.device_id;
+    a.unit = check.unit;
     a.findings = check.findings;
     a.record.dct_sha256_before = check.dct_sha256;
 }
@@ -118,6 +120,7 @@ Attempt unit_failed(const Station& station, const std::string& command, const Un
     a.platform = unit.platform;
     a.device_id = unit.device_id;
     a.usb_path = unit.usb_path;
+    a.unit = unit.unit;
     failed(a, station, error);
     try {
         record(a, station, Clock::now());

@@ -156,7 +156,8 @@ private:
             a = provision_unit(target, station_, ops::ProvisionOptions{true, {}}, "bench");
         } catch (const Error& e) {
             a = unit_failed(station_, "bench",
-                            {std::string(device.platform->name), device.device_id, device.port_path, device.describe()},
+                            {std::string(device.platform->name), device.device_id, device.port_path, device.describe(),
+                             ops::unit_info(device)},
                             e);
         }
         {

@@ -3,6 +3,7 @@
 #include "invocation.hpp"
 #include "exit_codes.hpp"
 #include "photon_dct/ops/inspect.hpp"
+#include "report.hpp"
 
 namespace photon_dct::cli {
 namespace {
@@ -18,8 +19,12 @@ int run_backup(const BackupOptions& o, Invocation& invocation) {
     auto target = make_target(o.target, invocation);
     const auto r = ops::backup(target, request);
     if (invocation.json) {
-        invocation.print_json_result(
-            {{"source", r.source}, {"path", r.path.string()}, {"size", r.size}, {"sha256", r.sha256}}, kExitOk);
+        invocation.print_json_result({{"source", r.source},
+                                      {"unit", unit_json(r.unit)},
+                                      {"path", r.path.string()},
+                                      {"size", r.size},
+                                      {"sha256", r.sha256}},
+                                     kExitOk);
     } else {
         fmt::print("Saved {} bytes of {} to {} (mode 0600), SHA-256 {}\n", r.size, escape_text(r.source),
                    escape_text(r.path.string()), r.sha256);

@@ -8,6 +8,8 @@
 #include "photon_dct/error.hpp"
 #include "photon_dct/ops/device.hpp"
 #include "photon_dct/ops/enter_dfu.hpp"
+#include "photon_dct/ops/unit.hpp"
+#include "report.hpp"
 
 namespace photon_dct::cli {
 namespace {
@@ -20,7 +22,7 @@ struct DfuOptions {
 };
 
 struct UnitOutcome {
-    std::string unit;
+    usb::UsbDevice unit; // as it is now
     bool changed = false;
     std::string error; // empty when the unit is in DFU mode
     std::optional<ErrorKind> kind;
@@ -37,11 +39,11 @@ int run_dfu(const DfuOptions& o, Invocation& invocation) {
     std::vector<UnitOutcome> outcomes;
     for (const auto* unit : units) {
         UnitOutcome out;
-        out.unit = unit->describe();
+        out.unit = *unit;
         if (!unit->dfu_mode()) {
             try {
                 ops::ModeChange change;
-                out.unit = ops::enter_dfu_mode(usb, *unit, options, change).describe();
+                out.unit = ops::enter_dfu_mode(usb, *unit, options, change);
                 out.changed = true;
                 invocation.record_mode_change(change);
             } catch (const Error& e) {
@@ -65,12 +67,16 @@ int run_dfu(const DfuOptions& o, Invocation& invocation) {
     }
     if (invocation.json) {
         nlohmann::json list = nlohmann::json::array();
-        for (const auto& u : outcomes) list.push_back({{"unit", u.unit}, {"mode", "dfu"}, {"changed", u.changed}});
+        for (const auto& u : outcomes)
+            list.push_back({{"source", u.unit.describe()},
+                            {"unit", unit_json(ops::unit_info(u.unit))},
+                            {"mode", "dfu"},
+                            {"changed", u.changed}});
         invocation.print_json_result({{"units", list}}, kExitOk);
         return kExitOk;
     }
     for (const auto& u : outcomes)
-        fmt::print("{}{}\n", escape_text(u.unit), u.changed ? "" : " (was already in DFU mode)");
+        fmt::print("{}{}\n", escape_text(u.unit.describe()), u.changed ? "" : " (was already in DFU mode)");
     return kExitOk;
 }
 

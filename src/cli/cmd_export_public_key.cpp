@@ -3,6 +3,7 @@
 #include "invocation.hpp"
 #include "exit_codes.hpp"
 #include "photon_dct/ops/device_keys.hpp"
+#include "report.hpp"
 
 namespace photon_dct::cli {
 namespace {
@@ -23,9 +24,10 @@ int run_export_public_key(const ExportPublicKeyOptions& o, Invocation& invocatio
     if (invocation.json) {
         invocation.print_json_result(
             {{"source", r.source},
+             {"unit", unit_json(r.unit)},
              {"slot", dct::slot_name(r.slot)},
              {"private_key_offset", slot.device_private_key_offset},
-             {"device_id", r.device_id ? nlohmann::json(*r.device_id) : nlohmann::json(nullptr)},
+             {"device_id", optional_json(r.device_id)},
              {"algorithm", r.algorithm},
              {"public_key_sha256", r.fingerprint},
              {"public_key_pem", r.public_pem},

@@ -28,12 +28,13 @@ int run_inspect(const InspectOptions& o, Invocation& invocation) {
     if (invocation.json) {
         auto result = report_json(report);
         result["source"] = r.source;
+        result["unit"] = unit_json(r.unit);
         result["usb"] = nullptr;
-        if (const auto& usb = r.usb)
+        if (const auto& usb = r.unit.usb)
             result["usb"] = {{"usb_id", usb->usb_id()},
-                             {"serial", usb->serial},
-                             {"path", usb->port_path},
-                             {"product", usb->product},
+                             {"serial", text_or_null(usb->serial)},
+                             {"path", text_or_null(usb->port_path)},
+                             {"product", text_or_null(usb->product)},
                              {"alt_names", usb->alt_names}};
         result["image_sha256"] = keys::sha256_hex(r.window);
         nlohmann::json raw = nlohmann::json::object();
@@ -48,7 +49,7 @@ int run_inspect(const InspectOptions& o, Invocation& invocation) {
 
     const auto& f = report.fields;
     std::string out = fmt::format("{}: {} bytes\n", escape_text(r.source), report.image_size);
-    if (const auto& usb = r.usb)
+    if (const auto& usb = r.unit.usb)
         out += fmt::format("  USB              {} \"{}\" serial {} at {}\n", usb->usb_id(), escape_text(usb->product),
                            escape_text(usb->serial), escape_text(usb->port_path));
     out += fmt::format("  device ID        {}\n", escape_text(f.device_id.value_or("blank")));

@@ -3,6 +3,7 @@
 #include "invocation.hpp"
 #include "exit_codes.hpp"
 #include "photon_dct/ops/device.hpp"
+#include "report.hpp"
 
 namespace photon_dct::cli {
 namespace {
@@ -17,11 +18,12 @@ int run_list(const ListOptions&, Invocation& invocation) {
             list.push_back({{"platform", d.platform->name},
                             {"mode", d.dfu_mode() ? "dfu" : "normal"},
                             {"device_id", d.device_id ? nlohmann::json(*d.device_id) : nlohmann::json(nullptr)},
-                            {"serial", d.serial},
+                            {"serial", text_or_null(d.serial)},
                             {"usb_id", d.usb_id()},
                             {"path", d.port_path},
                             {"alt_names", d.alt_names},
-                            {"access_problem", d.access_problem}});
+                            {"access_problem", text_or_null(d.access_problem)},
+                            {"unit", unit_json(ops::unit_info(d))}});
         invocation.print_json_result({{"devices", list}}, kExitOk);
         return kExitOk;
     }

@@ -23,6 +23,7 @@ int run_protocol(const ProtocolOptions& o, Invocation& invocation) {
     const auto offset = r.platform->field("cloud_transport").offset;
     if (invocation.json) {
         nlohmann::json result{{"source", r.source},
+                              {"unit", unit_json(r.unit)},
                               {"offset", offset},
                               {"protocol", dct::slot_name(r.after)},
                               {"byte", r.byte_after}};

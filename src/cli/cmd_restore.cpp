@@ -38,18 +38,18 @@ int run_restore(const RestoreOptions& o, Invocation& invocation) {
     for (const auto& w : r.warnings) invocation.warn(w);
 
     if (invocation.json) {
-        invocation.print_json_result(
-            {{"source", r.source},
-             {"from", r.from.string()},
-             {"backup_sha256", r.backup_sha256},
-             {"only", ops::restore_scope_name(r.scope)},
-             {"backup_device_id", r.backup_device_id ? nlohmann::json(*r.backup_device_id) : nlohmann::json(nullptr)},
-             {"unit_device_id", r.unit_device_id ? nlohmann::json(*r.unit_device_id) : nlohmann::json(nullptr)},
-             {"forced", r.forced},
-             {"regions", ranges_json(r.regions)},
-             {"changes", ranges_json(r.changes)},
-             {"write", write_json(r.write)}},
-            kExitOk);
+        invocation.print_json_result({{"source", r.source},
+                                      {"unit", unit_json(r.unit)},
+                                      {"from", r.from.string()},
+                                      {"backup_sha256", r.backup_sha256},
+                                      {"only", ops::restore_scope_name(r.scope)},
+                                      {"backup_device_id", optional_json(r.backup_device_id)},
+                                      {"unit_device_id", optional_json(r.unit_device_id)},
+                                      {"forced", r.forced},
+                                      {"regions", ranges_json(r.regions)},
+                                      {"changes", ranges_json(r.changes)},
+                                      {"write", write_json(r.write)}},
+                                     kExitOk);
         return kExitOk;
     }
     std::string out = fmt::format("{}\nRestoring --only {} from {} (SHA-256 {})\n", escape_text(r.source),

@@ -49,6 +49,7 @@ int run_restore_server(const RestoreServerOptions& o, Invocation& invocation) {
 
     if (invocation.json) {
         invocation.print_json_result({{"source", r.source},
+                                      {"unit", unit_json(r.unit)},
                                       {"slot", dct::slot_name(r.slot)},
                                       {"block_offset", slot.server_block_offset},
                                       {"block_size", slot.server_block_size},

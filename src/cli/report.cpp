@@ -13,7 +13,7 @@ namespace {
 using nlohmann::json;
 
 template <typename T>
-json optional_json(const std::optional<T>& v) {
+json optional_value(const std::optional<T>& v) {
     return v ? json(*v) : json(nullptr);
 }
 
@@ -32,6 +32,19 @@ std::string target_line(const dct::ConnectionTarget& t, std::string_view version
 
 } // namespace
 
+json text_or_null(std::string_view text) { return text.empty() ? json(nullptr) : json(std::string(text)); }
+
+json optional_json(const std::optional<std::string>& value) { return optional_value(value); }
+
+json unit_json(const ops::UnitInfo& u) {
+    const auto* usb = u.usb ? &*u.usb : nullptr;
+    return {{"device_id", optional_json(u.device_id)},
+            {"platform", u.platform ? json(std::string(u.platform->name)) : json(nullptr)},
+            {"mode", usb ? json(usb->dfu_mode() ? "dfu" : "normal") : json(nullptr)},
+            {"usb_path", usb ? text_or_null(usb->port_path) : json(nullptr)},
+            {"serial", usb ? text_or_null(usb->serial) : json(nullptr)}};
+}
+
 json slot_json(const dct::SlotInfo& s) {
     const auto& k = s.server_key;
     const auto& a = s.address;
@@ -39,7 +52,7 @@ json slot_json(const dct::SlotInfo& s) {
     for (const auto& t : s.targets)
         targets.push_back({{"device_os", dct::os_range_name(t.os_range)},
                            {"connects", t.connects},
-                           {"host", t.host},
+                           {"host", text_or_null(t.host)},
                            {"port", t.port},
                            {"particle_cloud", t.particle_cloud},
                            {"reason", t.reason}});
@@ -51,20 +64,20 @@ json slot_json(const dct::SlotInfo& s) {
                    {"type_byte", a.type_byte},
                    {"length_byte", a.length_byte},
                    {"blank", a.blank},
-                   {"host", a.host},
+                   {"host", text_or_null(a.host)},
                    {"raw_port", a.raw_port},
                    {"port_is_default", a.port_is_default},
                    {"domain_overlaps_port", a.domain_overlaps_port},
-                   {"strict_rule_broken", a.strict_rule_broken}};
+                   {"strict_rule_broken", text_or_null(a.strict_rule_broken)}};
     return {{"slot", dct::slot_name(s.slot)},
             {"used", s.used},
             {"server_key",
              {{"state", dct::key_state_name(k.state)},
-              {"algorithm", k.algorithm},
+              {"algorithm", text_or_null(k.algorithm)},
               {"der_length", k.der_length},
-              {"sha256", k.fingerprint},
+              {"sha256", text_or_null(k.fingerprint)},
               {"firmware_usable", k.firmware_usable},
-              {"firmware_problem", k.firmware_problem},
+              {"firmware_problem", text_or_null(k.firmware_problem)},
               {"particle_production", k.particle_production}}},
             {"server_address", address},
             {"connects_to", targets},
@@ -114,8 +127,8 @@ json report_json(const dct::DctReport& r) {
         findings.push_back({{"severity", dct::severity_name(f.severity)},
                             {"code", f.code},
                             {"message", f.message},
-                            {"consequence", f.consequence},
-                            {"fix", f.fix ? command_line(*f.fix) : ""},
+                            {"consequence", text_or_null(f.consequence)},
+                            {"fix", f.fix ? json(command_line(*f.fix)) : json(nullptr)},
                             {"fix_command", f.fix ? fix_json(*f.fix) : json(nullptr)}});
     const auto& f = r.fields;
     return {{"platform", r.platform->name},
@@ -123,16 +136,16 @@ json report_json(const dct::DctReport& r) {
             {"all_zero", r.all_zero},
             {"all_erased", r.all_erased},
             {"active_slot", dct::slot_name(r.active_slot)},
-            {"device_id", optional_json(f.device_id)},
-            {"claim_code", optional_json(f.claim_code)},
+            {"device_id", optional_value(f.device_id)},
+            {"claim_code", optional_value(f.claim_code)},
             {"claimed", f.claimed},
-            {"product_id", optional_json(f.product_id)},
-            {"product_version", optional_json(f.product_version)},
-            {"cloud_transport_byte", optional_json(f.cloud_transport_byte)},
-            {"ota_update_flag", optional_json(f.ota_update_flag)},
-            {"antenna_selection", optional_json(f.antenna_selection)},
-            {"ssid_prefix", optional_json(f.ssid_prefix)},
-            {"device_code", optional_json(f.device_code)},
+            {"product_id", optional_value(f.product_id)},
+            {"product_version", optional_value(f.product_version)},
+            {"cloud_transport_byte", optional_value(f.cloud_transport_byte)},
+            {"ota_update_flag", optional_value(f.ota_update_flag)},
+            {"antenna_selection", optional_value(f.antenna_selection)},
+            {"ssid_prefix", optional_value(f.ssid_prefix)},
+            {"device_code", optional_value(f.device_code)},
             {"tcp", slot_json(r.tcp)},
             {"udp", r.udp ? slot_json(*r.udp) : json(nullptr)},
             {"findings", findings},
@@ -257,13 +270,13 @@ std::string hex_dump(ByteView bytes, std::uint32_t base) {
 
 nlohmann::json device_key_json(const dct::DeviceKeyInfo& d) {
     return {{"state", dct::key_state_name(d.state)},
-            {"algorithm", d.algorithm},
+            {"algorithm", text_or_null(d.algorithm)},
             {"der_length", d.der_length},
             {"firmware_parser_ok", d.firmware_parser_ok},
-            {"problem", d.problem},
-            {"public_key_sha256", d.public_fingerprint},
+            {"problem", text_or_null(d.problem)},
+            {"public_key_sha256", text_or_null(d.public_fingerprint)},
             {"stored_public_key", dct::public_key_state_name(d.public_key)},
-            {"stored_public_key_alignment", d.public_key_alignment}};
+            {"stored_public_key_alignment", text_or_null(d.public_key_alignment)}};
 }
 
 std::string device_key_text(const dct::DeviceKeyInfo& d) {
@@ -294,6 +307,7 @@ std::string device_key_text(const dct::DeviceKeyInfo& d) {
 nlohmann::json device_key_result_json(const ops::DeviceKeyResult& r) {
     const auto& slot = r.platform->slot(r.slot);
     return {{"source", r.source},
+            {"unit", unit_json(r.unit)},
             {"slot", dct::slot_name(r.slot)},
             {"private_key_offset", slot.device_private_key_offset},
             {"private_key_size", slot.device_private_key_size},
@@ -308,10 +322,10 @@ nlohmann::json device_key_result_json(const ops::DeviceKeyResult& r) {
 
 std::string device_key_result_text(const ops::DeviceKeyResult& r) {
     const auto& slot = r.platform->slot(r.slot);
-    const std::string what = fmt::format(
-        "{} device key (private DCT {}..{}, public DCT {}..{})", r.slot == dct::Slot::Tcp ? "TCP" : "UDP",
-        slot.device_private_key_offset, slot.device_private_key_offset + slot.device_private_key_size - 1,
-        slot.device_public_key_offset, slot.device_public_key_offset + slot.device_public_key_size - 1);
+    const std::string what =
+        fmt::format("{} device key (private DCT {}..{}, public DCT {}..{})", r.slot == dct::Slot::Tcp ? "TCP" : "UDP",
+                    slot.device_private_key_offset, slot.device_private_key_offset + slot.device_private_key_size - 1,
+                    slot.device_public_key_offset, slot.device_public_key_offset + slot.device_public_key_size - 1);
     return fmt::format("{}\n{}\n  key:     {}, public key SHA-256 {}\n  before:  {}\n  after:   {}\n{}",
                        escape_text(r.source), what, r.algorithm, r.public_fingerprint, device_key_text(r.before),
                        device_key_text(r.after), write_text(r.write, "The " + what));

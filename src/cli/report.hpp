@@ -7,9 +7,17 @@
 
 #include "photon_dct/dct/decode.hpp"
 #include "photon_dct/ops/device_keys.hpp"
+#include "photon_dct/ops/unit.hpp"
 #include "photon_dct/ops/write.hpp"
 
 namespace photon_dct::cli {
+
+// One rule for absent values in JSON (man page, JSON OUTPUT): null, never "".
+nlohmann::json text_or_null(std::string_view text);
+nlohmann::json optional_json(const std::optional<std::string>& value);
+// The "unit" object of every result about a unit or an image: device_id, platform, mode ("dfu",
+// "normal"; null for an image), usb_path and serial (null for an image).
+nlohmann::json unit_json(const ops::UnitInfo& unit);
 
 nlohmann::json slot_json(const dct::SlotInfo& slot);
 nlohmann::json report_json(const dct::DctReport& report);

@@ -6,16 +6,9 @@
 
 #include "exit_codes.hpp"
 #include "photon_dct/text.hpp"
+#include "report.hpp"
 
 namespace photon_dct::cli {
-namespace {
-
-nlohmann::json optional_json(const std::optional<std::string>& value) {
-    return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
-}
-
-} // namespace
-
 void add_profile_options(CLI::App& cmd, ProfileOptions& options) {
     cmd.add_option("--profile", options.profile, "the provisioning profile (TOML), see photon-dct(1) PROFILES")
         ->required();
@@ -61,11 +54,13 @@ std::string unit_line(const bench::Attempt& a) {
 nlohmann::json attempt_json(const bench::Attempt& a) {
     nlohmann::json findings = nlohmann::json::array();
     for (const auto& f : a.findings)
-        findings.push_back({{"code", f.code}, {"field", f.field}, {"message", f.message}, {"blocking", f.blocking}});
+        findings.push_back(
+            {{"code", f.code}, {"field", text_or_null(f.field)}, {"message", f.message}, {"blocking", f.blocking}});
     const auto& r = a.record;
     return {{"source", a.source},
+            {"unit", unit_json(a.unit)},
             {"device_id", optional_json(a.device_id)},
-            {"platform", a.platform},
+            {"platform", text_or_null(a.platform)},
             {"usb_path", optional_json(a.usb_path)},
             {"result", bench::audit_result_name(a.result)},
             {"exit_code", a.exit_code},

@@ -60,8 +60,7 @@ void check_key_fits_unit(const DeviceKeyInput& input, const dct::Platform& platf
 }
 
 // The slot rules a known platform decides without DCT bytes.
-void check_device_key_slot(const DeviceKeyInput& input, const dct::Platform& platform,
-                           std::optional<dct::Slot> asked) {
+void check_device_key_slot(const DeviceKeyInput& input, const dct::Platform& platform, std::optional<dct::Slot> asked) {
     const auto slot = slot_before_read(platform, asked);
     if (slot && !asked) check_key_fits_unit(input, platform, *slot);
 }
@@ -71,6 +70,7 @@ DeviceKeyResult write_device_key(DctStore& store, const Bytes& window, dct::Slot
     DeviceKeyResult r;
     r.source = store.description();
     r.platform = &store.platform();
+    r.unit = unit_info(store, window);
     r.slot = slot;
     r.algorithm = key.algorithm_name();
     r.public_fingerprint = keys::fingerprint(key);
@@ -211,6 +211,7 @@ ExportPublicKeyResult export_public_key(Target& target, const ExportPublicKeyReq
     const Bytes window = target.read_window();
     r.slot = choose_slot(store.platform(), window, request.slot);
     r.device_id = unit_device_id(store, window);
+    r.unit = unit_info(store, window);
     const auto& slot = store.platform().slot(r.slot);
     const std::string where = fmt::format("{}: the {} device private key ({})", store.description(),
                                           slot_display_name(r.slot), private_range(slot));

@@ -45,8 +45,8 @@ InspectResult inspect(Target& target, const InspectRequest& request) {
     InspectResult r;
     r.source = store.description();
     r.platform = &store.platform();
-    if (const auto* usb = store.usb_device()) r.usb = *usb;
     r.window = target.read_window();
+    r.unit = unit_info(store, r.window);
     r.report = dct::decode_dct(store.platform(), r.window, {os_range, store.selector_arguments()});
     return r;
 }
@@ -57,6 +57,7 @@ BackupResult backup(Target& target, const BackupRequest& request) {
     BackupResult r;
     r.source = store.description();
     const Bytes window = target.read_window();
+    r.unit = unit_info(store, window);
     r.path = request.output.value_or(store.default_backup_path(window));
     write_new_file(r.path, window, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     r.size = window.size();

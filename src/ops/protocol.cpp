@@ -38,6 +38,7 @@ ProtocolResult protocol(Target& target, const ProtocolRequest& request) {
     r.source = store.description();
     r.platform = &store.platform();
     const Bytes window = target.read_window();
+    r.unit = unit_info(store, window);
     r.byte_before = r.byte_after = read_byte(store, window);
     r.before = r.after = dct::active_slot(store.platform(), window);
     if (!request.set) return r;

@@ -21,9 +21,7 @@ namespace {
 std::string server_key_field(dct::Slot t) {
     return t == dct::Slot::Tcp ? "server_public_key" : "alt_server_public_key";
 }
-std::string server_address_field(dct::Slot t) {
-    return t == dct::Slot::Tcp ? "server_address" : "alt_server_address";
-}
+std::string server_address_field(dct::Slot t) { return t == dct::Slot::Tcp ? "server_address" : "alt_server_address"; }
 std::string device_key_field(dct::Slot t) {
     return t == dct::Slot::Tcp ? "device_private_key" : "alt_device_private_key";
 }
@@ -93,8 +91,8 @@ void compare_server_block(const dct::SlotLayout& slot, ByteView actual, const By
     } else if (have.port_is_default != want.port_is_default ||
                (!want.port_is_default && have.raw_port != want.raw_port)) {
         add(c, "server-port", server_address_field(slot.kind),
-            fmt::format("the {} server port is {}, the profile's is {}", slot_display_name(slot.kind),
-                        port_text(have), port_text(want)));
+            fmt::format("the {} server port is {}, the profile's is {}", slot_display_name(slot.kind), port_text(have),
+                        port_text(want)));
         plan.actions.push_back("server port restored");
         differs = true;
     }
@@ -107,8 +105,7 @@ void check_device_key(const dct::Platform& platform, const dct::SlotLayout& slot
     dct::DeviceKeyInfo info;
     auto key = dct::stored_device_private_key(slot, plan.window, info);
     const auto report = dct::decode_dct(platform, plan.window);
-    const auto& decoded =
-        slot.kind == dct::Slot::Udp && report.udp ? report.udp->device_key : report.tcp.device_key;
+    const auto& decoded = slot.kind == dct::Slot::Udp && report.udp ? report.udp->device_key : report.tcp.device_key;
     if (key && decoded.firmware_parser_ok) plan.device_key = std::move(key);
 
     if (c.device_id) {
@@ -148,6 +145,7 @@ Plan plan_unit(Target& target, const profile::Profile& p) {
     // decode_dct refuses an image of a size no DCT has before anything is compared.
     (void)dct::decode_dct(platform, plan.window);
     c.device_id = unit_device_id(store, plan.window);
+    c.unit = unit_info(store, plan.window);
     // Identity is checked, not assumed: a DCT copied from another unit would get that unit's keys.
     const auto stored_id = dct::stored_device_id(platform, plan.window);
     const auto usb_id = store.usb_device_id();
@@ -162,15 +160,13 @@ Plan plan_unit(Target& target, const profile::Profile& p) {
             true);
 
     // The profile's protocol applies to units that have a choice (Electron); Photon and P1 use TCP.
-    c.slot = platform.has_udp_slot ? p.server.protocol.value_or(dct::active_slot(platform, plan.window))
-                                   : dct::Slot::Tcp;
+    c.slot =
+        platform.has_udp_slot ? p.server.protocol.value_or(dct::active_slot(platform, plan.window)) : dct::Slot::Tcp;
     const auto& slot = platform.slot(c.slot);
-    if (platform.has_udp_slot && p.server.protocol &&
-        dct::active_slot(platform, plan.window) != *p.server.protocol) {
+    if (platform.has_udp_slot && p.server.protocol && dct::active_slot(platform, plan.window) != *p.server.protocol) {
         add(c, "protocol", "cloud_transport",
             fmt::format("the unit uses {}, the profile says {}",
-                        dct::slot_name(dct::active_slot(platform, plan.window)),
-                        dct::slot_name(*p.server.protocol)));
+                        dct::slot_name(dct::active_slot(platform, plan.window)), dct::slot_name(*p.server.protocol)));
         plan.actions.push_back(fmt::format("protocol set to {}", dct::slot_name(*p.server.protocol)));
         plan.regions.push_back(
             {platform.field("cloud_transport").offset,
@@ -282,8 +278,7 @@ ProvisionResult provision(Target& target, const profile::Profile& p, const Provi
                 return fail(fmt::format("the device key is unusable and a public key is registered in '{}': a new key "
                                         "would not match it; restore the unit's key from a backup",
                                         plan.registered_path.string()));
-            new_key =
-                slot.kind == dct::Slot::Tcp ? keys::generate_device_rsa_key() : keys::generate_ec_p256();
+            new_key = slot.kind == dct::Slot::Tcp ? keys::generate_device_rsa_key() : keys::generate_ec_p256();
             plan.device_key = *new_key;
             plan.actions.push_back("new device key");
         }

@@ -169,6 +169,7 @@ RestoreResult restore(Target& target, const RestoreRequest& request) {
     // The backup must come from this unit.
     r.backup_device_id = dct::stored_device_id(platform, backup);
     r.unit_device_id = unit_device_id(store, window);
+    r.unit = unit_info(store, window);
     std::string mismatch;
     if (!r.backup_device_id)
         mismatch = "the backup has no device ID (its device_id field at DCT 3618 is blank), so it cannot be matched to "

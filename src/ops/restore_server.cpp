@@ -48,6 +48,7 @@ RestoreServerResult restore_server(Target& target, const RestoreServerRequest& r
     r.source = store.description();
     r.platform = &platform;
     const Bytes window = target.read_window();
+    r.unit = unit_info(store, window);
     r.slot = choose_slot(platform, window, request.slot);
     const auto& layout = platform.slot(r.slot);
     Bytes block;

@@ -19,7 +19,7 @@ struct JsonCase {
     // Prepares files in `dir` and returns the arguments (without --json, added by the test).
     std::function<std::vector<std::string>(const fs::path& dir)> setup;
     int exit_code;
-    std::string command;    // expected "command" ("" for errors before a subcommand is known)
+    std::string command;    // expected "command" ("" for errors before a subcommand is known: null)
     std::string error_kind; // "" = success
 };
 
@@ -28,6 +28,17 @@ void PrintTo(const JsonCase& k, std::ostream* os) { *os << k.name; }
 fs::path copy_to(const fs::path& from, const fs::path& dir, const std::string& name) {
     fs::copy_file(from, dir / name);
     return dir / name;
+}
+
+// A profile for verify and provision in `dir`: the private cloud, keys kept, nothing generated.
+fs::path write_profile(const fs::path& dir) {
+    fs::copy_file(kServerPub, dir / "server.pub.pem");
+    fs::create_directory(dir / "keys");
+    fs::create_directory(dir / "backups");
+    write_text(dir / "p.toml", "name = \"json\"\n[server]\nkey = \"server.pub.pem\"\nhost = \"cloud.example.com\"\n"
+                               "[device_key]\nmissing = \"fail\"\npublic_keys = \"keys\"\n"
+                               "[files]\nbackups = \"backups\"\naudit = \"audit.jsonl\"\n");
+    return dir / "p.toml";
 }
 
 std::vector<JsonCase> cases() {
@@ -234,6 +245,19 @@ std::vector<JsonCase> cases() {
                      return std::vector<std::string>{"protocol", "--file", copy_to(kFieldFailure, d, "u.dct").string()};
                  },
                  10, "protocol", "refused"});
+    // ---- verify and provision against a profile
+    c.push_back({"VerifyDiffers",
+                 [](const fs::path& d) {
+                     return std::vector<std::string>{"verify", "--file", copy_to(kProvisioned, d, "u.dct").string(),
+                                                     "--profile", write_profile(d).string()};
+                 },
+                 11, "verify", ""});
+    c.push_back({"ProvisionWrites",
+                 [](const fs::path& d) {
+                     return std::vector<std::string>{"provision", "--file", copy_to(kProvisioned, d, "u.dct").string(),
+                                                     "--profile", write_profile(d).string()};
+                 },
+                 0, "provision", ""});
     // ---- usage errors
     c.push_back({"UnknownOption",
                  [](const fs::path& d) {
@@ -249,6 +273,46 @@ std::vector<JsonCase> cases() {
 
 class JsonOutput : public ::testing::TestWithParam<JsonCase> {};
 
+// Every string value in `value`, with its JSON pointer, that is "": the one rule for absent values
+// is null (man page, JSON OUTPUT).
+void collect_empty_strings(const json& value, const std::string& where, std::vector<std::string>& out) {
+    if (value.is_string() && value.get<std::string>().empty()) out.push_back(where);
+    if (value.is_object())
+        for (const auto& [key, member] : value.items()) collect_empty_strings(member, where + "/" + key, out);
+    if (value.is_array())
+        for (std::size_t i = 0; i < value.size(); ++i)
+            collect_empty_strings(value[i], where + "/" + std::to_string(i), out);
+}
+
+// The unit object of a result about an image: the image's platform and the device ID its DCT holds,
+// no USB identity.
+void check_image_unit(const json& result, const std::string& platform) {
+    ASSERT_TRUE(result.contains("unit") && result["unit"].is_object()) << result.dump(2);
+    const auto& unit = result["unit"];
+    std::set<std::string> keys;
+    for (const auto& [key, value] : unit.items()) keys.insert(key);
+    EXPECT_EQ(keys, (std::set<std::string>{"device_id", "platform", "mode", "usb_path", "serial"})) << unit.dump();
+    EXPECT_EQ(unit["platform"], platform);
+    EXPECT_TRUE(unit["device_id"].is_null() ||
+                (unit["device_id"].is_string() && unit["device_id"].get<std::string>().size() == 24))
+        << unit.dump();
+    EXPECT_TRUE(unit["mode"].is_null()) << unit.dump();
+    EXPECT_TRUE(unit["usb_path"].is_null()) << unit.dump();
+    EXPECT_TRUE(unit["serial"].is_null()) << unit.dump();
+}
+
+// Every command's document on an image: no "" anywhere, and a result carries the unit object.
+void check_absent_is_null(const JsonCase& k, const std::vector<std::string>& args, const Result& r) {
+    const json doc = json::parse(r.out);
+    std::vector<std::string> empty;
+    collect_empty_strings(doc, "", empty);
+    EXPECT_TRUE(empty.empty()) << "\"\" where null is meant at " << ::testing::PrintToString(empty) << ":\n" << r.out;
+    if (k.error_kind.empty()) {
+        const bool electron = std::find(args.begin(), args.end(), "electron") != args.end();
+        check_image_unit(doc["result"], electron ? "electron" : "photon");
+    }
+}
+
 void check_document(const JsonCase& k, const Result& r) {
     EXPECT_EQ(r.status, k.exit_code) << "stdout: " << r.out << "\nstderr: " << r.err;
     json doc;
@@ -260,7 +324,11 @@ void check_document(const JsonCase& k, const Result& r) {
     ASSERT_TRUE(doc.is_object()) << r.out;
     EXPECT_EQ(doc.value("schema_version", -1), 1);
     EXPECT_EQ(doc.value("tool", ""), "photon-dct");
-    EXPECT_EQ(doc.value("command", "<missing>"), k.command);
+    ASSERT_TRUE(doc.contains("command")) << r.out;
+    if (k.command.empty())
+        EXPECT_TRUE(doc["command"].is_null()) << r.out;
+    else
+        EXPECT_EQ(doc["command"], k.command);
     ASSERT_TRUE(doc.contains("exit_code") && doc["exit_code"].is_number_integer()) << r.out;
     EXPECT_EQ(doc["exit_code"].get<int>(), r.status) << "exit_code in the document differs from the exit status";
     ASSERT_TRUE(doc.contains("ok") && doc["ok"].is_boolean()) << r.out;
@@ -287,6 +355,7 @@ TEST_P(JsonOutput, ExactlyOneDocument) {
     const auto r = run(args, dir.path());
     check_document(k, r);
     EXPECT_EQ(r.err, "") << "--json mode prints nothing on stderr";
+    check_absent_is_null(k, args, r);
 }
 
 // The flag after the subcommand (CLI11 fallthrough) gives the same document.

@@ -73,7 +73,8 @@ protected:
         EXPECT_TRUE(e.r.exit_code == 0 || e.r.exit_code == 11) << e.r.describe();
         std::map<std::string, std::string> out;
         const json doc = parse_one_json(e.r.out);
-        for (const auto& f : doc["result"]["findings"]) out[f["code"].get<std::string>()] = f["fix"].get<std::string>();
+        for (const auto& f : doc["result"]["findings"])
+            out[f["code"].get<std::string>()] = f["fix"].is_null() ? "" : f["fix"].get<std::string>();
         return out;
     }
 

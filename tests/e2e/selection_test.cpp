@@ -284,4 +284,28 @@ TEST(Selection, InspectJsonShowsTheUsbIdentityOfTheUnit) {
     EXPECT_EQ(doc["result"]["platform"], "p1");
 }
 
+// The unit object names the unit as enumeration found it: its serial, the device ID in it, its
+// port path, DFU mode (man page, JSON OUTPUT); the same object for a reading and a writing command.
+TEST(Selection, JsonResultsCarryTheUnitObject) {
+    TempDir tmp;
+    EmuOptions o;
+    o.platform = "electron";
+    o.serial = "3A0036000247363333343435";
+    const json expected = {{"device_id", "3a0036000247363333343435"},
+                           {"platform", "electron"},
+                           {"mode", "dfu"},
+                           {"usb_path", "1-1"},
+                           {"serial", "3A0036000247363333343435"}};
+    const auto inspect = emu_run(o, dct({"--json", "inspect"}), tmp.path());
+    EXPECT_EQ(parse_one_json(inspect.r.out)["result"]["unit"], expected) << inspect.r.describe();
+    const auto backup = emu_run(o, dct({"--json", "backup", "-o", (tmp / "b.dct").string()}), tmp.path());
+    ASSERT_EQ(backup.r.exit_code, 0) << backup.r.describe();
+    EXPECT_EQ(parse_one_json(backup.r.out)["result"]["unit"], expected) << backup.r.out;
+    const auto protocol = emu_run(o, dct({"--json", "protocol", "tcp"}), tmp.path());
+    ASSERT_EQ(protocol.r.exit_code, 0) << protocol.r.describe();
+    EXPECT_EQ(parse_one_json(protocol.r.out)["result"]["unit"], expected) << protocol.r.out;
+    const auto list = emu_run(o, dct({"--json", "list"}), tmp.path());
+    EXPECT_EQ(parse_one_json(list.r.out)["result"]["devices"][0]["unit"], expected) << list.r.out;
+}
+
 } // namespace e2e

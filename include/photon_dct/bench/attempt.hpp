@@ -12,6 +12,7 @@
 #include "photon_dct/error.hpp"
 #include "photon_dct/ops/provision.hpp"
 #include "photon_dct/ops/target.hpp"
+#include "photon_dct/ops/unit.hpp"
 #include "photon_dct/profile/profile.hpp"
 
 namespace photon_dct::bench {
@@ -39,6 +40,7 @@ struct Attempt {
     std::optional<std::string> device_id;
     std::string platform; // "photon"
     std::optional<std::string> usb_path;
+    ops::UnitInfo unit; // the JSON "unit" object
     AuditResult result = AuditResult::Failed;
     int exit_code = 0;
     std::vector<ops::ProfileFinding> findings;
@@ -65,6 +67,7 @@ struct UnitIdentity {
     std::optional<std::string> device_id;
     std::optional<std::string> usb_path;
     std::string source;
+    ops::UnitInfo unit;
 };
 Attempt unit_failed(const Station& station, const std::string& command, const UnitIdentity& unit, const Error& error);
 

@@ -14,6 +14,7 @@
 #include "photon_dct/keys/key.hpp"
 #include "photon_dct/ops/slot.hpp"
 #include "photon_dct/ops/store.hpp"
+#include "photon_dct/ops/unit.hpp"
 #include "photon_dct/ops/target.hpp"
 #include "photon_dct/ops/write.hpp"
 
@@ -36,6 +37,7 @@ void save_device_key_files(const std::filesystem::path& private_path, const std:
 
 struct DeviceKeyResult {
     std::string source;
+    UnitInfo unit; // who the result is about
     const dct::Platform* platform = nullptr;
     dct::Slot slot = dct::Slot::Tcp;
     std::string algorithm;
@@ -57,7 +59,7 @@ struct RestoreDeviceKeyRequest {
 // What was checked before the target is opened. Holds the key (the caller must not print it).
 struct DeviceKeyInput {
     keys::Key key;
-    dct::Slot key_slot;        // the slot the key type fits
+    dct::Slot key_slot;             // the slot the key type fits
     std::string algorithm;          // "RSA-1024", "EC P-256"
     std::string public_fingerprint; // SHA-256 of the public key's SPKI DER
 };
@@ -95,12 +97,13 @@ NewDeviceKeyResult new_device_key(Target& target, const NewDeviceKeyRequest& req
 // ---- export-public-key ------------------------------------------------------------------
 
 struct ExportPublicKeyRequest {
-    std::optional<dct::Slot> slot;          // default: the slot the unit uses
+    std::optional<dct::Slot> slot;               // default: the slot the unit uses
     std::optional<std::filesystem::path> output; // save the PEM here (never overwritten), mode 0644
 };
 
 struct ExportPublicKeyResult {
     std::string source;
+    UnitInfo unit; // who the result is about
     const dct::Platform* platform = nullptr;
     dct::Slot slot = dct::Slot::Tcp;
     std::string algorithm;

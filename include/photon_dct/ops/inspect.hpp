@@ -9,6 +9,7 @@
 #include "photon_dct/dct/decode.hpp"
 #include "photon_dct/ops/slot.hpp"
 #include "photon_dct/ops/store.hpp"
+#include "photon_dct/ops/unit.hpp"
 #include "photon_dct/ops/target.hpp"
 
 namespace photon_dct::ops {
@@ -23,8 +24,8 @@ struct InspectRequest {
 struct InspectResult {
     std::string source; // store description
     const dct::Platform* platform = nullptr;
-    std::optional<usb::UsbDevice> usb; // a unit's USB identity; nullopt for an image file
-    Bytes window;                      // the bytes decoded
+    UnitInfo unit; // who the result is about; unit.usb is nullopt for an image file
+    Bytes window;  // the bytes decoded
     dct::DctReport report;
 };
 
@@ -40,6 +41,7 @@ struct BackupRequest {
 
 struct BackupResult {
     std::string source;
+    UnitInfo unit; // who the result is about
     std::filesystem::path path;
     std::size_t size = 0;
     std::string sha256;

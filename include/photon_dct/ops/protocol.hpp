@@ -8,6 +8,7 @@
 
 #include "photon_dct/dct/platform.hpp"
 #include "photon_dct/ops/store.hpp"
+#include "photon_dct/ops/unit.hpp"
 #include "photon_dct/ops/target.hpp"
 #include "photon_dct/ops/write.hpp"
 
@@ -18,11 +19,12 @@ void check_protocol_platform(const dct::Platform& platform);
 
 struct ProtocolRequest {
     std::optional<dct::Slot> set; // nullopt: show it
-    WriteOptions write;                // dry_run and leave only apply when setting
+    WriteOptions write;           // dry_run and leave only apply when setting
 };
 
 struct ProtocolResult {
     std::string source;
+    UnitInfo unit; // who the result is about
     const dct::Platform* platform = nullptr;
     std::uint8_t byte_before = 0xFF;
     dct::Slot before = dct::Slot::Udp;

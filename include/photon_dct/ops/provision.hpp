@@ -12,6 +12,7 @@
 
 #include "photon_dct/dct/platform.hpp"
 #include "photon_dct/ops/store.hpp"
+#include "photon_dct/ops/unit.hpp"
 #include "photon_dct/ops/target.hpp"
 #include "photon_dct/ops/write.hpp"
 #include "photon_dct/profile/profile.hpp"
@@ -30,10 +31,11 @@ struct ProfileFinding {
 
 struct ProfileCheck {
     std::string source;
+    UnitInfo unit; // who the result is about
     const dct::Platform* platform = nullptr;
     std::optional<std::string> device_id;
     dct::Slot slot = dct::Slot::Tcp; // the slot the profile is checked against
-    std::string dct_sha256;                    // of the window read
+    std::string dct_sha256;          // of the window read
     std::vector<ProfileFinding> findings;
     bool conforms() const { return findings.empty(); }
 };

@@ -12,6 +12,7 @@
 #include "photon_dct/bytes.hpp"
 #include "photon_dct/dct/platform.hpp"
 #include "photon_dct/ops/store.hpp"
+#include "photon_dct/ops/unit.hpp"
 #include "photon_dct/ops/target.hpp"
 #include "photon_dct/ops/write.hpp"
 
@@ -57,6 +58,7 @@ std::vector<NamedRange> describe_changes(const dct::Platform& platform, const st
 
 struct RestoreResult {
     std::string source;
+    UnitInfo unit; // who the result is about
     const dct::Platform* platform = nullptr;
     std::filesystem::path from;
     std::string backup_sha256;

@@ -12,6 +12,7 @@
 #include "photon_dct/keys/key.hpp"
 #include "photon_dct/ops/slot.hpp"
 #include "photon_dct/ops/target.hpp"
+#include "photon_dct/ops/unit.hpp"
 #include "photon_dct/ops/write.hpp"
 
 namespace photon_dct::ops {
@@ -45,6 +46,7 @@ void check_server_key_for_platform(const dct::Platform& platform, const RestoreS
 
 struct RestoreServerResult {
     std::string source;
+    UnitInfo unit; // who the result is about
     const dct::Platform* platform = nullptr;
     dct::Slot slot = dct::Slot::Tcp;
     std::vector<std::string> warnings;
