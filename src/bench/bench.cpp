@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "photon_dct/ops/device.hpp"
+#include "photon_dct/ops/enter_dfu.hpp"
 #include "photon_dct/text.hpp"
 #include "photon_dct/usb/usb.hpp"
 
@@ -122,7 +123,7 @@ private:
             const std::string key = unit_key(d);
             std::unique_lock lock(mutex_);
             if (finished_.contains(key) || running_.contains(key)) continue;
-            if (!d.dfu_mode()) {
+            if (!d.dfu_mode() && !options_.enter_dfu.enabled) {
                 if (noted_.insert(key).second) {
                     lock.unlock();
                     say(fmt::format("{}: put it in DFU mode (hold SETUP, tap RESET, release SETUP when the LED "
@@ -142,9 +143,21 @@ private:
         }
     }
 
-    void work(const usb::UsbDevice& device, const std::string& key, std::atomic<bool>& finished) {
+    // A unit running its firmware is switched into DFU mode first, the way every device command
+    // does it (docs/enter-dfu.md); it comes back on the same port, which stays this worker's.
+    usb::UsbDevice in_dfu_mode(const usb::UsbDevice& device) {
+        if (device.dfu_mode()) return device;
+        ops::EnterDfuOptions enter = options_.enter_dfu;
+        enter.progress = [this](std::string_view line) { say(std::string(line)); };
+        ops::ModeChange change;
+        return ops::enter_dfu_mode(context_, device, enter, change);
+    }
+
+    void work(const usb::UsbDevice& found, const std::string& key, std::atomic<bool>& finished) {
         Attempt a;
+        usb::UsbDevice device = found;
         try {
+            device = in_dfu_mode(found);
             std::unique_ptr<ops::DeviceStore> store;
             {
                 // Opening a unit lists and claims interfaces on the shared context: one at a time.
@@ -196,7 +209,7 @@ private:
     std::set<std::string> running_;
     // Done in this run, with when it was last seen; forgotten once its port stayed empty kReplugAbsence.
     std::map<std::string, Clock::time_point> finished_;
-    std::set<std::string> noted_; // in normal mode, already told
+    std::set<std::string> noted_; // in normal mode with enter_dfu disabled, already told
     unsigned in_flight_ = 0;
     unsigned started_ = 0;
     Clock::time_point last_activity_;

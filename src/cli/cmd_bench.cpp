@@ -15,6 +15,7 @@ struct BenchCommandOptions {
     unsigned parallel = 8;
     unsigned count = 0;
     double idle_exit = 0;
+    EnterDfuFlags enter;
 };
 
 std::atomic<bool> g_stop{false};
@@ -66,6 +67,7 @@ int run_bench_command(const BenchCommandOptions& o, Invocation& invocation) {
     if (invocation.trace_usb)
         options.session.trace = [](std::string_view line) { fmt::print(stderr, "usb: {}\n", escape_text(line)); };
     options.progress = [&invocation](std::string_view line) { invocation.progress(line); };
+    options.enter_dfu = enter_dfu_options(o.enter, invocation);
     options.on_unit = [&invocation](const bench::Attempt& a) {
         if (invocation.json)
             print_json_line(invocation, "unit", attempt_json(a), a.exit_code);
@@ -109,6 +111,7 @@ void register_bench(CLI::App& app, Invocation& invocation) {
     cmd->add_option("--count", o->count, "stop after this many units")->check(CLI::PositiveNumber);
     cmd->add_option("--idle-exit", o->idle_exit, "stop after this many seconds without a unit")
         ->check(CLI::PositiveNumber);
+    add_enter_dfu_flags(*cmd, o->enter, true);
     set_runner(*cmd, invocation, o, run_bench_command);
 }
 

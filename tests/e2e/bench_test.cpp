@@ -4,6 +4,7 @@
 // with FILE:LINE:COLUMN before any unit is read.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <sstream>
 
@@ -31,6 +32,37 @@ Bytes with_id(Bytes image, const std::string& id) {
 }
 
 std::string sha256_of(const Bytes& b) { return photon_dct::keys::sha256_hex(b); }
+
+// The JSON Lines of a bench run: the unit documents by device ID, and the summary.
+struct BenchLines {
+    std::map<std::string, nlohmann::json> units;
+    nlohmann::json summary;
+};
+
+BenchLines bench_lines(const std::string& out) {
+    BenchLines b;
+    std::istringstream in(out);
+    for (std::string line; std::getline(in, line);) {
+        const auto doc = nlohmann::json::parse(line);
+        if (doc["type"] == "summary")
+            b.summary = doc["result"];
+        else
+            b.units[doc["result"]["device_id"].get<std::string>()] = doc["result"];
+    }
+    return b;
+}
+
+// The audit log: each record by device ID, and how many lines it has.
+std::map<std::string, nlohmann::json> audit_records(const fs::path& path, int& lines) {
+    std::map<std::string, nlohmann::json> audit;
+    std::istringstream log(read_text(path));
+    lines = 0;
+    for (std::string line; std::getline(log, line); ++lines) {
+        const auto rec = nlohmann::json::parse(line);
+        audit[rec["device_id"].get<std::string>()] = rec;
+    }
+    return audit;
+}
 
 struct Unit {
     std::string fault;
@@ -86,31 +118,20 @@ TEST_F(BenchE2e, UnitsArrivingOverTimeEndAsExpectedWithOneAuditLineEach) {
     ASSERT_EQ(r.exit_code, 15) << r.describe();
 
     // JSON Lines: one document per unit, then the summary.
-    std::map<std::string, nlohmann::json> by_id;
-    nlohmann::json summary;
-    std::istringstream out(r.out);
-    for (std::string line; std::getline(out, line);) {
-        const auto doc = nlohmann::json::parse(line);
-        if (doc["type"] == "summary")
-            summary = doc["result"];
-        else
-            by_id[doc["result"]["device_id"].get<std::string>()] = doc["result"];
-    }
-    EXPECT_EQ(summary["units"], units.size());
-    EXPECT_EQ(summary["passed"], 3);
-    EXPECT_EQ(summary["same"], 1);
-    EXPECT_EQ(summary["failed"], 2);
+    const auto bench = bench_lines(r.out);
+    auto by_id = bench.units;
+    EXPECT_EQ(bench.summary["units"], units.size());
+    EXPECT_EQ(bench.summary["passed"], 3);
+    EXPECT_EQ(bench.summary["same"], 1);
+    EXPECT_EQ(bench.summary["failed"], 2);
 
-    std::map<std::string, nlohmann::json> audit;
-    std::istringstream log(read_text(dir_ / "audit.jsonl"));
     int lines = 0;
-    for (std::string line; std::getline(log, line); ++lines) {
-        const auto rec = nlohmann::json::parse(line);
+    auto audit = audit_records(dir_ / "audit.jsonl", lines);
+    EXPECT_EQ(lines, static_cast<int>(units.size())); // no unit twice
+    for (const auto& [id, rec] : audit) {
         EXPECT_EQ(rec["operator"], "e2e");
         EXPECT_EQ(rec["command"], "bench");
-        audit[rec["device_id"].get<std::string>()] = rec;
     }
-    EXPECT_EQ(lines, static_cast<int>(units.size())); // no unit twice
     for (unsigned i = 0; i < units.size(); ++i) {
         SCOPED_TRACE(units[i].fault);
         const std::string id = serial_of(i);
@@ -126,6 +147,142 @@ TEST_F(BenchE2e, UnitsArrivingOverTimeEndAsExpectedWithOneAuditLineEach) {
             EXPECT_TRUE(same_image(after, units[i].image));
     }
     EXPECT_EQ(audit[serial_of(4)]["findings"].back(), "device-key-conflict");
+}
+
+// Photon, P1 and Electron units arriving 250 ms apart, unplugged 200 ms after they leave DFU mode.
+// The profile asks for TCP, so an Electron whose cloud_transport is blank (UDP) also gets its
+// protocol byte in the same one write (docs/dct-format.md 2: 0x00 = TCP).
+TEST_F(BenchE2e, TwelveMixedUnitsWithFaultsEndConformingOrFailedAsExpected) {
+    test_support::write_text(dir_ / "mixed.toml", "name = \"e2e-mixed\"\n[server]\nkey = \"server.pub.pem\"\n"
+                                                  "host = \"cloud.example.com\"\nport = 5683\nprotocol = \"tcp\"\n"
+                                                  "[device_key]\nmissing = \"restore\"\npublic_keys = \"device-keys\"\n"
+                                                  "[files]\nbackups = \"backups\"\naudit = \"audit.jsonl\"\n");
+    const Bytes blank_address = window(read_file(kData / "field-failure-photon-0.6.3.dct"));
+    const Bytes good = window(read_file(kData / "photon-provisioned-backup.dct"));
+    const Bytes blank_key = window(read_file(kData / "erased-device-key-photon.dct"));
+    Bytes good_tcp = good; // an Electron that already uses TCP
+    good_tcp[2977] = 0x00;
+    struct Mixed {
+        std::string platform;
+        Unit unit;
+    };
+    std::vector<Mixed> units{{"photon", {"blank address", blank_address, "written"}},
+                             {"p1", {"already conforms", good, "already-conforms"}},
+                             {"electron", {"blank address, UDP", blank_address, "written"}},
+                             {"photon", {"blank key, backup in backups/", blank_key, "written"}},
+                             {"electron", {"blank key, no backup", blank_key, "failed"}},
+                             {"p1", {"key conflicts with its registered public key", blank_address, "failed"}},
+                             {"photon", {"unplugged mid-read", blank_address, "failed"}},
+                             {"electron", {"already conforms, TCP", good_tcp, "already-conforms"}},
+                             {"p1", {"blank address", blank_address, "written"}},
+                             {"electron", {"blank key, backup in backups/", blank_key, "written"}},
+                             {"photon", {"already conforms", good, "already-conforms"}},
+                             {"electron", {"blank address, TCP", good_tcp, "written"}}};
+    units[11].unit.image = image_with(good_tcp, 2082 + 384, Bytes(128, 0xFF)); // TCP address blank
+    EmuOptions o;
+    o.devices = static_cast<unsigned>(units.size());
+    o.arrive_every_ms = 250;
+    o.unplug_after_leave_ms = 200;
+    o.unit_faults = {"6=Disconnect:Upload:2"}; // the second 4 KiB of the first read: gone from the bus
+    for (unsigned i = 0; i < units.size(); ++i) {
+        units[i].unit.image = with_id(units[i].unit.image, serial_of(i));
+        const fs::path image = dir_ / ("u" + std::to_string(i) + ".dct");
+        write_file(image, units[i].unit.image);
+        o.unit_platforms.push_back(units[i].platform);
+        o.unit_dcts.push_back(image);
+    }
+    for (unsigned i : {3u, 9u}) // their own old backups, as `restore` looks for them
+        write_file(dir_ / "backups" / ("unit" + std::to_string(i) + "-old.dct"), with_id(good, serial_of(i)));
+    test_support::write_text(dir_ / "device-keys" / (serial_of(5) + ".pub.pem"),
+                             read_text(kData / "private-cloud-server.pub.pem"));
+    const auto e = emu_run(o,
+                           {kPhotonDct, "--json", "bench", "--profile", (dir_ / "mixed.toml").string(), "--count",
+                            std::to_string(units.size()), "--operator", "e2e"},
+                           dir_.path());
+    ASSERT_EQ(e.r.exit_code, 15) << e.r.describe(); // man page: 15 when any unit failed
+    ASSERT_EQ(e.dumps.size(), units.size());
+
+    const auto lines = bench_lines(e.r.out);
+    EXPECT_EQ(lines.summary["units"], units.size());
+    EXPECT_EQ(lines.summary["passed"], 6);
+    EXPECT_EQ(lines.summary["same"], 3);
+    EXPECT_EQ(lines.summary["failed"], 3);
+    int records = 0;
+    auto audit = audit_records(dir_ / "audit.jsonl", records);
+    EXPECT_EQ(records, static_cast<int>(units.size()));
+    for (unsigned i = 0; i < units.size(); ++i) {
+        const auto& u = units[i].unit;
+        SCOPED_TRACE(units[i].platform + " " + std::to_string(i) + ": " + u.fault);
+        const std::string id = serial_of(i);
+        ASSERT_TRUE(lines.units.contains(id) && audit.contains(id)) << e.r.out;
+        EXPECT_EQ(lines.units.at(id)["result"], u.expect) << lines.units.at(id).dump();
+        EXPECT_EQ(audit[id]["result"], u.expect);
+        EXPECT_EQ(audit[id]["platform"], units[i].platform);
+        EXPECT_LE(data_downloads(e.transcript, static_cast<int>(i)), 1u) << "written at most once";
+        const Bytes& after = e.dumps[i];
+        if (u.expect == "written") {
+            Bytes expected = with_id(good, id); // old or new, nothing in between
+            if (units[i].platform == "electron") expected[2977] = 0x00;
+            EXPECT_TRUE(same_image(after, expected));
+            EXPECT_EQ(data_downloads(e.transcript, static_cast<int>(i)), 1u);
+        } else {
+            EXPECT_TRUE(same_image(after, u.image));
+            EXPECT_EQ(data_downloads(e.transcript, static_cast<int>(i)), 0u);
+        }
+        if (i == 6) { // never read whole: no hash to record
+            EXPECT_TRUE(audit[id]["dct_sha256_before"].is_null()) << audit[id].dump();
+            EXPECT_TRUE(audit[id]["dct_sha256_after"].is_null());
+            continue;
+        }
+        EXPECT_EQ(audit[id]["dct_sha256_before"], sha256_of(u.image));
+        EXPECT_EQ(audit[id]["dct_sha256_after"], sha256_of(after));
+    }
+    EXPECT_EQ(audit[serial_of(5)]["findings"].back(), "device-key-conflict");
+    const auto& no_backup = audit[serial_of(4)]["findings"];
+    EXPECT_NE(std::find(no_backup.begin(), no_backup.end(), "device-key-unusable"), no_backup.end()) << no_backup;
+}
+
+// Units that arrive running their firmware: the bench puts each into DFU mode itself (the same
+// requests as every device command, docs/enter-dfu.md), follows it to its DFU-mode identity on the
+// same port and provisions it.
+TEST_F(BenchE2e, UnitsArrivingInNormalModeArePutIntoDfuModeAndProvisioned) {
+    const Bytes blank_address = window(read_file(kData / "field-failure-photon-0.6.3.dct"));
+    const Bytes good = window(read_file(kData / "photon-provisioned-backup.dct"));
+    EmuOptions o;
+    o.devices = 3;
+    o.normal_mode = true;
+    o.device_os = "0.6.3";
+    o.arrive_every_ms = 300;
+    o.unplug_after_leave_ms = 200;
+    for (unsigned i = 0; i < o.devices; ++i) {
+        const fs::path image = dir_ / ("n" + std::to_string(i) + ".dct");
+        write_file(image, with_id(blank_address, serial_of(i)));
+        o.unit_dcts.push_back(image);
+    }
+    const auto e = emu_run(
+        o, {kPhotonDct, "bench", "--profile", (dir_ / "bench.toml").string(), "--count", "3", "--operator", "e2e"},
+        dir_.path());
+    ASSERT_EQ(e.r.exit_code, 0) << e.r.describe();
+    EXPECT_NE(e.r.out.find("3 units in "), std::string::npos) << e.r.out;
+    EXPECT_NE(e.r.out.find("3 passed, 0 already conformed, 0 failed"), std::string::npos) << e.r.out;
+    int records = 0;
+    auto audit = audit_records(dir_ / "audit.jsonl", records);
+    EXPECT_EQ(records, 3);
+    for (unsigned i = 0; i < o.devices; ++i) {
+        SCOPED_TRACE(i);
+        const std::string id = serial_of(i);
+        ASSERT_TRUE(audit.contains(id)) << read_text(dir_ / "audit.jsonl");
+        EXPECT_EQ(audit[id]["result"], "written");
+        EXPECT_NE(e.r.out.find("PASS " + id + " photon usb "), std::string::npos) << e.r.out;
+        EXPECT_NE(e.r.err.find("putting Photon " + id), std::string::npos) << e.r.err;
+        EXPECT_TRUE(same_image(e.dumps[i], with_id(good, id)));
+        EXPECT_EQ(data_downloads(e.transcript, static_cast<int>(i)), 1u);
+        // It reset into DFU mode once (the bus event of the switch) before the write.
+        const auto events = std::count_if(e.transcript.begin(), e.transcript.end(), [i](const json& t) {
+            return on_device(t, static_cast<int>(i)) && t.value("name", "") == "BUS_ENUMERATE";
+        });
+        EXPECT_GE(events, 1) << transcript_text(e.transcript);
+    }
 }
 
 TEST_F(BenchE2e, AProfileErrorIsRefusedBeforeAnyUnitIsRead) {

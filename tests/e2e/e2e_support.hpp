@@ -292,6 +292,13 @@ struct EmuOptions {
     // A hostile device: USB strings given with C escapes (photon-dct-emu --serial-string ...).
     std::optional<std::string> serial_string, product_string;
     std::vector<std::string> alt_names; // "N=NAME"
+    // A bench (issue 10): per-unit platforms and images (--platform / --dct repeated: the i-th for
+    // unit i, the last for the rest; they replace `platform` / `dct`), faults of one unit ("I=SPEC"),
+    // units arriving over time and unplugged after they left DFU mode.
+    std::vector<std::string> unit_platforms;
+    std::vector<fs::path> unit_dcts;
+    std::vector<std::string> unit_faults;
+    std::optional<unsigned> arrive_every_ms, unplug_after_leave_ms;
 };
 
 struct EmuRun {
@@ -306,9 +313,15 @@ inline EmuRun emu_run(const EmuOptions& o, const std::vector<std::string>& comma
     static int counter = 0;
     const auto tag = std::to_string(++counter);
     const fs::path dump = work / (".dump." + tag), transcript = work / (".transcript." + tag);
-    std::vector<std::string> argv{
-        kEmu,     "--platform",  o.platform,     "--devices",        std::to_string(o.devices),
-        "--dump", dump.string(), "--transcript", transcript.string()};
+    std::vector<std::string> argv{kEmu,          "--devices",    std::to_string(o.devices), "--dump",
+                                  dump.string(), "--transcript", transcript.string()};
+    for (const auto& p : o.unit_platforms.empty() ? std::vector<std::string>{o.platform} : o.unit_platforms)
+        argv.insert(argv.end(), {"--platform", p});
+    for (const auto& d : o.unit_dcts) argv.insert(argv.end(), {"--dct", d.string()});
+    for (const auto& f : o.unit_faults) argv.insert(argv.end(), {"--unit-fault", f});
+    if (o.arrive_every_ms) argv.insert(argv.end(), {"--arrive-every", std::to_string(*o.arrive_every_ms)});
+    if (o.unplug_after_leave_ms)
+        argv.insert(argv.end(), {"--unplug-after-leave", std::to_string(*o.unplug_after_leave_ms)});
     if (o.serial) argv.insert(argv.end(), {"--serial", *o.serial});
     if (o.serial_string) argv.insert(argv.end(), {"--serial-string", *o.serial_string});
     if (o.product_string) argv.insert(argv.end(), {"--product-string", *o.product_string});

@@ -140,15 +140,16 @@ int main(int argc, char** argv) {
         "\nUsage: photon-dct-emu [options] -- COMMAND [ARGS...]\n"
         "Fault SPEC: KIND:REQUEST[:N][,KIND:REQUEST[:N]...]; KIND = Stall|Error|Timeout|ShortRead|Disconnect|\n"
         "DisconnectAfter|Reset; REQUEST = DnloadData|DnloadCommand|SetAddress|Erase|Upload|GetStatus|ClrStatus|\n"
-        "Abort|Leave|Any; N = the nth matching request (default 1). Faults apply to every device.\n"
+        "Abort|Leave|Any; N = the nth matching request (default 1). --fault applies to every device,\n"
+        "--unit-fault I=SPEC to unit I only (0-based), e.g. 3=Disconnect:Upload:2 (unplugged mid-read).\n"
         "Exit status: COMMAND's status, 128+signal if it was killed, 125 for usage errors, 126/127 if\n"
         "COMMAND cannot be run. PHOTON_EMU_TRACE=1 logs every control request to stderr.");
-    std::string platform = "photon";
+    std::vector<std::string> platforms{"photon"};
     std::string serial = "3a0036000247363333343435";
     unsigned devices = 1;
     std::vector<std::string> dct_paths;
     std::string dump_path, transcript_path;
-    std::vector<std::string> fault_specs;
+    std::vector<std::string> fault_specs, unit_fault_specs;
     bool normal_mode = false, gen3 = false, unreadable = false;
     std::optional<unsigned> poll_ms;
     std::string device_os = "0.6.3";
@@ -156,7 +157,8 @@ int main(int argc, char** argv) {
     bool old_bootloader = false, never_reenumerate = false, no_usb_serial = false;
     unsigned arrive_every_ms = 0;
     std::optional<unsigned> unplug_after_leave_ms;
-    app.add_option("--platform", platform, "photon (default), p1 or electron")
+    app.add_option("--platform", platforms,
+                   "photon (default), p1 or electron; repeatable: the i-th for unit i, the last for the rest")
         ->check(CLI::IsMember({"photon", "p1", "electron"}, CLI::ignore_case));
     app.add_option("--serial", serial, "USB serial number (hex device ID) of the first device");
     std::string serial_string, product_string;
@@ -173,6 +175,7 @@ int main(int argc, char** argv) {
     app.add_option("--dump", dump_path, "write the final DCT to OUT (OUT.0, OUT.1, ... for several devices)");
     app.add_option("--transcript", transcript_path, "write the control-request transcript as JSON lines");
     app.add_option("--fault", fault_specs, "inject faults (repeatable), see below");
+    app.add_option("--unit-fault", unit_fault_specs, "I=SPEC: inject faults into unit I only (repeatable)");
     app.add_flag(
         "--normal-mode", normal_mode,
         "devices run their firmware (CDC + vendor interface, PID c006/c008/c00a, serial = --serial in upper case)");
@@ -205,7 +208,8 @@ int main(int argc, char** argv) {
         usage_error(e.what());
     }
     if (!seen_sep || command.empty()) usage_error("missing '-- COMMAND [ARGS...]'");
-    for (auto& c : platform) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (auto& platform : platforms)
+        for (auto& c : platform) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (!is_hex(serial) || serial.size() > 126)
         usage_error("--serial must be a non-empty hex string: '" + serial + "'");
     if (!photon_emu::valid_device_os(device_os))
@@ -228,6 +232,21 @@ int main(int argc, char** argv) {
             usage_error(std::string("--fault: ") + e.what());
         }
     }
+    // A fault of one unit (a unit unplugged mid-read on a bench: Disconnect makes it vanish from the bus).
+    std::map<unsigned, std::vector<photon_emu::Fault>> unit_faults;
+    for (const auto& spec : unit_fault_specs) {
+        const auto eq = spec.find('=');
+        if (eq == 0 || eq == std::string::npos || spec.find_first_not_of("0123456789") != eq)
+            usage_error("--unit-fault must be I=SPEC: '" + spec + "'");
+        const auto unit = static_cast<unsigned>(std::stoul(spec.substr(0, eq)));
+        if (unit >= devices) usage_error("--unit-fault: there is no unit " + std::to_string(unit) + ": '" + spec + "'");
+        try {
+            const auto f = photon_emu::parse_faults(spec.substr(eq + 1));
+            unit_faults[unit].insert(unit_faults[unit].end(), f.begin(), f.end());
+        } catch (const std::invalid_argument& e) {
+            usage_error(std::string("--unit-fault: ") + e.what());
+        }
+    }
     std::vector<std::vector<std::uint8_t>> images;
     for (const auto& path : dct_paths) {
         std::ifstream f(path, std::ios::binary);
@@ -242,6 +261,7 @@ int main(int argc, char** argv) {
     std::vector<photon_emu::DeviceConfig> cfgs;
     for (unsigned i = 0; i < devices; ++i) {
         photon_emu::DeviceConfig c;
+        const std::string& platform = platforms[std::min<std::size_t>(i, platforms.size() - 1)];
         c.platform = platform == "p1"         ? photon_emu::Platform::P1
                      : platform == "electron" ? photon_emu::Platform::Electron
                                               : photon_emu::Platform::Photon;
@@ -260,6 +280,8 @@ int main(int argc, char** argv) {
         c.arrive_after_ms = i * arrive_every_ms;
         c.unplug_after_leave_ms = unplug_after_leave_ms;
         c.faults = faults;
+        if (const auto of_unit = unit_faults.find(i); of_unit != unit_faults.end())
+            c.faults.insert(c.faults.end(), of_unit->second.begin(), of_unit->second.end());
         if (poll_ms) c.poll_timeout_ms = *poll_ms;
         cfgs.push_back(std::move(c));
     }

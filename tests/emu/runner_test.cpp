@@ -156,6 +156,32 @@ TEST(Runner, RepeatedDctGivesUnitIItsImageAndTheLastToTheRest) {
     EXPECT_EQ(read_file(tmp / "d.2"), b);
 }
 
+TEST(Runner, RepeatedPlatformGivesUnitIItsPlatformAndTheLastToTheRest) {
+    // docs/dfu-protocol.md: each platform's own DFU-mode product ID (d006 Photon, d008 P1, d00a Electron).
+    const auto r = emu("--devices 3 --platform electron --platform p1 -- " + dfu_util_bin() + " -l");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("[2b04:d00a] ver=0250, devnum=2, cfg=1, intf=0, path=\"1-1\""), std::string::npos)
+        << r.output;
+    EXPECT_NE(r.output.find("[2b04:d008] ver=0250, devnum=3, cfg=1, intf=0, path=\"1-2\""), std::string::npos)
+        << r.output;
+    EXPECT_NE(r.output.find("[2b04:d008] ver=0250, devnum=4, cfg=1, intf=0, path=\"1-3\""), std::string::npos)
+        << r.output;
+    EXPECT_EQ(r.output.find("[2b04:d006]"), std::string::npos) << r.output;
+}
+
+TEST(Runner, UnitFaultHitsOnlyThatUnit) {
+    TempDir tmp;
+    // Unit 1 vanishes from the bus on its first UPLOAD (unplugged mid-read); unit 0 reads normally.
+    const std::string script = std::string("for p in 1-1 1-2; do ") + DFU_UTIL_BIN + " -p $p -a 1 -s 0:4096 -U " +
+                               tmp.path().string() + "/$p.bin >/dev/null 2>&1; echo \"$p $?\"; done";
+    auto r = emu("--devices 2 --unit-fault 1=Disconnect:Upload -- sh -c '" + script + "'");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("1-1 0"), std::string::npos) << r.output;
+    EXPECT_EQ(r.output.find("1-2 0"), std::string::npos) << r.output;
+    EXPECT_EQ(emu("--devices 2 --unit-fault 2=Stall:Upload -- true").exit_code, 125);
+    EXPECT_EQ(emu("--unit-fault Stall:Upload -- true").exit_code, 125);
+}
+
 TEST(Runner, UnreadableDctAndFaultOptions) {
     TempDir tmp;
     write_file(tmp / "dct.bin", Bytes(16384, 0x5A));

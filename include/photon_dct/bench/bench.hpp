@@ -12,6 +12,7 @@
 
 #include "photon_dct/bench/attempt.hpp"
 #include "photon_dct/dfu/session.hpp"
+#include "photon_dct/ops/enter_dfu.hpp"
 
 namespace photon_dct::bench {
 
@@ -21,6 +22,9 @@ struct BenchOptions {
     std::optional<std::chrono::milliseconds> idle_exit; // stop after this long with no unit in flight or new
     std::chrono::milliseconds poll{200};                // how often the bus is listed
     dfu::SessionOptions session;
+    // A unit in normal mode is put into DFU mode with these (progress goes through `progress`);
+    // with enabled false it is only noted, once, with the buttons to press.
+    ops::EnterDfuOptions enter_dfu;
     // Called for each finished unit, never twice at once (the caller prints one whole line).
     std::function<void(const Attempt&)> on_unit;
     // Diagnostics ("waiting for units", "unit in normal mode ..."), never twice at once.
