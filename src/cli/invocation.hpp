@@ -52,6 +52,7 @@ private:
 // Environment defaults for options a bench sets once (documented in --help and the man page).
 inline constexpr const char* kDeviceEnv = "PHOTON_DCT_DEVICE";        // --device
 inline constexpr const char* kBackupDirEnv = "PHOTON_DCT_BACKUP_DIR"; // --backup-dir
+inline constexpr const char* kProfileEnv = "PHOTON_DCT_PROFILE";      // --profile (verify, provision, bench)
 
 // --no-enter-dfu and --dfu-timeout: switching a unit in normal mode into DFU mode.
 struct EnterDfuFlags {

@@ -106,9 +106,10 @@ int main(int argc, char** argv) {
     app.add_flag("-q,--quiet", invocation.quiet, "no progress messages on stderr");
     app.add_flag("--trace-usb", invocation.trace_usb, "log every DFU request on stderr");
     app.footer(fmt::format("Environment: {} is the default for --device (a unit on USB; ignored with --file or "
-                           "--path), {} the default for --backup-dir; an option on the command line wins.\n"
+                           "--path), {} the default for --backup-dir, {} the default for --profile (verify, "
+                           "provision, bench); an option on the command line wins.\n"
                            "Reference, JSON fields and exit statuses: man photon-dct\n",
-                           cli::kDeviceEnv, cli::kBackupDirEnv));
+                           cli::kDeviceEnv, cli::kBackupDirEnv, cli::kProfileEnv));
 
     cli::register_list(app, invocation);
     cli::register_inspect(app, invocation);
@@ -135,7 +136,8 @@ int main(int argc, char** argv) {
         return finish(invocation, 0);
     } catch (const CLI::CallForVersion&) {
         const auto libraries = photon_dct::ops::library_versions();
-        print_out(fmt::format("photon-dct {}\nlibusb {}\n{}\n", PHOTON_DCT_VERSION, libraries.libusb, libraries.openssl));
+        print_out(
+            fmt::format("photon-dct {}\nlibusb {}\n{}\n", PHOTON_DCT_VERSION, libraries.libusb, libraries.openssl));
         return finish(invocation, 0);
     } catch (const CLI::ParseError& e) {
         for (const auto* sub : app.get_subcommands()) invocation.command = sub->get_name();

@@ -10,7 +10,10 @@
 
 namespace photon_dct::cli {
 void add_profile_options(CLI::App& cmd, ProfileOptions& options) {
+    // Required, but a bench may set it once in the environment (CLI11 reads the variable before it
+    // checks required options, and only when the option is absent).
     cmd.add_option("--profile", options.profile, "the provisioning profile (TOML), see photon-dct(1) PROFILES")
+        ->envname(kProfileEnv)
         ->required();
     cmd.add_option("--operator", options.operator_name,
                    "who runs the station, recorded in the audit log (default: $USER)");

@@ -145,4 +145,19 @@ inline unsigned file_mode(const fs::path& p) {
     return st.st_mode & 07777;
 }
 
+// A profile NAME.toml for verify and provision in `dir`: the private cloud at cloud.example.com,
+// device keys kept (missing = "fail"), its audit log NAME.jsonl.
+inline fs::path write_profile(const fs::path& dir, const std::string& name = "station") {
+    if (!fs::exists(dir / "server.pub.pem")) fs::copy_file(kServerPub, dir / "server.pub.pem");
+    fs::create_directories(dir / "keys");
+    fs::create_directories(dir / "backups");
+    const fs::path profile = dir / (name + ".toml");
+    write_text(profile, "name = \"" + name +
+                            "\"\n[server]\nkey = \"server.pub.pem\"\nhost = \"cloud.example.com\"\n"
+                            "[device_key]\nmissing = \"fail\"\npublic_keys = \"keys\"\n"
+                            "[files]\nbackups = \"backups\"\naudit = \"" +
+                            name + ".jsonl\"\n");
+    return profile;
+}
+
 } // namespace cli_test

@@ -72,6 +72,41 @@ TEST(Environment, HelpNamesTheVariables) {
     const auto sub = run({"restore-server", "--help"});
     EXPECT_TRUE(contains(sub.out, "(Env:PHOTON_DCT_DEVICE)")) << sub.out;
     EXPECT_TRUE(contains(sub.out, "(Env:PHOTON_DCT_BACKUP_DIR)")) << sub.out;
+    EXPECT_TRUE(contains(top.out, "PHOTON_DCT_PROFILE")) << top.out;
+    for (const std::string command : {"verify", "provision", "bench"}) {
+        const auto help = run({command, "--help"});
+        EXPECT_TRUE(contains(help.out, "(Env:PHOTON_DCT_PROFILE)")) << help.out;
+    }
+}
+
+// The audit records in `log` (one JSON line each): the profile each names.
+std::vector<std::string> audited_profiles(const fs::path& log) {
+    std::vector<std::string> names;
+    if (!fs::exists(log)) return names;
+    std::istringstream lines(test_support::read_text(log));
+    for (std::string line; std::getline(lines, line);) names.push_back(nlohmann::json::parse(line)["profile"]);
+    return names;
+}
+
+// PHOTON_DCT_PROFILE is --profile when the option is left out; an explicit --profile wins.
+TEST(Environment, ProfileDefaultAndExplicitOptionWins) {
+    TempDir dir;
+    fs::copy_file(kProvisioned, dir / "u.dct");
+    const auto bench_profile = write_profile(dir.path(), "bench");
+    const auto other_profile = write_profile(dir.path(), "other");
+    ::setenv("PHOTON_DCT_PROFILE", bench_profile.c_str(), 1);
+    const auto from_env = run({"--json", "verify", "--file", (dir / "u.dct").string()}, dir.path());
+    const auto explicit_option =
+        run({"--json", "verify", "--file", (dir / "u.dct").string(), "--profile", other_profile.string()}, dir.path());
+    ::unsetenv("PHOTON_DCT_PROFILE");
+    const auto without = run({"verify", "--file", (dir / "u.dct").string()}, dir.path());
+
+    EXPECT_EQ(from_env.status, 11) << from_env.out << from_env.err; // differs from the profile: a result
+    EXPECT_EQ(explicit_option.status, 11) << explicit_option.out << explicit_option.err;
+    EXPECT_EQ(audited_profiles(dir / "bench.jsonl"), std::vector<std::string>{"bench"});
+    EXPECT_EQ(audited_profiles(dir / "other.jsonl"), std::vector<std::string>{"other"});
+    EXPECT_EQ(without.status, 2) << "--profile is required when the variable is unset: " << without.err;
+    EXPECT_TRUE(contains(without.err, "--profile")) << without.err;
 }
 
 } // namespace

@@ -30,17 +30,6 @@ fs::path copy_to(const fs::path& from, const fs::path& dir, const std::string& n
     return dir / name;
 }
 
-// A profile for verify and provision in `dir`: the private cloud, keys kept, nothing generated.
-fs::path write_profile(const fs::path& dir) {
-    fs::copy_file(kServerPub, dir / "server.pub.pem");
-    fs::create_directory(dir / "keys");
-    fs::create_directory(dir / "backups");
-    write_text(dir / "p.toml", "name = \"json\"\n[server]\nkey = \"server.pub.pem\"\nhost = \"cloud.example.com\"\n"
-                               "[device_key]\nmissing = \"fail\"\npublic_keys = \"keys\"\n"
-                               "[files]\nbackups = \"backups\"\naudit = \"audit.jsonl\"\n");
-    return dir / "p.toml";
-}
-
 std::vector<JsonCase> cases() {
     std::vector<JsonCase> c;
     // ---- inspect
