@@ -99,12 +99,13 @@ void compare_server_block(const dct::SlotLayout& slot, ByteView actual, const By
     if (differs) plan.regions.push_back({slot.server_block_offset, expected});
 }
 
-void check_device_key(const dct::Platform& platform, const dct::SlotLayout& slot, const profile::Profile& p,
+// `report` is plan.window decoded (once per unit: decoding checks every stored key pair, which costs
+// CPU that a bench of several units at once shares).
+void check_device_key(const dct::SlotLayout& slot, const dct::DctReport& report, const profile::Profile& p,
                       Plan& plan) {
     auto& c = plan.check;
     dct::DeviceKeyInfo info;
     auto key = dct::stored_device_private_key(slot, plan.window, info);
-    const auto report = dct::decode_dct(platform, plan.window);
     const auto& decoded = slot.kind == dct::Slot::Udp && report.udp ? report.udp->device_key : report.tcp.device_key;
     if (key && decoded.firmware_parser_ok) plan.device_key = std::move(key);
 
@@ -143,7 +144,7 @@ Plan plan_unit(Target& target, const profile::Profile& p) {
     c.dct_sha256 = keys::sha256_hex(plan.window);
     require_readable_dct(store, plan.window);
     // decode_dct refuses an image of a size no DCT has before anything is compared.
-    (void)dct::decode_dct(platform, plan.window);
+    const dct::DctReport report = dct::decode_dct(platform, plan.window);
     c.device_id = unit_device_id(store, plan.window);
     c.unit = unit_info(store, plan.window);
     // Identity is checked, not assumed: a DCT copied from another unit would get that unit's keys.
@@ -179,7 +180,7 @@ Plan plan_unit(Target& target, const profile::Profile& p) {
         compare_server_block(slot, ByteView(plan.window).subspan(slot.server_block_offset, slot.server_block_size),
                              *expected, key_size, plan);
     }
-    check_device_key(platform, slot, p, plan);
+    check_device_key(slot, report, p, plan);
     return plan;
 }
 

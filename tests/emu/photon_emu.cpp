@@ -132,7 +132,7 @@ void Slot::after_response(const detail::Response& r) {
 // normal mode (after the re-enumeration time, if that comes first) and is unplugged MS after the
 // leave; otherwise it just leaves the bus.
 void Slot::after_leave() {
-    vanish();
+    vanish_soon();
     const auto unplug = model->config().unplug_after_leave_ms;
     if (!unplug) return;
     const unsigned back = model->config().reenumerate_ms;

@@ -114,6 +114,14 @@ struct Slot {
         model->mark_gone();
         remove_from_bus();
     }
+    // The same for a unit that resets after DFU leave: gone for every request from now on, removed
+    // from the testbed on the scheduler thread. The removal (sysfs tree, uevent) takes tens of ms,
+    // and umockdev answers every unit on the bus from one worker thread: done there, it held up
+    // the transfers of all other units on a bench (tests/perf/RESULTS.md).
+    void vanish_soon() {
+        model->mark_gone();
+        owner->scheduler.after(0, [this] { remove_from_bus(); });
+    }
     // Puts the unit on the bus as its model presents itself now, at a new address.
     void attach();
     void enumerate_in_dfu_mode();
