@@ -52,6 +52,13 @@ BenchLines bench_lines(const std::string& out) {
     return b;
 }
 
+void expect_summary(const nlohmann::json& summary, std::size_t units, int passed, int same, int failed) {
+    EXPECT_EQ(summary["units"], units) << summary.dump();
+    EXPECT_EQ(summary["passed"], passed) << summary.dump();
+    EXPECT_EQ(summary["same"], same) << summary.dump();
+    EXPECT_EQ(summary["failed"], failed) << summary.dump();
+}
+
 // The audit log: each record by device ID, and how many lines it has.
 std::map<std::string, nlohmann::json> audit_records(const fs::path& path, int& lines) {
     std::map<std::string, nlohmann::json> audit;
@@ -72,15 +79,7 @@ struct Unit {
 
 class BenchE2e : public ::testing::Test {
 protected:
-    void SetUp() override {
-        write_file(dir_ / "server.pub.pem", read_file(kData / "private-cloud-server.pub.pem"));
-        dir_.dir("device-keys");
-        dir_.dir("backups");
-        test_support::write_text(dir_ / "bench.toml", "name = \"e2e\"\n[server]\nkey = \"server.pub.pem\"\n"
-                                                      "host = \"cloud.example.com\"\nport = 5683\n[device_key]\n"
-                                                      "missing = \"restore\"\npublic_keys = \"device-keys\"\n"
-                                                      "[files]\nbackups = \"backups\"\naudit = \"audit.jsonl\"\n");
-    }
+    void SetUp() override { write_profile(dir_, "bench.toml", "restore"); }
     TempDir dir_{"bench-e2e"};
 };
 
@@ -120,10 +119,7 @@ TEST_F(BenchE2e, UnitsArrivingOverTimeEndAsExpectedWithOneAuditLineEach) {
     // JSON Lines: one document per unit, then the summary.
     const auto bench = bench_lines(r.out);
     auto by_id = bench.units;
-    EXPECT_EQ(bench.summary["units"], units.size());
-    EXPECT_EQ(bench.summary["passed"], 3);
-    EXPECT_EQ(bench.summary["same"], 1);
-    EXPECT_EQ(bench.summary["failed"], 2);
+    expect_summary(bench.summary, units.size(), 3, 1, 2);
 
     int lines = 0;
     auto audit = audit_records(dir_ / "audit.jsonl", lines);
@@ -153,10 +149,7 @@ TEST_F(BenchE2e, UnitsArrivingOverTimeEndAsExpectedWithOneAuditLineEach) {
 // The profile asks for TCP, so an Electron whose cloud_transport is blank (UDP) also gets its
 // protocol byte in the same one write (docs/dct-format.md 2: 0x00 = TCP).
 TEST_F(BenchE2e, TwelveMixedUnitsWithFaultsEndConformingOrFailedAsExpected) {
-    test_support::write_text(dir_ / "mixed.toml", "name = \"e2e-mixed\"\n[server]\nkey = \"server.pub.pem\"\n"
-                                                  "host = \"cloud.example.com\"\nport = 5683\nprotocol = \"tcp\"\n"
-                                                  "[device_key]\nmissing = \"restore\"\npublic_keys = \"device-keys\"\n"
-                                                  "[files]\nbackups = \"backups\"\naudit = \"audit.jsonl\"\n");
+    write_profile(dir_, "mixed.toml", "restore", "protocol = \"tcp\"\n");
     const Bytes blank_address = window(read_file(kData / "field-failure-photon-0.6.3.dct"));
     const Bytes good = window(read_file(kData / "photon-provisioned-backup.dct"));
     const Bytes blank_key = window(read_file(kData / "erased-device-key-photon.dct"));
@@ -203,10 +196,7 @@ TEST_F(BenchE2e, TwelveMixedUnitsWithFaultsEndConformingOrFailedAsExpected) {
     ASSERT_EQ(e.dumps.size(), units.size());
 
     const auto lines = bench_lines(e.r.out);
-    EXPECT_EQ(lines.summary["units"], units.size());
-    EXPECT_EQ(lines.summary["passed"], 6);
-    EXPECT_EQ(lines.summary["same"], 3);
-    EXPECT_EQ(lines.summary["failed"], 3);
+    expect_summary(lines.summary, units.size(), 6, 3, 3);
     int records = 0;
     auto audit = audit_records(dir_ / "audit.jsonl", records);
     EXPECT_EQ(records, static_cast<int>(units.size()));

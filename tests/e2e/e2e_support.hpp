@@ -274,6 +274,22 @@ inline json parse_one_json(const std::string& out) {
     return json::parse(out); // throws on trailing garbage / a second document
 }
 
+// A provisioning profile `file` in `dir` for the private cloud of tests/data: its server key copied
+// next to it, device-keys/ and backups/ made; `missing` is [device_key] missing, `server_extra`
+// more [server] lines.
+inline fs::path write_profile(const test_support::TempDir& dir, const std::string& file, const std::string& missing,
+                              const std::string& server_extra = "") {
+    write_file(dir / "server.pub.pem", read_file(kData / "private-cloud-server.pub.pem"));
+    dir.dir("device-keys");
+    dir.dir("backups");
+    test_support::write_text(dir / file, "name = \"e2e\"\n[server]\nkey = \"server.pub.pem\"\n"
+                                         "host = \"cloud.example.com\"\nport = 5683\n" +
+                                             server_extra + "[device_key]\nmissing = \"" + missing +
+                                             "\"\npublic_keys = \"device-keys\"\n[files]\nbackups = \"backups\"\n"
+                                             "audit = \"audit.jsonl\"\n");
+    return dir / file;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The emulator runner
 

@@ -11,15 +11,7 @@ using namespace e2e;
 
 class VerifyProvisionE2e : public ::testing::Test {
 protected:
-    void SetUp() override {
-        write_file(dir_ / "server.pub.pem", read_file(kData / "private-cloud-server.pub.pem"));
-        dir_.dir("device-keys");
-        dir_.dir("backups");
-        test_support::write_text(dir_ / "p.toml", "name = \"e2e\"\n[server]\nkey = \"server.pub.pem\"\n"
-                                                  "host = \"cloud.example.com\"\nport = 5683\n[device_key]\n"
-                                                  "missing = \"fail\"\npublic_keys = \"device-keys\"\n"
-                                                  "[files]\nbackups = \"backups\"\naudit = \"audit.jsonl\"\n");
-    }
+    void SetUp() override { write_profile(dir_, "p.toml", "fail"); }
     // `command` (verify or provision) --json on one emulated Photon holding `image`.
     EmuRun on_unit(const std::string& command, const fs::path& image) {
         EmuOptions o;
