@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <string_view>
 #include <system_error>
 #include <vector>
@@ -172,46 +173,93 @@ std::optional<PemBlock> next_pem_block(BIO* bio, std::string_view what) {
     return std::optional<PemBlock>(std::move(block));
 }
 
+// The PEM labels that hold a key or a certificate; any other block ("EC PARAMETERS", which
+// `openssl ecparam -genkey` writes before its key, or a label this tool does not know) is not counted.
+struct PemLabel {
+    std::string_view name;
+    std::string_view article; // "a" or "an", as the label is spoken
+};
+constexpr PemLabel kKeyOrCertificateLabels[] = {
+    {"PUBLIC KEY", "a"},           {"RSA PUBLIC KEY", "an"}, {"RSA PRIVATE KEY", "an"},
+    {"EC PRIVATE KEY", "an"},      {"PRIVATE KEY", "a"},     {"ENCRYPTED PRIVATE KEY", "an"},
+    {"OPENSSH PRIVATE KEY", "an"}, {"CERTIFICATE", "a"},     {"TRUSTED CERTIFICATE", "a"},
+    {"X509 CERTIFICATE", "an"},
+};
+
+const PemLabel* key_or_certificate_label(std::string_view name) {
+    for (const auto& label : kKeyOrCertificateLabels)
+        if (label.name == name) return &label;
+    return nullptr;
+}
+
+// "a PUBLIC KEY and a CERTIFICATE", "an EC PRIVATE KEY, a PUBLIC KEY and a CERTIFICATE".
+std::string spoken_list(const std::vector<const PemLabel*>& labels) {
+    std::string out;
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+        if (i > 0) out += i + 1 == labels.size() ? " and " : ", ";
+        out += std::string(labels[i]->article) + " " + std::string(labels[i]->name);
+    }
+    return out;
+}
+
+Key load_pem_block(const PemBlock& block, std::string_view what) {
+    const std::string& name = block.name;
+    const ByteView der = block.data.data;
+    const bool proc_encrypted = block.header.find("ENCRYPTED") != std::string::npos;
+    auto malformed = [&]() -> Key { not_a_key(what, "the \"" + name + "\" PEM block does not hold a valid key"); };
+    if (name == "PUBLIC KEY") {
+        if (auto k = parse_spki_der(der)) return *k;
+        return malformed();
+    }
+    if (name == "RSA PUBLIC KEY") {
+        if (auto p = decode_rsa_public_pkcs1(der)) return KeyAccess::make(std::move(p));
+        return malformed();
+    }
+    if (name == "RSA PRIVATE KEY" || name == "EC PRIVATE KEY") {
+        if (proc_encrypted) encrypted(what);
+        auto k = name == "RSA PRIVATE KEY" ? parse_rsa_private_pkcs1_der(der) : parse_ec_private_sec1_der(der);
+        if (k) return *k;
+        return malformed();
+    }
+    if (name == "PRIVATE KEY") {
+        if (auto p = decode_private_pkcs8(der)) return KeyAccess::make(std::move(p));
+        return malformed();
+    }
+    if (name == "ENCRYPTED PRIVATE KEY") encrypted(what);
+    if (name == "OPENSSH PRIVATE KEY")
+        throw Error(ErrorKind::InvalidInput, std::string(what) + ": an OpenSSH private key, not a PEM key",
+                    "Convert a copy first: `ssh-keygen -p -m PEM -f <copy>`.");
+    throw Error(ErrorKind::InvalidInput, std::string(what) + ": a certificate, not a key",
+                "Extract its public key first (e.g. `openssl x509 -in cert.pem -pubkey -noout`).");
+}
+
 Key load_pem(ByteView content, std::string_view what) {
     BioPtr bio(BIO_new_mem_buf(content.data(), static_cast<int>(content.size())));
     if (!bio) throw Error(ErrorKind::Internal, "BIO_new_mem_buf failed");
-    std::vector<std::string> seen;
+    std::vector<std::string> other;
+    std::vector<const PemLabel*> labels;
+    std::optional<PemBlock> key_block;
     while (auto block = next_pem_block(bio.get(), what)) {
-        const std::string& name = block->name;
-        const ByteView der = block->data.data;
-        const bool proc_encrypted = block->header.find("ENCRYPTED") != std::string::npos;
-        auto malformed = [&]() -> Key { not_a_key(what, "the \"" + name + "\" PEM block does not hold a valid key"); };
-        if (name == "PUBLIC KEY") {
-            if (auto k = parse_spki_der(der)) return *k;
-            return malformed();
+        const PemLabel* label = key_or_certificate_label(block->name);
+        if (label == nullptr) {
+            other.push_back(block->name);
+            continue;
         }
-        if (name == "RSA PUBLIC KEY") {
-            if (auto p = decode_rsa_public_pkcs1(der)) return KeyAccess::make(std::move(p));
-            return malformed();
-        }
-        if (name == "RSA PRIVATE KEY" || name == "EC PRIVATE KEY") {
-            if (proc_encrypted) encrypted(what);
-            auto k = name == "RSA PRIVATE KEY" ? parse_rsa_private_pkcs1_der(der) : parse_ec_private_sec1_der(der);
-            if (k) return *k;
-            return malformed();
-        }
-        if (name == "PRIVATE KEY") {
-            if (auto p = decode_private_pkcs8(der)) return KeyAccess::make(std::move(p));
-            return malformed();
-        }
-        if (name == "ENCRYPTED PRIVATE KEY") encrypted(what);
-        if (name == "OPENSSH PRIVATE KEY")
-            throw Error(ErrorKind::InvalidInput, std::string(what) + ": an OpenSSH private key, not a PEM key",
-                        "Convert a copy first: `ssh-keygen -p -m PEM -f <copy>`.");
-        if (name == "CERTIFICATE" || name == "TRUSTED CERTIFICATE" || name == "X509 CERTIFICATE")
-            throw Error(ErrorKind::InvalidInput, std::string(what) + ": a certificate, not a key",
-                        "Extract its public key first (e.g. `openssl x509 -in cert.pem -pubkey -noout`).");
-        // "EC PARAMETERS" (from `openssl ecparam -genkey`) and anything else: look further.
-        seen.push_back(name);
+        labels.push_back(label);
+        if (!key_block) key_block.emplace(std::move(*block));
     }
-    if (seen.empty()) not_a_key(what, "text with a \"-----BEGIN\" line but no complete PEM block");
+    // Two keys (or a key and a certificate) in one file: taking the first would guess which one the
+    // user meant.
+    if (labels.size() > 1)
+        throw Error(ErrorKind::InvalidInput,
+                    std::string(what) + " holds " + std::to_string(labels.size()) + " PEM blocks (" +
+                        spoken_list(labels) + "); give a file with exactly one key",
+                    "Copy the one key you mean, from its \"-----BEGIN\" line to its \"-----END\" line, into a file of "
+                    "its own and pass that.");
+    if (key_block) return load_pem_block(*key_block, what);
+    if (other.empty()) not_a_key(what, "text with a \"-----BEGIN\" line but no complete PEM block");
     std::string names;
-    for (const auto& n : seen) names += (names.empty() ? "\"" : ", \"") + n + "\"";
+    for (const auto& n : other) names += (names.empty() ? "\"" : ", \"") + n + "\"";
     not_a_key(what, "PEM without a key block; found " + names);
 }
 

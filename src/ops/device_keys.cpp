@@ -108,8 +108,22 @@ void save_device_key_files(const fs::path& private_path, const fs::path& public_
     }
     wipe(pem);
     const std::string pub = key.public_pem();
-    write_new_file(public_path, ByteView(reinterpret_cast<const std::uint8_t*>(pub.data()), pub.size()),
-                   fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read);
+    try {
+        write_new_file(public_path, ByteView(reinterpret_cast<const std::uint8_t*>(pub.data()), pub.size()),
+                       fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read);
+    } catch (const Error& e) {
+        // A private key file without its public half would hold a key nobody uses, and its name
+        // would make the rerun refuse (key files are never overwritten): take it away again.
+        std::error_code ec;
+        fs::remove(private_path, ec);
+        throw Error(e.kind(),
+                    ec ? fmt::format("{}; the private key file '{}' written just before could not be removed ({}): "
+                                     "delete it before running the command again",
+                                     e.what(), private_path.string(), ec.message())
+                       : fmt::format("{}; the private key file '{}' written just before was removed again", e.what(),
+                                     private_path.string()),
+                    e.hint());
+    }
 }
 
 // ---- restore-device-key -----------------------------------------------------------------
@@ -183,7 +197,12 @@ NewDeviceKeyResult new_device_key(Target& target, const NewDeviceKeyRequest& req
         // Key files for a unit that cannot be written would hold a key nobody uses.
         require_readable_dct(store, window);
         // The key files first: once the DCT holds the key, the .pem must already exist.
-        save_device_key_files(r.private_key_path, r.public_key_path, key);
+        try {
+            save_device_key_files(r.private_key_path, r.public_key_path, key);
+        } catch (const Error& e) {
+            throw Error(e.kind(), fmt::format("{}; nothing was written to {}", e.what(), store.description()),
+                        e.hint());
+        }
         r.files_saved = true;
         progress(fmt::format("new {} device key saved to {} (mode 0600) and {}", key.algorithm_name(),
                              r.private_key_path.string(), r.public_key_path.string()));

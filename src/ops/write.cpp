@@ -1,6 +1,8 @@
 #include "photon_dct/ops/write.hpp"
 
 #include <algorithm>
+#include <optional>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -24,6 +26,19 @@ std::vector<ChangedRange> diff_ranges(const Bytes& a, const Bytes& b) {
         i = j;
     }
     return out;
+}
+
+// How the read-back differs from what should be there, counted over the whole window (every
+// differing byte, not only the first run of them); nullopt when it is identical.
+std::optional<std::string> mismatch_text(const Bytes& readback, const Bytes& expected) {
+    if (readback.size() != expected.size())
+        return fmt::format("{} bytes read back instead of {}", readback.size(), expected.size());
+    const auto bad = diff_ranges(readback, expected);
+    if (bad.empty()) return std::nullopt;
+    std::size_t bytes = 0;
+    for (const auto& r : bad) bytes += r.length;
+    return fmt::format("{} {}{}, first at DCT offset {}", bytes, bytes == 1 ? "byte differs" : "bytes differ",
+                       bad.size() == 1 ? "" : fmt::format(" in {} places", bad.size()), bad.front().offset);
 }
 
 } // namespace
@@ -87,12 +102,9 @@ WriteOutcome write_regions(DctStore& store, const Bytes& window, const std::vect
             out.written = true;
             progress("reading back to verify");
             const Bytes readback = store.read_window();
-            const auto bad = diff_ranges(readback, out.after);
-            if (readback.size() != out.after.size() || !bad.empty())
+            if (const auto bad = mismatch_text(readback, out.after))
                 throw Error(ErrorKind::VerifyMismatch,
-                            fmt::format("read-back after the write differs from what was written ({} bytes differ{})",
-                                        bad.empty() ? readback.size() : bad.front().length,
-                                        bad.empty() ? "" : fmt::format(", first at DCT offset {}", bad.front().offset)),
+                            fmt::format("read-back after the write differs from what was written ({})", *bad),
                             "the DCT may be damaged: run the command again, or restore the backup with "
                             "`photon-dct restore --from BACKUP`");
             out.verified = true;

@@ -31,7 +31,8 @@ std::optional<std::string> unit_device_id(const DctStore& store, const Bytes& wi
 
 // Saves a new device key as `private_path` (mode 0600) and `public_path` (0644), refusing
 // (Error(FileIo)) when either exists: a key file may be the only copy of a key. Callers save the
-// files BEFORE the DCT is written, so a unit never holds a key that is on no disk.
+// files BEFORE the DCT is written, so a unit never holds a key that is on no disk. When the public
+// file cannot be written, the private one just written is removed again and the error says so.
 void save_device_key_files(const std::filesystem::path& private_path, const std::filesystem::path& public_path,
                            const keys::Key& key);
 
