@@ -38,24 +38,32 @@ int run_restore(const RestoreOptions& o, Invocation& invocation) {
     for (const auto& w : r.warnings) invocation.warn(w);
 
     if (invocation.json) {
-        invocation.print_json_result({{"source", r.source},
-                                      {"unit", unit_json(r.unit)},
-                                      {"from", r.from.string()},
-                                      {"backup_sha256", r.backup_sha256},
-                                      {"only", ops::restore_scope_name(r.scope)},
-                                      {"backup_device_id", optional_json(r.backup_device_id)},
-                                      {"unit_device_id", optional_json(r.unit_device_id)},
-                                      {"forced", r.forced},
-                                      {"regions", ranges_json(r.regions)},
-                                      {"changes", ranges_json(r.changes)},
-                                      {"write", write_json(r.write)}},
-                                     kExitOk);
+        invocation.print_json_result(
+            {{"source", r.source},
+             {"unit", unit_json(r.unit)},
+             {"from", r.from.string()},
+             {"backup_sha256", r.backup_sha256},
+             {"only", ops::restore_scope_name(r.scope)},
+             {"backup_device_id", optional_json(r.backup_device_id)},
+             {"unit_device_id", optional_json(r.unit_device_id)},
+             {"unit_device_id_from", r.unit_device_id
+                                         ? nlohmann::json(ops::device_id_source_name(r.unit_device_id_from))
+                                         : nlohmann::json(nullptr)},
+             {"forced", r.forced},
+             {"regions", ranges_json(r.regions)},
+             {"changes", ranges_json(r.changes)},
+             {"write", write_json(r.write)}},
+            kExitOk);
         return kExitOk;
     }
     std::string out = fmt::format("{}\nRestoring --only {} from {} (SHA-256 {})\n", escape_text(r.source),
                                   ops::restore_scope_name(r.scope), escape_text(r.from.string()), r.backup_sha256);
-    out += fmt::format("  device:  backup {}, unit {}{}\n", escape_text(r.backup_device_id.value_or("(none)")),
-                       escape_text(r.unit_device_id.value_or("(none)")), r.forced ? " (--force)" : "");
+    out += fmt::format("  device:  backup {}, unit {}{}{}\n", escape_text(r.backup_device_id.value_or("(none)")),
+                       escape_text(r.unit_device_id.value_or("(none)")),
+                       !r.unit_device_id                                         ? ""
+                       : r.unit_device_id_from == ops::DeviceIdSource::UsbSerial ? " (USB serial)"
+                                                                                 : " (DCT device_id)",
+                       r.forced ? " (--force)" : "");
     for (const auto& g : r.regions)
         out += fmt::format("  region:  {:<24} DCT {}..{}\n", g.field, g.offset, g.offset + g.length - 1);
     if (r.changes.empty()) {

@@ -211,6 +211,15 @@ std::vector<Finding> diagnose(const DctReport& r, const DecodeOptions& options) 
     if (!r.fields.device_id)
         out.add(Severity::Info, "device-id-blank", "device_id is blank",
                 "the firmware writes it from the MCU's unique ID at the next boot");
+    // The USB serial is the MCU's ID; a different device_id means this DCT was copied from another
+    // unit, and the firmware fills device_id only when it is blank (docs/dct-format.md 5.4).
+    else if (options.usb_device_id && *r.fields.device_id != *options.usb_device_id)
+        out.add(Severity::Warning, "device-id-mismatch",
+                fmt::format("device_id is {} but the unit's USB serial says {}: this DCT was copied from another unit",
+                            *r.fields.device_id, *options.usb_device_id),
+                "the firmware never corrects a device_id that is set, and the device keys here are likely the other "
+                "unit's, which the cloud does not accept from this one",
+                restore_fix("all"));
     if (r.platform->has_udp_slot && r.fields.cloud_transport_byte &&
         *r.fields.cloud_transport_byte != kCloudTransportUdp && *r.fields.cloud_transport_byte != kCloudTransportTcp)
         out.add(Severity::Info, "cloud-transport-nonstandard",

@@ -47,7 +47,8 @@ InspectResult inspect(Target& target, const InspectRequest& request) {
     r.platform = &store.platform();
     r.window = target.read_window();
     r.unit = unit_info(store, r.window);
-    r.report = dct::decode_dct(store.platform(), r.window, {os_range, store.selector_arguments()});
+    r.report =
+        dct::decode_dct(store.platform(), r.window, {os_range, store.selector_arguments(), store.usb_device_id()});
     return r;
 }
 

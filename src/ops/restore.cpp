@@ -35,6 +35,10 @@ std::string ranges_text(const std::vector<NamedRange>& regions) {
 
 } // namespace
 
+std::string_view device_id_source_name(DeviceIdSource s) {
+    return s == DeviceIdSource::UsbSerial ? "usb_serial" : "dct";
+}
+
 std::string_view restore_scope_name(RestoreScope s) {
     switch (s) {
     case RestoreScope::Server:
@@ -166,19 +170,29 @@ RestoreResult restore(Target& target, const RestoreRequest& request) {
                                          backup.size() < window.size() ? "backup" : "target image", available));
     check_backup_holds(request, platform, backup, available);
 
-    // The backup must come from this unit.
-    r.backup_device_id = dct::stored_device_id(platform, backup);
-    r.unit_device_id = unit_device_id(store, window);
     r.unit = unit_info(store, window);
+    // The backup must come from this unit. Its USB serial is the MCU's ID and cannot have been
+    // copied from another unit, unlike the DCT's device_id (docs/dct-format.md 5.4, 7.1).
+    r.backup_device_id = dct::stored_device_id(platform, backup);
+    r.unit_device_id = store.usb_device_id();
+    r.unit_device_id_from = DeviceIdSource::UsbSerial;
+    if (!r.unit_device_id) {
+        r.unit_device_id = dct::stored_device_id(platform, window);
+        r.unit_device_id_from = DeviceIdSource::Dct;
+    }
+    const std::string unit_says = r.unit_device_id_from == DeviceIdSource::UsbSerial
+                                      ? "this unit's USB serial says"
+                                      : "this DCT's device_id field (3618) says";
     std::string mismatch;
     if (!r.backup_device_id)
         mismatch = "the backup has no device ID (its device_id field at DCT 3618 is blank), so it cannot be matched to "
                    "this unit";
     else if (!r.unit_device_id)
-        mismatch = fmt::format("the unit has no device ID to compare with the backup's {}", *r.backup_device_id);
+        mismatch = fmt::format("the unit has no device ID (no ID in a USB serial, a blank device_id field) to compare "
+                               "with the backup's {}",
+                               *r.backup_device_id);
     else if (*r.backup_device_id != *r.unit_device_id)
-        mismatch =
-            fmt::format("the backup is of device {}, but this unit is {}", *r.backup_device_id, *r.unit_device_id);
+        mismatch = fmt::format("the backup is for {}, {} {}", *r.backup_device_id, unit_says, *r.unit_device_id);
     if (!mismatch.empty()) {
         if (!request.force)
             throw Error(

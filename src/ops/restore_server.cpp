@@ -67,7 +67,7 @@ RestoreServerResult restore_server(Target& target, const RestoreServerRequest& r
     }
 
     r.write = write_regions(store, window, {{layout.server_block_offset, block}}, request.write);
-    const dct::DecodeOptions options{std::nullopt, store.selector_arguments()};
+    const dct::DecodeOptions options{std::nullopt, store.selector_arguments(), store.usb_device_id()};
     r.before = slot_of(dct::decode_dct(platform, r.write.before, options), r.slot);
     r.after = slot_of(dct::decode_dct(platform, r.write.after, options), r.slot);
     return r;

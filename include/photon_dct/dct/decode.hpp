@@ -114,6 +114,9 @@ struct Finding {
 struct DecodeOptions {
     std::optional<OsRange> os_range;         // only this range's connection targets; all when nullopt
     std::vector<CommandArgument> fix_target; // appended to every fix: what selects the same target
+    // The device ID the unit reports as its USB serial (its MCU's ID, docs/dct-format.md 7.1), for
+    // a DCT read from a unit; nullopt for an image file or a unit whose serial holds none.
+    std::optional<std::string> usb_device_id;
 };
 
 struct DctReport {

@@ -23,10 +23,17 @@ std::string_view restore_scope_name(RestoreScope s); // "server", "device-key", 
 // "server" / "device-key" / "all"; Error(Usage) otherwise.
 RestoreScope parse_restore_scope(std::string_view text);
 
+// Where the unit's device ID came from: its USB serial (a unit that reports one) or else the
+// device_id field of its DCT (an image file, a bootloader before 0.6.0).
+enum class DeviceIdSource { UsbSerial, Dct };
+std::string_view device_id_source_name(DeviceIdSource s); // "usb_serial" / "dct"
+
 struct RestoreRequest {
     std::filesystem::path from;
     RestoreScope scope = RestoreScope::All;
-    bool force = false; // restore a backup whose device_id differs from the unit's (or cannot be compared)
+    // Restore a backup whose device_id differs from the unit's ID (its USB serial when it reports
+    // one, else its DCT's device_id), or that cannot be compared.
+    bool force = false;
     WriteOptions write;
 };
 
@@ -66,14 +73,16 @@ struct RestoreResult {
     std::vector<NamedRange> regions; // what is restored
     std::vector<NamedRange> changes; // what differs and will change (or changed)
     std::optional<std::string> backup_device_id;
-    std::optional<std::string> unit_device_id;
+    std::optional<std::string> unit_device_id; // compared with backup_device_id
+    DeviceIdSource unit_device_id_from = DeviceIdSource::UsbSerial;
     bool forced = false; // --force overrode a device_id mismatch
     std::vector<std::string> warnings;
     WriteOutcome write;
 };
 
 // Reads and checks the backup (and, once the platform is known, what it holds in the regions
-// --only names) before the unit is read; then matches device IDs and writes in one write.
+// --only names) before the unit is read; then matches the backup's device ID with the unit's (its
+// USB serial, else its DCT's device_id) and writes in one write.
 RestoreResult restore(Target& target, const RestoreRequest& request);
 
 } // namespace photon_dct::ops
