@@ -11,4 +11,4 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   libusb-1.0-0-dev libssl-dev libcli11-dev libfmt-dev nlohmann-json3-dev \
   libgtest-dev umockdev libumockdev-dev dfu-util libtomlplusplus-dev \
   clang libclang-rt-14-dev \
-  dpkg-dev lintian zsh fish >/dev/null
+  dpkg-dev lintian zsh fish bsdutils >/dev/null

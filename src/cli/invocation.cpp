@@ -9,13 +9,24 @@
 namespace photon_dct::cli {
 
 // Progress lines and warnings may quote device strings and file names: escaped as a whole.
-void Invocation::progress(std::string_view line) const {
-    if (!json && !quiet) fmt::print(stderr, "{}\n", escape_text(line));
+void Invocation::progress(std::string_view line) {
+    if (json || quiet) return;
+    terminal.clear();
+    fmt::print(stderr, "{}\n", escape_text(line));
 }
 
 void Invocation::warn(std::string line) {
+    terminal.clear();
     if (!json) fmt::print(stderr, "warning: {}\n", escape_text(line));
     warnings.push_back(std::move(line));
+}
+
+void Invocation::step(const ops::StepProgress& p) {
+    terminal.show(p, !json && !quiet && !trace_usb && stderr_is_terminal());
+}
+
+ops::ProgressObserver Invocation::step_observer() {
+    return [this](const ops::StepProgress& p) { step(p); };
 }
 
 nlohmann::json Invocation::envelope(bool ok, int exit_code) const {
@@ -54,11 +65,12 @@ void add_enter_dfu_flags(CLI::App& cmd, EnterDfuFlags& flags, bool with_no_enter
         ->check(CLI::Range(0.1, 600.0));
 }
 
-ops::EnterDfuOptions enter_dfu_options(const EnterDfuFlags& flags, const Invocation& invocation) {
+ops::EnterDfuOptions enter_dfu_options(const EnterDfuFlags& flags, Invocation& invocation) {
     ops::EnterDfuOptions o;
     o.enabled = !flags.no_enter_dfu;
     o.come_back_timeout = std::chrono::milliseconds(static_cast<long>(flags.dfu_timeout_s * 1000));
     o.progress = [&invocation](std::string_view line) { invocation.progress(line); };
+    o.observer = invocation.step_observer();
     return o;
 }
 
@@ -147,6 +159,7 @@ ops::Target make_target(const TargetOptions& o, Invocation& invocation) {
     r.backup_dir = o.backup_dir;
     r.enter_dfu = enter_dfu_options(o.enter, invocation);
     r.on_mode_change = [&invocation](const ops::ModeChange& change) { invocation.record_mode_change(change); };
+    r.observer = invocation.step_observer();
     if (invocation.trace_usb)
         r.session.trace = [](std::string_view line) { fmt::print(stderr, "usb: {}\n", escape_text(line)); };
     return ops::Target(std::move(r), [&invocation](std::string_view line) { invocation.progress(line); });

@@ -15,6 +15,7 @@
 #include "photon_dct/ops/target.hpp"
 #include "photon_dct/ops/write.hpp"
 #include "photon_dct/text.hpp"
+#include "progress.hpp"
 
 namespace photon_dct::cli {
 
@@ -33,10 +34,15 @@ struct Invocation {
     // failure (leave, output, a signal) reports it (main.cpp).
     std::optional<std::filesystem::path> verified_write_backup;
     bool json_printed = false; // the one JSON document is out
+    TerminalProgress terminal; // the progress line while a step runs
 
     // Progress and diagnostics: stderr, human mode only, silenced by --quiet.
-    void progress(std::string_view line) const;
+    void progress(std::string_view line);
     void warn(std::string line);
+    // Draws a step's progress line: only when stderr is a terminal, without --quiet, --json and
+    // --trace-usb (whose lines it would garble).
+    void step(const ops::StepProgress& progress);
+    ops::ProgressObserver step_observer();
     // Prints the one JSON document of a successful run.
     // A recorded SIGINT/SIGTERM is reported instead (photon_dct::stop_if_signalled throws).
     void print_json_result(const nlohmann::json& result, int exit_code);
@@ -60,7 +66,7 @@ struct EnterDfuFlags {
     double dfu_timeout_s = 10;
 };
 void add_enter_dfu_flags(CLI::App& cmd, EnterDfuFlags& flags, bool with_no_enter);
-ops::EnterDfuOptions enter_dfu_options(const EnterDfuFlags& flags, const Invocation& invocation);
+ops::EnterDfuOptions enter_dfu_options(const EnterDfuFlags& flags, Invocation& invocation);
 
 // --file/--platform/--device/--path/--backup-dir (and the EnterDfuFlags) on a subcommand.
 struct TargetOptions {

@@ -38,7 +38,7 @@ auto with_recovery(Op&& op, Recover&& recover) {
 }
 } // namespace
 
-Bytes DfuseSession::upload(std::uint32_t address, std::size_t length) {
+Bytes DfuseSession::upload(std::uint32_t address, std::size_t length, const TransferProgress& progress) {
     require_usable("upload");
     if (length == 0) return {};
     const MemoryLayout& mem = layout();
@@ -65,6 +65,7 @@ Bytes DfuseSession::upload(std::uint32_t address, std::size_t length) {
                                                 std::span<std::uint8_t>(out.data() + done, want),
                                                 "upload at " + hex32(std::uint64_t{address} + done));
                 done += std::min(got, want);
+                if (progress) progress(done, length);
                 if (got < want) break; // short block: the device has no more
                 ++block;
             }
@@ -75,7 +76,7 @@ Bytes DfuseSession::upload(std::uint32_t address, std::size_t length) {
         [this](const Error& e) { return recover_after_error(e); });
 }
 
-void DfuseSession::download(std::uint32_t address, ByteView data) {
+void DfuseSession::download(std::uint32_t address, ByteView data, const TransferProgress& progress) {
     require_usable("download");
     if (data.empty()) return;
     const MemoryLayout& mem = layout();
@@ -97,6 +98,7 @@ void DfuseSession::download(std::uint32_t address, ByteView data) {
                         "download at " + hex32(chunk_address));
                 poll_until_idle_after_download("download", chunk_address,
                                                /*first_must_be_busy=*/false);
+                if (progress) progress(offset + n, data.size());
             }
             abort_to_idle("download");
         },

@@ -124,8 +124,8 @@ const usb::UsbDevice& select_device(const std::vector<usb::UsbDevice>& devices, 
 }
 
 DeviceStore::DeviceStore(usb::UsbContext& context, usb::UsbDevice device, std::filesystem::path backup_dir,
-                         dfu::SessionOptions options)
-    : device_(std::move(device)), backup_dir_(std::move(backup_dir)) {
+                         dfu::SessionOptions options, ProgressObserver observer)
+    : device_(std::move(device)), backup_dir_(std::move(backup_dir)), observer_(std::move(observer)) {
     transport_ = context.open(device_);
     const quirks::UnitFacts facts = device_.quirk_facts();
     options.platform_id = facts.platform_id;
@@ -144,7 +144,11 @@ std::vector<dct::CommandArgument> DeviceStore::selector_arguments() const {
 }
 
 Bytes DeviceStore::read_window() {
-    Bytes window = session_->upload(0, dct::kDfuWindowSize);
+    Bytes window;
+    {
+        StepReport report(observer_, Step::ReadingDct, dct::kDfuWindowSize);
+        window = session_->upload(0, dct::kDfuWindowSize, [&](std::size_t done, std::size_t) { report.update(done); });
+    }
     // The DCT page is 16 KiB and readable: a short answer is a transfer fault, never the end of
     // the data (a truncated backup or a wrong read-back would follow).
     if (window.size() != dct::kDfuWindowSize)
@@ -155,7 +159,12 @@ Bytes DeviceStore::read_window() {
     return window;
 }
 
-void DeviceStore::write(std::uint32_t offset, ByteView bytes) { session_->download(offset, bytes); }
+// The DfuSe download of one window write: the bootloader is erasing and programming flash while it
+// polls busy (docs/dfu-protocol.md 3.5), the time a person must not unplug the unit.
+void DeviceStore::write(std::uint32_t offset, ByteView bytes) {
+    StepReport report(observer_, Step::WritingDct, bytes.size());
+    session_->download(offset, bytes, [&](std::size_t done, std::size_t) { report.update(done); });
+}
 
 bool DeviceStore::leave() {
     session_->leave(0);

@@ -64,7 +64,11 @@ usb::UsbDevice enter_dfu_mode(usb::UsbContext& context, const usb::UsbDevice& un
                                 attempts_text(sent.attempts)),
                     enter_dfu_by_hand_hint({&unit}));
     const auto deadline = start + options.come_back_timeout;
+    StepReport report(options.observer, Step::WaitingForDfuMode,
+                      static_cast<std::size_t>(options.come_back_timeout.count()));
     while (true) {
+        report.update(static_cast<std::size_t>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count()));
         const auto devices = list_devices(context);
         if (const auto back = find_in_dfu_mode(devices, unit, change.followed_by)) {
             change.serial_after = back->serial;

@@ -25,11 +25,12 @@ std::unique_ptr<DctStore> open_target(const TargetRequest& request) {
                     fmt::format("--platform {} given, but the selected unit is a {}", *request.platform,
                                 chosen.platform->display_name),
                     "leave out --platform for a unit on USB: it reports its own");
-    if (chosen.dfu_mode()) return std::make_unique<DeviceStore>(context, chosen, request.backup_dir, request.session);
+    if (chosen.dfu_mode())
+        return std::make_unique<DeviceStore>(context, chosen, request.backup_dir, request.session, request.observer);
     ModeChange change;
     const usb::UsbDevice in_dfu_mode = enter_dfu_mode(context, chosen, request.enter_dfu, change);
     if (request.on_mode_change) request.on_mode_change(change);
-    return std::make_unique<DeviceStore>(context, in_dfu_mode, request.backup_dir, request.session);
+    return std::make_unique<DeviceStore>(context, in_dfu_mode, request.backup_dir, request.session, request.observer);
 }
 
 } // namespace

@@ -301,6 +301,9 @@ struct EmuOptions {
     std::vector<std::string> faults;
     std::optional<unsigned> poll_ms = 1u; // keep data writes fast
     bool normal_mode = false, gen3 = false, unreadable = false;
+    // Run under script(1) (bsdutils): stdout and stderr of the command are one pseudo-terminal,
+    // whose output is EmuRun::r.out.
+    bool on_terminal = false;
     // A unit in normal mode (docs/enter-dfu.md): its Device OS and how it comes back in DFU mode.
     std::optional<std::string> device_os;
     std::optional<unsigned> reenumerate_ms = 100u; // keep runs short
@@ -356,6 +359,15 @@ inline EmuRun emu_run(const EmuOptions& o, const std::vector<std::string>& comma
     argv.push_back("--");
     argv.insert(argv.end(), command.begin(), command.end());
 
+    if (o.on_terminal) {
+        std::string line;
+        for (const auto& a : argv) {
+            std::string quoted = "'";
+            for (char c : a) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+            line += (line.empty() ? "" : " ") + quoted + "'";
+        }
+        argv = {"script", "-qec", line, "/dev/null"};
+    }
     EmuRun e;
     e.r = run(argv, work, work);
     std::error_code ec;

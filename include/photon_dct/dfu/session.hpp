@@ -40,6 +40,10 @@ struct SessionOptions {
     quirks::QuirkSet quirks;
 };
 
+// Called after each block of an upload or download with the bytes done so far and the total, for a
+// caller that shows progress (the session prints nothing).
+using TransferProgress = std::function<void(std::size_t done, std::size_t total)>;
+
 struct TransferCounters {
     unsigned control_transfers{0}; // every control transfer attempted
     unsigned data_downloads{0};    // DNLOAD wValue >= 2 carrying data
@@ -76,10 +80,10 @@ public:
 
     // Reads `length` bytes at `address` of the selected alt. Stops early (returning fewer bytes)
     // if the device answers a short block. The range must be readable in the layout.
-    Bytes upload(std::uint32_t address, std::size_t length);
+    Bytes upload(std::uint32_t address, std::size_t length, const TransferProgress& progress = {});
     // Writes `data` at `address` in chunks of at most transfer_size(): SET_ADDRESS per chunk,
     // DNLOAD block 2, poll until dfuDNLOAD_IDLE. Never erases. The range must be writable.
-    void download(std::uint32_t address, ByteView data);
+    void download(std::uint32_t address, ByteView data, const TransferProgress& progress = {});
     // SET_ADDRESS(address), zero-length DNLOAD (the DfuSe leave request), one GETSTATUS. The
     // device resets afterwards, so a vanished device, stall or timeout after the leave request is
     // success. The session is unusable afterwards.

@@ -8,6 +8,7 @@
 
 #include "photon_dct/dct/platform.hpp"
 #include "photon_dct/dfu/session.hpp"
+#include "photon_dct/ops/progress.hpp"
 #include "photon_dct/ops/store.hpp"
 #include "photon_dct/usb/usb.hpp"
 
@@ -41,8 +42,9 @@ std::string enter_dfu_by_hand_hint(const std::vector<const usb::UsbDevice*>& uni
 
 class DeviceStore final : public DctStore {
 public:
+    // `observer` hears how far a read or write of the window is (ops/progress.hpp).
     DeviceStore(usb::UsbContext& context, usb::UsbDevice device, std::filesystem::path backup_dir,
-                dfu::SessionOptions options = {});
+                dfu::SessionOptions options = {}, ProgressObserver observer = {});
     ~DeviceStore() override;
 
     const dct::Platform& platform() const override { return *device_.platform; }
@@ -60,6 +62,7 @@ private:
     std::filesystem::path backup_dir_;
     std::unique_ptr<dfu::ControlTransport> transport_;
     std::unique_ptr<dfu::DfuseSession> session_;
+    ProgressObserver observer_;
 };
 
 } // namespace photon_dct::ops

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "photon_dct/enter/requests.hpp"
+#include "photon_dct/ops/progress.hpp"
 #include "photon_dct/usb/usb.hpp"
 
 namespace photon_dct::ops {
@@ -21,6 +22,7 @@ struct EnterDfuOptions {
     std::chrono::milliseconds poll_interval{100}; // between two enumerations while waiting
     enter::EntryOptions requests;
     std::function<void(std::string_view)> progress; // "putting Photon … into DFU mode"
+    ProgressObserver observer;                      // the wait for the unit to come back, as it goes
 };
 
 // One unit's switch from normal mode to DFU mode, for the report (--json "mode_changes").

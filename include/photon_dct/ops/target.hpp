@@ -25,6 +25,7 @@ struct TargetRequest {
     dfu::SessionOptions session;            // trace hook, timeouts
     EnterDfuOptions enter_dfu;              // a unit in normal mode is switched into DFU mode first
     std::function<void(const ModeChange&)> on_mode_change;
+    ProgressObserver observer; // how far a unit's DCT is read or written (a --file image reports nothing)
 };
 
 // The platform named by --platform, or Error(InvalidInput) listing the valid names.
