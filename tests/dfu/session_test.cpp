@@ -114,8 +114,11 @@ TEST_F(DfuseSessionTest, UploadOfAnOddLengthAsksForTheRemainderLast) {
     t.expect(Upload(3, 904, slice(data, 4096, 904)));
     t.expect_abort_to_idle();
     auto s = dct_session();
-    EXPECT_EQ(s->upload(2082, 5000), data);
+    std::vector<std::pair<std::size_t, std::size_t>> progress; // (done, total) after each block
+    EXPECT_EQ(s->upload(2082, 5000, [&](std::size_t done, std::size_t total) { progress.emplace_back(done, total); }),
+              data);
     expect_script_done();
+    EXPECT_EQ(progress, (std::vector<std::pair<std::size_t, std::size_t>>{{4096, 5000}, {5000, 5000}}));
 }
 
 TEST_F(DfuseSessionTest, UploadOutsideTheLayoutIsRefusedWithoutTraffic) {
@@ -134,8 +137,10 @@ TEST_F(DfuseSessionTest, Download5000BytesIsTwoChunksWithASetAddressEachAndNoEra
     t.expect_set_address(0x1100).expect(Dnload(2, slice(data, 4096, 904))).expect(Busy()).expect(DnloadIdle());
     t.expect_abort_to_idle();
     auto s = dct_session();
-    s->download(0x100, data);
+    std::vector<std::pair<std::size_t, std::size_t>> progress; // (done, total) once each chunk is programmed
+    s->download(0x100, data, [&](std::size_t done, std::size_t total) { progress.emplace_back(done, total); });
     expect_script_done();
+    EXPECT_EQ(progress, (std::vector<std::pair<std::size_t, std::size_t>>{{4096, 5000}, {5000, 5000}}));
     const auto& c = s->counters();
     EXPECT_EQ(c.data_downloads, 2u);
     EXPECT_EQ(c.set_address_commands, 2u);
