@@ -14,37 +14,39 @@ namespace {
 using namespace cli_test;
 using nlohmann::json;
 
-// Runs photon-dct with stdout to `out_path` (e.g. /dev/full), stderr captured. With `signal`,
-// the child starts with SIGINT/SIGTERM blocked and `signal` pending: photon-dct sees it as soon
-// as it unblocks them at start-up, i.e. before any work, deterministically.
+// Runs photon-dct with stdout to `out_path` (e.g. /dev/full), stderr captured. With `signal`, the
+// child blocks SIGINT/SIGTERM, sends `signal` to itself (so it is pending) and only then execs
+// photon-dct, which sees it as soon as it unblocks them at start-up, i.e. before any work. Sending
+// it from the parent after the spawn raced with a child that finished first on a loaded machine.
 Result run_to(const std::vector<std::string>& args, const fs::path& out_path, const fs::path& err_path,
               int signal = 0) {
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    sigset_t blocked;
-    sigemptyset(&blocked);
-    if (signal != 0) {
-        sigaddset(&blocked, SIGINT);
-        sigaddset(&blocked, SIGTERM);
-    }
-    posix_spawnattr_setsigmask(&attr, &blocked);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
     std::vector<std::string> argv_store{kBin.string()};
     argv_store.insert(argv_store.end(), args.begin(), args.end());
     std::vector<char*> argv;
     for (auto& a : argv_store) argv.push_back(a.data());
     argv.push_back(nullptr);
-    pid_t pid = -1;
-    const int rc = ::posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
-    if (rc != 0) throw std::runtime_error(std::string("posix_spawn failed: ") + std::strerror(rc));
-    if (signal != 0) ::kill(pid, signal);
+    const std::string out = out_path.string();
+    const std::string err = err_path.string();
+    const pid_t pid = ::fork();
+    if (pid < 0) throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
+    if (pid == 0) { // only async-signal-safe calls from here to exec
+        const int in_fd = ::open("/dev/null", O_RDONLY);
+        const int out_fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        const int err_fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (in_fd < 0 || out_fd < 0 || err_fd < 0 || ::dup2(in_fd, 0) < 0 || ::dup2(out_fd, 1) < 0 ||
+            ::dup2(err_fd, 2) < 0)
+            ::_exit(126);
+        sigset_t blocked;
+        sigemptyset(&blocked);
+        if (signal != 0) {
+            sigaddset(&blocked, SIGINT);
+            sigaddset(&blocked, SIGTERM);
+        }
+        ::sigprocmask(SIG_SETMASK, &blocked, nullptr);
+        if (signal != 0) ::kill(::getpid(), signal); // pending: blocked, and kept across exec
+        ::execv(argv[0], argv.data());
+        ::_exit(127);
+    }
     int wstatus = 0;
     while (::waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {}
     Result r;
