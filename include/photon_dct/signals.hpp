@@ -9,8 +9,6 @@ namespace photon_dct {
 
 // Records `signal` (SIGINT or SIGTERM); async-signal-safe, for a signal handler.
 void note_stop_signal(int signal) noexcept;
-// The recorded signal, 0 when none.
-int stop_signal() noexcept;
 // Throws Error(Interrupted for SIGINT, Terminated for SIGTERM) when a signal was recorded;
 // `where` says what the step was about to do ("before writing").
 void stop_if_signalled(std::string_view where);

@@ -16,8 +16,6 @@ void note_stop_signal(int signal) noexcept {
     if (g_stop_signal == 0) g_stop_signal = signal;
 }
 
-int stop_signal() noexcept { return g_stop_signal; }
-
 void stop_if_signalled(std::string_view where) {
     const int signal = g_stop_signal;
     if (signal == 0) return;

@@ -242,18 +242,6 @@ Profile read_profile(const Reader& in, const toml::table& root, const fs::path& 
 
 } // namespace
 
-std::string_view missing_key_action_name(MissingKeyAction a) {
-    switch (a) {
-    case MissingKeyAction::Restore:
-        return "restore";
-    case MissingKeyAction::New:
-        return "new";
-    case MissingKeyAction::Fail:
-        break;
-    }
-    return "fail";
-}
-
 Profile parse_profile(std::string_view text, const fs::path& path) {
     const Reader in(path);
     toml::table root;

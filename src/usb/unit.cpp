@@ -9,8 +9,6 @@ namespace photon_dct::usb {
 
 std::string UnitId::text() const { return kind == Kind::DeviceId ? value : "usb " + value; }
 
-std::string UnitId::selector_args() const { return (kind == Kind::DeviceId ? "--device " : "--path ") + value; }
-
 std::optional<std::string> device_id_from_serial(std::string_view serial) {
     std::size_t run = 0;
     for (std::size_t i = 0; i < serial.size(); ++i) {

@@ -34,13 +34,11 @@ TEST(UnitIdTest, DeviceIdWhenTheSerialHoldsOneElsePortPath) {
     EXPECT_EQ(by_id.kind, UnitId::Kind::DeviceId);
     EXPECT_EQ(by_id.value, "3b0021001747353236343033");
     EXPECT_EQ(by_id.text(), "3b0021001747353236343033");
-    EXPECT_EQ(by_id.selector_args(), "--device 3b0021001747353236343033");
 
     const UnitId by_path = usb::unit_id_for(std::nullopt, "1-2.3");
     EXPECT_EQ(by_path.kind, UnitId::Kind::PortPath);
     EXPECT_EQ(by_path.value, "1-2.3");
     EXPECT_EQ(by_path.text(), "usb 1-2.3");
-    EXPECT_EQ(by_path.selector_args(), "--path 1-2.3");
 }
 
 TEST(UnitIdTest, FindUnitMatchesTheIdentityNotThePosition) {

@@ -24,7 +24,6 @@ enum class MissingKeyAction {
     New,     // generate a key the firmware reads; the private key is saved beside the public keys (0600)
     Fail,    // write nothing to the key slot: the unit fails with a finding
 };
-std::string_view missing_key_action_name(MissingKeyAction a); // "restore" / "new" / "fail"
 
 // [server]: either Particle's own cloud or a private cloud (key + host [+ port]).
 struct ServerSpec {

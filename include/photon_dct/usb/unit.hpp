@@ -25,8 +25,6 @@ struct UnitId {
     bool operator==(const UnitId&) const = default;
     // "3a0036000247363333343435" / "usb 1-2.3", for messages.
     std::string text() const;
-    // The command-line option that selects this unit again: "--device ID" / "--path 1-2.3".
-    std::string selector_args() const;
 };
 
 // The first run of 24 hex digits in a USB serial, lower-cased. Bootloaders before 0.6.0 report
