@@ -139,14 +139,13 @@ TEST_F(DfuseSessionTest, TimeoutIsUsbIoAndTheNextOperationRecovers) {
 TEST_F(DfuseSessionTest, CustomTimeoutIsPassedToEveryTransfer) {
     SessionOptions o = options();
     o.timeout = milliseconds(250);
-    DfuseSession s(t, o);
-    s.select_alt("DCT Flash");
+    auto s = dct_session(o);
     t.expect(Idle())
         .expect_set_address(0)
         .expect_abort_to_idle()
         .expect(Upload(2, 8, pattern(8)))
         .expect_abort_to_idle();
-    s.upload(0, 8);
+    s->upload(0, 8);
     ASSERT_EQ(t.timeouts().size(), 9u);
     for (const auto& timeout : t.timeouts()) EXPECT_EQ(timeout, milliseconds(250));
 }
@@ -154,13 +153,12 @@ TEST_F(DfuseSessionTest, CustomTimeoutIsPassedToEveryTransfer) {
 TEST_F(DfuseSessionTest, DeviceStuckInDnbusyIsBounded) {
     SessionOptions o = options();
     o.max_polls = 5;
-    DfuseSession s(t, o);
-    s.select_alt("DCT Flash");
+    auto s = dct_session(o);
     const Bytes block = pattern(64);
     t.expect(Idle()).expect_set_address(0).expect(Dnload(2, block));
     t.expect_n(5, Busy(1));
     t.expect_n(8, Busy(1)); // recovery: bounded too
-    const Error e = catch_error([&] { s.download(0, block); });
+    const Error e = catch_error([&] { s->download(0, block); });
     EXPECT_EQ(e.kind(), ErrorKind::DfuProtocol);
     EXPECT_NE(std::string(e.what()).find("device stuck"), std::string::npos) << e.what();
     expect_script_done();

@@ -83,13 +83,12 @@ TEST_F(DfuseSessionTest, Upload16KiBExactlyAsDfuUtil) {
     const Bytes got = s->upload(0, 16384);
     EXPECT_EQ(got, dct);
     expect_script_done();
-    const auto& c = s->counters();
-    EXPECT_EQ(c.control_transfers, 12u);
-    EXPECT_EQ(c.uploads, 4u);
-    EXPECT_EQ(c.set_address_commands, 1u);
-    EXPECT_EQ(c.status_polls, 5u);
-    EXPECT_EQ(c.data_downloads, 0u);
-    EXPECT_EQ(c.erase_commands, 0u);
+    EXPECT_EQ(s->counters(), (TransferCounters{.control_transfers = 12,
+                                               .data_downloads = 0,
+                                               .uploads = 4,
+                                               .set_address_commands = 1,
+                                               .erase_commands = 0,
+                                               .status_polls = 5}));
     for (const auto& timeout : t.timeouts()) EXPECT_EQ(timeout, milliseconds(5000));
     EXPECT_FALSE(trace.empty());
 }
@@ -141,13 +140,12 @@ TEST_F(DfuseSessionTest, Download5000BytesIsTwoChunksWithASetAddressEachAndNoEra
     s->download(0x100, data, [&](std::size_t done, std::size_t total) { progress.emplace_back(done, total); });
     expect_script_done();
     EXPECT_EQ(progress, (std::vector<std::pair<std::size_t, std::size_t>>{{4096, 5000}, {5000, 5000}}));
-    const auto& c = s->counters();
-    EXPECT_EQ(c.data_downloads, 2u);
-    EXPECT_EQ(c.set_address_commands, 2u);
-    EXPECT_EQ(c.erase_commands, 0u);
-    EXPECT_EQ(c.uploads, 0u);
-    EXPECT_EQ(c.status_polls, 10u);
-    EXPECT_EQ(c.control_transfers, 15u);
+    EXPECT_EQ(s->counters(), (TransferCounters{.control_transfers = 15,
+                                               .data_downloads = 2,
+                                               .uploads = 0,
+                                               .set_address_commands = 2,
+                                               .erase_commands = 0,
+                                               .status_polls = 10}));
 }
 
 TEST_F(DfuseSessionTest, Download512BytesAt2082) {
@@ -197,11 +195,10 @@ TEST_F(DfuseSessionTest, PollTimeoutsAreHonouredBeforeTheNextRequest) {
 TEST_F(DfuseSessionTest, HugePollTimeoutIsClamped) {
     SessionOptions o = options();
     o.max_poll_wait = milliseconds(2000);
-    DfuseSession s(t, o);
-    s.select_alt("DCT Flash");
+    auto s = dct_session(o);
     t.expect(GetStatus(Status::OK, State::dfuIDLE, 0xFFFFFF));
     t.expect_set_address(0).expect_abort_to_idle().expect(Upload(2, 8, pattern(8))).expect_abort_to_idle();
-    s.upload(0, 8);
+    s->upload(0, 8);
     EXPECT_EQ(sleeps, (std::vector<milliseconds>{milliseconds(2000)}));
     expect_script_done();
 }

@@ -26,6 +26,12 @@ inline Bytes slice(const Bytes& b, std::size_t from, std::size_t n) {
     return Bytes(b.begin() + static_cast<std::ptrdiff_t>(from), b.begin() + static_cast<std::ptrdiff_t>(from + n));
 }
 
+inline void PrintTo(const TransferCounters& c, std::ostream* os) {
+    *os << "{control_transfers " << c.control_transfers << ", data_downloads " << c.data_downloads << ", uploads "
+        << c.uploads << ", set_address_commands " << c.set_address_commands << ", erase_commands " << c.erase_commands
+        << ", status_polls " << c.status_polls << "}";
+}
+
 struct DfuseSessionTest : ::testing::Test {
     ScriptedTransport t{photon_config(), photon_strings()};
     std::vector<std::chrono::milliseconds> sleeps;
@@ -43,8 +49,9 @@ struct DfuseSessionTest : ::testing::Test {
     }
 
     // A session on the Photon with "DCT Flash" selected.
-    std::unique_ptr<DfuseSession> dct_session() {
-        auto s = std::make_unique<DfuseSession>(t, options());
+    std::unique_ptr<DfuseSession> dct_session() { return dct_session(options()); }
+    std::unique_ptr<DfuseSession> dct_session(SessionOptions o) {
+        auto s = std::make_unique<DfuseSession>(t, std::move(o));
         s->select_alt("DCT Flash");
         return s;
     }

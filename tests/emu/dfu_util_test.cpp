@@ -39,6 +39,29 @@ std::vector<std::string> found_lines(const std::string& out) {
     return lines;
 }
 
+// `dfu-util -a 1 -s 2082 -D` of a 100-byte block on a unit with one injected fault and a DCT of
+// random bytes: the unit, its DCT before and what dfu-util said. The emulator exists before
+// dfu-util runs (members are built in order).
+struct FaultyDownload {
+    FaultyDownload(const char* faults, unsigned seed)
+        : dct(random_bytes(16384, seed)), emu({with_faults(dct, faults)}), r(download(tmp, seed)) {}
+
+    static DeviceConfig with_faults(const Bytes& dct, const char* faults) {
+        DeviceConfig c = photon(dct);
+        c.faults = photon_emu::parse_faults(faults);
+        return c;
+    }
+    static RunResult download(const TempDir& tmp, unsigned seed) {
+        write_file(tmp / "block.bin", random_bytes(100, seed + 1));
+        return dfu_util("-a 1 -s 2082 -D " + quote(tmp / "block.bin"));
+    }
+
+    TempDir tmp;
+    Bytes dct;
+    Emulator emu;
+    RunResult r;
+};
+
 TEST(DfuUtil, ListsPhotonExactly) {
     Emulator emu({photon()});
     const auto r = dfu_util("-l");
@@ -191,33 +214,20 @@ TEST(DfuUtil, UnreadableDctReadsZerosAndRejectsWrites) {
 }
 
 TEST(DfuUtil, StallOnFirstDataDownloadFailsAndLeavesDctUnchanged) {
-    TempDir tmp;
-    const Bytes dct = random_bytes(16384, 7);
-    write_file(tmp / "block.bin", random_bytes(100, 8));
-    DeviceConfig c = photon(dct);
-    c.faults = photon_emu::parse_faults("stall:dnloaddata:1");
-    Emulator emu({c});
-    const auto r = dfu_util("-a 1 -s 2082 -D " + quote(tmp / "block.bin"));
-    EXPECT_NE(r.exit_code, 0) << r.output;
-    EXPECT_EQ(emu.dct(0), dct);
-    const auto t = emu.transcript(0);
+    FaultyDownload d("stall:dnloaddata:1", 7);
+    EXPECT_NE(d.r.exit_code, 0) << d.r.output;
+    EXPECT_EQ(d.emu.dct(0), d.dct);
     bool stalled = false;
-    for (const auto& e : t)
+    for (const auto& e : d.emu.transcript(0))
         if (e.fault == "Stall:DnloadData:1") stalled = e.result == "stall";
     EXPECT_TRUE(stalled);
 }
 
 TEST(DfuUtil, DisconnectDuringDownloadWritesNothing) {
-    TempDir tmp;
-    const Bytes dct = random_bytes(16384, 9);
-    write_file(tmp / "block.bin", random_bytes(100, 10));
-    DeviceConfig c = photon(dct);
-    c.faults = photon_emu::parse_faults("disconnect:dnloaddata");
-    Emulator emu({c});
-    const auto r = dfu_util("-a 1 -s 2082 -D " + quote(tmp / "block.bin"));
-    EXPECT_NE(r.exit_code, 0) << r.output;
-    EXPECT_TRUE(emu.disconnected(0));
-    EXPECT_EQ(emu.dct(0), dct);
+    FaultyDownload d("disconnect:dnloaddata", 9);
+    EXPECT_NE(d.r.exit_code, 0) << d.r.output;
+    EXPECT_TRUE(d.emu.disconnected(0));
+    EXPECT_EQ(d.emu.dct(0), d.dct);
     EXPECT_TRUE(found_lines(dfu_util("-l").output).empty());
 }
 
@@ -234,17 +244,11 @@ TEST(DfuUtil, ShortReadEndsTheUploadEarly) {
 }
 
 TEST(DfuUtil, TimeoutOnDataDownloadFailsAndWritesNothing) {
-    TempDir tmp;
-    const Bytes dct = random_bytes(16384, 12);
-    write_file(tmp / "block.bin", random_bytes(100, 13));
-    DeviceConfig c = photon(dct);
-    c.faults = photon_emu::parse_faults("timeout:dnloaddata");
-    Emulator emu({c});
-    const auto r = dfu_util("-a 1 -s 2082 -D " + quote(tmp / "block.bin")); // dfu-util waits 5 s
-    EXPECT_NE(r.exit_code, 0) << r.output;
-    EXPECT_NE(r.output.find("LIBUSB_ERROR_TIMEOUT"), std::string::npos) << r.output;
-    EXPECT_EQ(emu.dct(0), dct);
-    EXPECT_FALSE(emu.disconnected(0));
+    FaultyDownload d("timeout:dnloaddata", 12); // dfu-util waits 5 s
+    EXPECT_NE(d.r.exit_code, 0) << d.r.output;
+    EXPECT_NE(d.r.output.find("LIBUSB_ERROR_TIMEOUT"), std::string::npos) << d.r.output;
+    EXPECT_EQ(d.emu.dct(0), d.dct);
+    EXPECT_FALSE(d.emu.disconnected(0));
 }
 
 TEST(DfuUtil, SeveralDevicesAreIndependent) {

@@ -34,14 +34,20 @@ public:
         EXPECT_EQ(r.outcome, Outcome::Ok);
         return r.in;
     }
+    // The state a GETSTATUS reports.
+    DfuState state() { return static_cast<DfuState>(status().at(4)); }
+    // A GETSTATUS reports `st` in `state`.
+    void expect_status(DfuStatus st, DfuState state) {
+        const Bytes reply = status();
+        ASSERT_EQ(reply.size(), 6u);
+        EXPECT_EQ(static_cast<DfuStatus>(reply[0]), st);
+        EXPECT_EQ(static_cast<DfuState>(reply[4]), state);
+    }
     // DfuSe special command: DNLOAD block 0 + the two GETSTATUS polls.
     void command(const Bytes& cmd) {
         ASSERT_EQ(out(1, 0, cmd).outcome, Outcome::Ok);
-        auto s1 = status();
-        ASSERT_EQ(s1.size(), 6u);
-        EXPECT_EQ(s1[4], dfuDNBUSY);
-        auto s2 = status();
-        EXPECT_EQ(s2[4], dfuDNLOAD_IDLE);
+        EXPECT_EQ(state(), dfuDNBUSY);
+        EXPECT_EQ(state(), dfuDNLOAD_IDLE);
     }
     static Bytes addr_cmd(std::uint8_t op, std::uint32_t a) {
         return {op, static_cast<std::uint8_t>(a), static_cast<std::uint8_t>(a >> 8), static_cast<std::uint8_t>(a >> 16),
@@ -55,6 +61,22 @@ public:
 
     DeviceModel m;
 };
+
+// A host that selected the DCT alt (1) and set the address pointer, where every DCT read and
+// write starts.
+struct DctHost : Host {
+    explicit DctHost(DeviceConfig cfg = {}, std::uint32_t address = 0) : Host(std::move(cfg)) {
+        alt(1);
+        command(addr_cmd(0x21, address));
+    }
+};
+
+// A unit with one injected fault.
+DeviceConfig with_fault(FaultKind kind, RequestClass on, unsigned nth) {
+    DeviceConfig cfg;
+    cfg.faults = {Fault{kind, on, nth}};
+    return cfg;
+}
 
 std::string utf16_string(const Bytes& d) {
     std::string s;
@@ -150,23 +172,17 @@ TEST(Model, GetCommandsAndBlockOneStall) {
     ASSERT_EQ(r.outcome, Outcome::Ok);
     EXPECT_EQ(r.in, (Bytes{0x00, 0x21, 0x41}));
     EXPECT_EQ(h.in(2, 1, 64).outcome, Outcome::Stall);
-    auto st = h.status();
-    EXPECT_EQ(st[0], errSTALLEDPKT);
-    EXPECT_EQ(st[4], dfuERROR);
+    h.expect_status(errSTALLEDPKT, dfuERROR);
     EXPECT_EQ(h.out(6, 0).outcome, Outcome::Ok); // ABORT is ignored in dfuERROR
-    EXPECT_EQ(h.status()[4], dfuERROR);
+    EXPECT_EQ(h.state(), dfuERROR);
     EXPECT_EQ(h.out(4, 0).outcome, Outcome::Ok); // CLRSTATUS recovers
-    st = h.status();
-    EXPECT_EQ(st[0], OK);
-    EXPECT_EQ(st[4], dfuIDLE);
+    h.expect_status(OK, dfuIDLE);
 }
 
 TEST(Model, ClrStatusOutsideErrorIsAnError) {
     Host h;
     ASSERT_EQ(h.out(4, 0).outcome, Outcome::Ok);
-    auto st = h.status();
-    EXPECT_EQ(st[0], errUNKNOWN);
-    EXPECT_EQ(st[4], dfuERROR);
+    h.expect_status(errUNKNOWN, dfuERROR);
 }
 
 TEST(Model, SetAddressThenUploadReadsTheDct) {
@@ -174,11 +190,9 @@ TEST(Model, SetAddressThenUploadReadsTheDct) {
     cfg.dct.resize(kDctSize);
     for (std::size_t i = 0; i < cfg.dct.size(); ++i) cfg.dct[i] = static_cast<std::uint8_t>(i * 7 + 3);
     const Bytes dct = cfg.dct;
-    Host h(cfg);
-    h.alt(1);
-    h.command(Host::addr_cmd(0x21, 0x100));
+    DctHost h(cfg, 0x100);
     EXPECT_EQ(h.out(6, 0).outcome, Outcome::Ok);
-    EXPECT_EQ(h.status()[4], dfuIDLE);
+    EXPECT_EQ(h.state(), dfuIDLE);
     auto r = h.in(2, 3, 4096); // block 3 = pointer + 4096
     ASSERT_EQ(r.outcome, Outcome::Ok);
     EXPECT_EQ(r.in, Bytes(dct.begin() + 0x1100, dct.begin() + 0x2100));
@@ -218,9 +232,9 @@ TEST(Model, DctWritePreservesOtherBytesAndEraseIsIgnored) {
     const Bytes block = {1, 2, 3, 4, 5};
     ASSERT_EQ(h.out(1, 2, block).outcome, Outcome::Ok);
     auto busy = h.status();
-    EXPECT_EQ(busy[4], dfuDNBUSY);
+    EXPECT_EQ(static_cast<DfuState>(busy[4]), dfuDNBUSY);
     EXPECT_EQ(busy[1] | (busy[2] << 8) | (busy[3] << 16), 500); // bwPollTimeout after a data write
-    EXPECT_EQ(h.status()[4], dfuDNLOAD_IDLE);
+    EXPECT_EQ(h.state(), dfuDNLOAD_IDLE);
     Bytes expected(kDctSize, 0x11);
     std::copy(block.begin(), block.end(), expected.begin() + 2082);
     EXPECT_EQ(h.m.dct(), expected);
@@ -230,7 +244,7 @@ TEST(Model, CommandPollTimeoutIsOneMs) {
     Host h;
     ASSERT_EQ(h.out(1, 0, Host::addr_cmd(0x21, 0)).outcome, Outcome::Ok);
     auto st = h.status();
-    EXPECT_EQ(st[4], dfuDNBUSY);
+    EXPECT_EQ(static_cast<DfuState>(st[4]), dfuDNBUSY);
     EXPECT_EQ(st[1], 1);
 }
 
@@ -238,7 +252,7 @@ TEST(Model, MassEraseAndUnknownCommandsStall) {
     Host h;
     ASSERT_EQ(h.out(1, 0, {0x41}).outcome, Outcome::Ok);
     EXPECT_EQ(h.in(3, 0, 6).outcome, Outcome::Stall);
-    EXPECT_EQ(h.status()[4], dfuERROR);
+    EXPECT_EQ(h.state(), dfuERROR);
 }
 
 TEST(Model, InternalFlashNeedsErase) {
@@ -250,16 +264,14 @@ TEST(Model, InternalFlashNeedsErase) {
     h.status();
     h.command(Host::addr_cmd(0x21, 0x080A0000));
     ASSERT_EQ(h.out(1, 2, {0xF0, 0xFF}).outcome, Outcome::Ok); // would need 1 bits back: verify error
-    auto st = h.status();
-    EXPECT_EQ(st[0], errVERIFY);
-    EXPECT_EQ(st[4], dfuERROR);
+    h.expect_status(errVERIFY, dfuERROR);
     h.out(4, 0);
     h.command(Host::addr_cmd(0x41, 0x080A0000));
     EXPECT_EQ(h.m.flash()[0xA0000], 0xFF);
     h.command(Host::addr_cmd(0x21, 0x080A0000));
     ASSERT_EQ(h.out(1, 2, {0xF0, 0xFF}).outcome, Outcome::Ok);
     h.status();
-    EXPECT_EQ(h.status()[4], dfuDNLOAD_IDLE);
+    EXPECT_EQ(h.state(), dfuDNLOAD_IDLE);
     EXPECT_EQ(h.m.flash()[0xA0000], 0xF0);
 }
 
@@ -268,9 +280,7 @@ TEST(Model, WrongStateAndOversizedRequestsStall) {
     h.alt(1);
     ASSERT_EQ(h.in(2, 0, 3).outcome, Outcome::Ok); // -> dfuUPLOAD_IDLE (wLength <= 3 quirk)
     EXPECT_EQ(h.out(1, 2, {1}).outcome, Outcome::Stall);
-    auto st = h.status();
-    EXPECT_EQ(st[0], errSTALLEDPKT);
-    EXPECT_EQ(st[4], dfuERROR);
+    h.expect_status(errSTALLEDPKT, dfuERROR);
     h.out(4, 0);
     EXPECT_EQ(h.in(2, 2, 4097).outcome, Outcome::Stall);
 }
@@ -280,7 +290,7 @@ TEST(Model, LeaveReportsDnloadIdleThenVanishes) {
     ASSERT_EQ(h.out(1, 2, {}).outcome, Outcome::Ok);
     auto r = h.in(3, 0, 6);
     ASSERT_EQ(r.outcome, Outcome::Ok);
-    EXPECT_EQ(r.in[4], dfuDNLOAD_IDLE);
+    EXPECT_EQ(static_cast<DfuState>(r.in[4]), dfuDNLOAD_IDLE);
     EXPECT_TRUE(r.vanish_after);
     EXPECT_TRUE(h.m.gone());
     EXPECT_EQ(h.in(3, 0, 6).outcome, Outcome::Disconnect);
@@ -290,27 +300,19 @@ TEST(Model, UnreadableDctReadsZerosAndWritesStall) {
     DeviceConfig cfg;
     cfg.dct.assign(kDctSize, 0x42);
     cfg.unreadable_dct = true;
-    Host h(cfg);
-    h.alt(1);
-    h.command(Host::addr_cmd(0x21, 0));
+    DctHost h(cfg);
     h.out(6, 0);
     EXPECT_EQ(h.in(2, 2, 4096).in, Bytes(4096, 0));
     h.out(6, 0);
     h.command(Host::addr_cmd(0x21, 0));
     ASSERT_EQ(h.out(1, 2, {1, 2, 3}).outcome, Outcome::Ok);
     EXPECT_EQ(h.in(3, 0, 6).outcome, Outcome::Stall);
-    auto st = h.status();
-    EXPECT_EQ(st[0], errWRITE);
-    EXPECT_EQ(st[4], dfuERROR);
+    h.expect_status(errWRITE, dfuERROR);
     EXPECT_EQ(h.m.dct(), Bytes(kDctSize, 0x42));
 }
 
 TEST(Model, FaultStallOnSecondDataDownload) {
-    DeviceConfig cfg;
-    cfg.faults = {Fault{FaultKind::Stall, RequestClass::DnloadData, 2}};
-    Host h(cfg);
-    h.alt(1);
-    h.command(Host::addr_cmd(0x21, 0));
+    DctHost h(with_fault(FaultKind::Stall, RequestClass::DnloadData, 2));
     ASSERT_EQ(h.out(1, 2, {0xAA}).outcome, Outcome::Ok);
     h.status();
     h.status();
@@ -323,15 +325,9 @@ TEST(Model, FaultStallOnSecondDataDownload) {
 }
 
 TEST(Model, FaultErrorReportsErrWriteAndAppliesNothing) {
-    DeviceConfig cfg;
-    cfg.faults = {Fault{FaultKind::Error, RequestClass::DnloadData, 1}};
-    Host h(cfg);
-    h.alt(1);
-    h.command(Host::addr_cmd(0x21, 0));
+    DctHost h(with_fault(FaultKind::Error, RequestClass::DnloadData, 1));
     ASSERT_EQ(h.out(1, 2, {0xAA}).outcome, Outcome::Ok);
-    auto st = h.status();
-    EXPECT_EQ(st[0], errWRITE);
-    EXPECT_EQ(st[4], dfuERROR);
+    h.expect_status(errWRITE, dfuERROR);
     EXPECT_EQ(h.m.dct()[0], 0xFF);
 }
 
@@ -340,17 +336,13 @@ TEST(Model, FaultErrorOnCommandReportsErrTarget) {
     cfg.faults = {Fault{FaultKind::Error, RequestClass::SetAddress, 1}};
     Host h(cfg);
     ASSERT_EQ(h.out(1, 0, Host::addr_cmd(0x21, 0)).outcome, Outcome::Ok);
-    auto st = h.status();
-    EXPECT_EQ(st[0], errTARGET);
-    EXPECT_EQ(st[4], dfuERROR);
+    h.expect_status(errTARGET, dfuERROR);
 }
 
 TEST(Model, FaultShortReadHalvesTheUpload) {
     DeviceConfig cfg;
     cfg.faults = photon_emu::parse_faults("shortread:upload:2");
-    Host h(cfg);
-    h.alt(1);
-    h.command(Host::addr_cmd(0x21, 0));
+    DctHost h(cfg);
     h.out(6, 0);
     EXPECT_EQ(h.in(2, 2, 4096).in.size(), 4096u);
     EXPECT_EQ(h.in(2, 3, 4096).in.size(), 2048u);
@@ -361,12 +353,10 @@ TEST(Model, FaultResetRestoresPowerOnStateAndStalls) {
     DeviceConfig cfg;
     cfg.dct.assign(kDctSize, 0x77);
     cfg.faults = {Fault{FaultKind::Reset, RequestClass::Upload, 1}};
-    Host h(cfg);
-    h.alt(1);
-    h.command(Host::addr_cmd(0x21, 0));
+    DctHost h(cfg);
     h.out(6, 0);
     EXPECT_EQ(h.in(2, 2, 16).outcome, Outcome::Stall);
-    EXPECT_EQ(h.status()[4], dfuIDLE);
+    EXPECT_EQ(h.state(), dfuIDLE);
     // alt 0 / pointer 0x08020000 now: an upload reads the internal flash at 0x08020000.
     auto r = h.in(2, 2, 16);
     ASSERT_EQ(r.outcome, Outcome::Ok);
@@ -375,21 +365,13 @@ TEST(Model, FaultResetRestoresPowerOnStateAndStalls) {
 }
 
 TEST(Model, FaultDisconnectBeforeAndAfter) {
-    DeviceConfig before;
-    before.faults = {Fault{FaultKind::Disconnect, RequestClass::DnloadData, 1}};
-    Host a(before);
-    a.alt(1);
-    a.command(Host::addr_cmd(0x21, 0));
+    DctHost a(with_fault(FaultKind::Disconnect, RequestClass::DnloadData, 1));
     EXPECT_EQ(a.out(1, 2, {0}).outcome, Outcome::Disconnect);
     EXPECT_TRUE(a.m.gone());
     EXPECT_EQ(a.m.dct()[0], 0xFF);
     EXPECT_EQ(a.m.transcript().back().result, "disconnected");
 
-    DeviceConfig after;
-    after.faults = {Fault{FaultKind::DisconnectAfter, RequestClass::GetStatus, 3}};
-    Host b(after);
-    b.alt(1);
-    b.command(Host::addr_cmd(0x21, 0));
+    DctHost b(with_fault(FaultKind::DisconnectAfter, RequestClass::GetStatus, 3));
     ASSERT_EQ(b.out(1, 2, {0}).outcome, Outcome::Ok);
     auto r = b.in(3, 0, 6); // third GETSTATUS: the write is applied and answered, then gone
     EXPECT_EQ(r.outcome, Outcome::Ok);
@@ -397,11 +379,7 @@ TEST(Model, FaultDisconnectBeforeAndAfter) {
     EXPECT_EQ(b.m.dct()[0], 0x00);
     EXPECT_EQ(b.in(3, 0, 6).outcome, Outcome::Disconnect);
 
-    DeviceConfig on_write;
-    on_write.faults = {Fault{FaultKind::DisconnectAfter, RequestClass::DnloadData, 1}};
-    Host c(on_write);
-    c.alt(1);
-    c.command(Host::addr_cmd(0x21, 16));
+    DctHost c(with_fault(FaultKind::DisconnectAfter, RequestClass::DnloadData, 1), 16);
     auto w = c.out(1, 2, {0x12, 0x34});
     EXPECT_EQ(w.outcome, Outcome::Ok);
     EXPECT_TRUE(w.vanish_after);
@@ -411,13 +389,9 @@ TEST(Model, FaultDisconnectBeforeAndAfter) {
 }
 
 TEST(Model, FaultTimeoutHoldsAndAppliesNothing) {
-    DeviceConfig cfg;
-    cfg.faults = {Fault{FaultKind::Timeout, RequestClass::DnloadData, 1}};
-    Host h(cfg);
-    h.alt(1);
-    h.command(Host::addr_cmd(0x21, 0));
+    DctHost h(with_fault(FaultKind::Timeout, RequestClass::DnloadData, 1));
     EXPECT_EQ(h.out(1, 2, {0}).outcome, Outcome::Hold);
-    EXPECT_EQ(h.status()[4], dfuDNLOAD_IDLE);
+    EXPECT_EQ(h.state(), dfuDNLOAD_IDLE);
     EXPECT_EQ(h.m.dct()[0], 0xFF);
     EXPECT_EQ(h.m.transcript()[h.m.transcript().size() - 2].result, "timeout");
 }

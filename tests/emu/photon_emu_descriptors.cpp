@@ -79,15 +79,6 @@ std::string request_name(const Setup& s) {
     return "VENDOR_" + std::to_string(s.request);
 }
 
-std::string state_name(std::uint8_t state) {
-    static const char* names[] = {"appIDLE",          "appDETACH",   "dfuIDLE",
-                                  "dfuDNLOAD_SYNC",   "dfuDNBUSY",   "dfuDNLOAD_IDLE",
-                                  "dfuMANIFEST_SYNC", "dfuMANIFEST", "dfuMANIFEST_WAIT_RESET",
-                                  "dfuUPLOAD_IDLE",   "dfuERROR"};
-    if (state < std::size(names)) return names[state];
-    return "state" + std::to_string(state);
-}
-
 std::uint16_t DeviceModel::product_id() const {
     std::uint16_t base = 0x0006;
     if (cfg_.platform == Platform::P1) base = 0x0008;

@@ -307,19 +307,19 @@ Response DeviceModel::dispatch(const Setup& s, std::span<const std::uint8_t> out
     return dfu_request(s, out, fault);
 }
 
-Response DeviceModel::stall_error(std::uint8_t status) {
+Response DeviceModel::stall_error(DfuStatus status) {
     state_ = dfuERROR;
     status_ = status;
     pending_.reset();
     return Response{Outcome::Stall, {}, false};
 }
 
-std::vector<std::uint8_t> DeviceModel::status_reply(std::uint8_t reported_state, std::uint32_t poll_ms) const {
-    return {status_,
+std::vector<std::uint8_t> DeviceModel::status_reply(DfuState reported_state, std::uint32_t poll_ms) const {
+    return {static_cast<std::uint8_t>(status_),
             static_cast<std::uint8_t>(poll_ms & 0xff),
             static_cast<std::uint8_t>((poll_ms >> 8) & 0xff),
             static_cast<std::uint8_t>((poll_ms >> 16) & 0xff),
-            reported_state,
+            static_cast<std::uint8_t>(reported_state),
             0};
 }
 
@@ -352,7 +352,7 @@ Response DeviceModel::dfu_request(const Setup& s, std::span<const std::uint8_t> 
             state_ = dfuERROR;
             status_ = errTARGET;
         }
-        return Response{Outcome::Ok, {state_}, false};
+        return Response{Outcome::Ok, {static_cast<std::uint8_t>(state_)}, false};
     case DFU_CLRSTATUS:
         if (dir_in) return stall_error(errSTALLEDPKT);
         if (error_fault) {
@@ -407,7 +407,7 @@ Response DeviceModel::get_status(const Fault* fault) {
             }
             std::uint32_t poll = 0;
             bool stall = false;
-            const std::uint8_t st = execute_pending(poll, stall);
+            const DfuStatus st = execute_pending(poll, stall);
             pending_.reset();
             if (stall) return stall_error(st);
             if (st != OK) {
@@ -444,7 +444,7 @@ Response DeviceModel::get_status(const Fault* fault) {
     return Response{Outcome::Ok, status_reply(state_, 0), false};
 }
 
-std::uint8_t DeviceModel::execute_pending(std::uint32_t& poll_ms, bool& stall) {
+DfuStatus DeviceModel::execute_pending(std::uint32_t& poll_ms, bool& stall) {
     const Pending& p = *pending_;
     stall = false;
     poll_ms = cfg_.command_poll_timeout_ms;

@@ -4,6 +4,7 @@
 
 #include "photon_emu.hpp"
 #include "photon_emu_firmware.hpp"
+#include "photon_dct/dfu/protocol.hpp"
 
 #include <cstdint>
 #include <mutex>
@@ -21,38 +22,14 @@ inline constexpr std::size_t kSerialFlashSize = 1024 * 1024;
 inline constexpr std::uint32_t kDefaultPointer = 0x08020000; // APP_DEFAULT_ADD / CORE_FW_ADDRESS
 inline constexpr std::size_t kTransferSize = 4096;
 
-enum DfuState : std::uint8_t {
-    appIDLE = 0,
-    appDETACH = 1,
-    dfuIDLE = 2,
-    dfuDNLOAD_SYNC = 3,
-    dfuDNBUSY = 4,
-    dfuDNLOAD_IDLE = 5,
-    dfuMANIFEST_SYNC = 6,
-    dfuMANIFEST = 7,
-    dfuMANIFEST_WAIT_RESET = 8,
-    dfuUPLOAD_IDLE = 9,
-    dfuERROR = 10,
-};
-enum DfuStatus : std::uint8_t {
-    OK = 0,
-    errTARGET = 1,
-    errFILE = 2,
-    errWRITE = 3,
-    errERASE = 4,
-    errCHECK_ERASED = 5,
-    errPROG = 6,
-    errVERIFY = 7,
-    errADDRESS = 8,
-    errNOTDONE = 9,
-    errFIRMWARE = 10,
-    errVENDOR = 11,
-    errUSBR = 12,
-    errPOR = 13,
-    errUNKNOWN = 14,
-    errSTALLEDPKT = 15,
-};
-std::string state_name(std::uint8_t state);
+// DFU 1.1 states and status codes (docs/dfu-protocol.md §3.1) are the tool's own enums and name
+// table (photon_dct/dfu/protocol.hpp): one list of the spec's values. The state machine that
+// moves between them is the emulator's own.
+using DfuState = photon_dct::dfu::State;
+using DfuStatus = photon_dct::dfu::Status;
+using enum photon_dct::dfu::State;
+using enum photon_dct::dfu::Status;
+using photon_dct::dfu::state_name;
 
 inline constexpr std::uint8_t DFU_DETACH = 0, DFU_DNLOAD = 1, DFU_UPLOAD = 2, DFU_GETSTATUS = 3, DFU_CLRSTATUS = 4,
                               DFU_GETSTATE = 5, DFU_ABORT = 6;
@@ -144,10 +121,10 @@ private:
     Response dfu_request(const Setup& s, std::span<const std::uint8_t> out, const Fault* fault);
     Response get_status(const Fault* fault);
     Response upload(const Setup& s, const Fault* fault);
-    Response stall_error(std::uint8_t status);
-    std::vector<std::uint8_t> status_reply(std::uint8_t reported_state, std::uint32_t poll_ms) const;
+    Response stall_error(DfuStatus status);
+    std::vector<std::uint8_t> status_reply(DfuState reported_state, std::uint32_t poll_ms) const;
     // Executes a pending DNLOAD. Returns the status (OK or an error) and the poll timeout.
-    std::uint8_t execute_pending(std::uint32_t& poll_ms, bool& stall);
+    DfuStatus execute_pending(std::uint32_t& poll_ms, bool& stall);
     std::vector<std::uint8_t> read_memory(std::uint32_t addr, std::size_t len, bool& ok) const;
     std::vector<std::uint8_t> string_descriptor(unsigned index, std::uint16_t langid, bool& ok) const;
     std::vector<std::uint8_t> dfu_functional_descriptor() const;
@@ -169,8 +146,8 @@ private:
     std::vector<std::uint8_t> dct_;
     std::vector<std::uint8_t> flash_;
     std::vector<std::uint8_t> sflash_;
-    std::uint8_t state_ = dfuIDLE;
-    std::uint8_t status_ = OK;
+    DfuState state_ = dfuIDLE;
+    DfuStatus status_ = OK;
     std::uint32_t pointer_ = kDefaultPointer;
     unsigned alt_ = 0;
     std::optional<Pending> pending_;

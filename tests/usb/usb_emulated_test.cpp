@@ -10,6 +10,7 @@
 #include "photon_dct/dfu/session.hpp"
 #include "photon_dct/error.hpp"
 #include "photon_dct/usb/usb.hpp"
+#include "catch_error.hpp"
 #include "photon_emu.hpp"
 
 using namespace photon_dct;
@@ -17,6 +18,7 @@ using photon_dct::dfu::DfuseSession;
 using photon_dct::dfu::SessionOptions;
 using photon_dct::usb::UsbContext;
 using photon_dct::usb::UsbDevice;
+using test_support::catch_error;
 
 namespace {
 
@@ -52,17 +54,6 @@ unsigned count_erases(const std::vector<photon_emu::TranscriptEntry>& t) {
     }));
 }
 
-template <typename F>
-Error catch_error(F&& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e;
-    }
-    ADD_FAILURE() << "no photon_dct::Error thrown";
-    return Error(ErrorKind::Internal, "none");
-}
-
 // Options for an emulated Photon bootloader, its quirks from the quirk table.
 SessionOptions quick_options() {
     SessionOptions o;
@@ -72,6 +63,32 @@ SessionOptions quick_options() {
     return o;
 }
 
+// The one emulated unit's DFU interface, opened through libusb.
+std::unique_ptr<photon_dct::dfu::ControlTransport> open_the_unit(UsbContext& usb) {
+    const auto devices = usb.enumerate(0x2b04);
+    EXPECT_EQ(devices.size(), 1u);
+    return usb.open(devices.at(0));
+}
+
+// One emulated unit and a DfuseSession on its "DCT Flash" alt. The emulator must exist before
+// libusb is initialised: the members are built in this order.
+struct DctSession {
+    explicit DctSession(photon_emu::DeviceConfig config = photon(), SessionOptions options = quick_options())
+        : emu({std::move(config)}), transport(open_the_unit(usb)), s(*transport, std::move(options)) {
+        s.select_alt("DCT Flash");
+    }
+
+    photon_emu::Emulator emu;
+    UsbContext usb;
+    std::unique_ptr<photon_dct::dfu::ControlTransport> transport;
+    DfuseSession s;
+};
+
+photon_emu::DeviceConfig photon_with_faults(const char* spec) {
+    photon_emu::DeviceConfig c = photon();
+    c.faults = photon_emu::parse_faults(spec);
+    return c;
+}
 } // namespace
 
 TEST(UsbEnumerate, PhotonInDfuMode) {
@@ -131,23 +148,17 @@ TEST(UsbEnumerate, SeveralDevicesIncludingANormalModeUnit) {
 }
 
 TEST(UsbSession, Upload16KiBEqualsTheEmulatedDct) {
-    photon_emu::Emulator emu({photon()});
-    UsbContext usb;
-    const auto devices = usb.enumerate(0x2b04);
-    ASSERT_EQ(devices.size(), 1u);
-    auto transport = usb.open(devices[0]);
-    DfuseSession s(*transport, quick_options());
-    EXPECT_EQ(s.alt_names(), (std::vector<std::string>{kAlt0, kAlt1}));
-    EXPECT_EQ(s.transfer_size(), 4096);
-    s.select_alt("DCT Flash");
-    const Bytes got = s.upload(0, 16384);
-    EXPECT_EQ(got, emu.dct(0));
-    EXPECT_EQ(s.counters().uploads, 4u);
-    EXPECT_EQ(count_erases(emu.transcript(0)), 0u);
+    DctSession u;
+    EXPECT_EQ(u.s.alt_names(), (std::vector<std::string>{kAlt0, kAlt1}));
+    EXPECT_EQ(u.s.transfer_size(), 4096);
+    const Bytes got = u.s.upload(0, 16384);
+    EXPECT_EQ(got, u.emu.dct(0));
+    EXPECT_EQ(u.s.counters().uploads, 4u);
+    EXPECT_EQ(count_erases(u.emu.transcript(0)), 0u);
 
     // The DFU class requests on the wire are exactly dfu-util's for -a 1 -s 0:16384 -U.
     std::vector<std::string> wire;
-    for (const auto& e : emu.transcript(0)) {
+    for (const auto& e : u.emu.transcript(0)) {
         if (e.request_type != 0x21 && e.request_type != 0xA1) continue;
         std::string line = e.name + " " + std::to_string(e.value) + " " + std::to_string(e.length);
         if (e.request_type == 0x21 && !e.data.empty()) line += " " + photon_emu::to_hex(e.data);
@@ -160,123 +171,85 @@ TEST(UsbSession, Upload16KiBEqualsTheEmulatedDct) {
 }
 
 TEST(UsbSession, Download512BytesAt2082ChangesExactlyThoseBytes) {
-    photon_emu::Emulator emu({photon()});
-    UsbContext usb;
-    const auto devices = usb.enumerate(0x2b04);
-    ASSERT_EQ(devices.size(), 1u);
-    auto transport = usb.open(devices[0]);
-    DfuseSession s(*transport, quick_options());
-    s.select_alt("DCT Flash");
-
-    const std::vector<std::uint8_t> before = emu.dct(0);
+    DctSession u;
+    const std::vector<std::uint8_t> before = u.emu.dct(0);
     Bytes block(512);
     for (std::size_t i = 0; i < block.size(); ++i) block[i] = static_cast<std::uint8_t>(0xA5 ^ i);
-    s.download(2082, block);
+    u.s.download(2082, block);
 
     std::vector<std::uint8_t> expected = before;
     std::copy(block.begin(), block.end(), expected.begin() + 2082);
-    const std::vector<std::uint8_t> after = emu.dct(0);
+    const std::vector<std::uint8_t> after = u.emu.dct(0);
     EXPECT_EQ(after, expected);
-    const auto transcript = emu.transcript(0);
+    const auto transcript = u.emu.transcript(0);
     EXPECT_EQ(count_data_downloads(transcript), 1u);
     EXPECT_EQ(count_erases(transcript), 0u);
-    EXPECT_EQ(s.counters().data_downloads, 1u);
-    EXPECT_EQ(s.counters().erase_commands, 0u);
+    EXPECT_EQ(u.s.counters().data_downloads, 1u);
+    EXPECT_EQ(u.s.counters().erase_commands, 0u);
     // Read back through the same session.
-    EXPECT_EQ(s.upload(2082, 512), block);
+    EXPECT_EQ(u.s.upload(2082, 512), block);
 }
 
 TEST(UsbSession, TheWritePollTimeoutIsReallyWaitedFor) {
     photon_emu::DeviceConfig c = photon();
     c.poll_timeout_ms = 100;
-    photon_emu::Emulator emu({c});
-    UsbContext usb;
-    auto transport = usb.open(usb.enumerate(0x2b04).at(0));
     std::vector<std::chrono::milliseconds> waits;
     SessionOptions o = quick_options();
     o.sleep = [&](std::chrono::milliseconds d) {
         waits.push_back(d);
         std::this_thread::sleep_for(d);
     };
-    DfuseSession s(*transport, o);
-    s.select_alt("DCT Flash");
+    DctSession u(c, o);
     const auto start = std::chrono::steady_clock::now();
-    s.download(100, Bytes(32, 0x11));
+    u.s.download(100, Bytes(32, 0x11));
     const auto elapsed = std::chrono::steady_clock::now() - start;
     EXPECT_GE(elapsed, std::chrono::milliseconds(100));
     EXPECT_NE(std::find(waits.begin(), waits.end(), std::chrono::milliseconds(100)), waits.end());
 }
 
 TEST(UsbSession, LeaveMakesTheDeviceVanishWithoutAnError) {
-    photon_emu::Emulator emu({photon()});
-    UsbContext usb;
-    const auto devices = usb.enumerate(0x2b04);
-    ASSERT_EQ(devices.size(), 1u);
-    auto transport = usb.open(devices[0]);
-    DfuseSession s(*transport, quick_options());
-    s.select_alt("DCT Flash");
-    EXPECT_NO_THROW(s.leave(0x08020000));
-    EXPECT_TRUE(emu.disconnected(0));
+    DctSession u;
+    EXPECT_NO_THROW(u.s.leave(0x08020000));
+    EXPECT_TRUE(u.emu.disconnected(0));
 }
 
 TEST(UsbSession, Gen3DctStringIsSelectedByName) {
     photon_emu::DeviceConfig c = photon();
     c.gen3_dct_string = true;
-    photon_emu::Emulator emu({c});
-    UsbContext usb;
-    const auto devices = usb.enumerate(0x2b04);
-    ASSERT_EQ(devices.size(), 1u);
-    auto transport = usb.open(devices[0]);
-    DfuseSession s(*transport, quick_options());
-    s.select_alt("DCT Flash");
-    EXPECT_FALSE(s.layout().segments.at(0).erasable());
-    EXPECT_EQ(s.upload(0, 16384), emu.dct(0));
+    DctSession u(c);
+    EXPECT_FALSE(u.s.layout().segments.at(0).erasable());
+    EXPECT_EQ(u.s.upload(0, 16384), u.emu.dct(0));
 }
 
+// The stall arrives through libusb as LIBUSB_ERROR_PIPE; the error then carries what the emulated
+// bootloader said in the first GETSTATUS of the recovery.
 TEST(UsbSession, StallIsMappedToDfuProtocolAndTheSessionRecovers) {
-    photon_emu::DeviceConfig c = photon();
-    c.faults = photon_emu::parse_faults("stall:dnload-data:1");
-    photon_emu::Emulator emu({c});
-    UsbContext usb;
-    auto transport = usb.open(usb.enumerate(0x2b04).at(0));
-    DfuseSession s(*transport, quick_options());
-    s.select_alt("DCT Flash");
+    DctSession u(photon_with_faults("stall:dnload-data:1"));
     const Bytes block(64, 0x42);
-    const Error e = catch_error([&] { s.download(2082, block); });
+    const Error e = catch_error([&] { u.s.download(2082, block); });
     EXPECT_EQ(e.kind(), ErrorKind::DfuProtocol);
     EXPECT_NE(std::string(e.what()).find("stall"), std::string::npos) << e.what();
-    EXPECT_NO_THROW(s.download(2082, block));
-    const auto dct = emu.dct(0);
+    EXPECT_NE(std::string(e.what()).find("[dfuERROR, errSTALLEDPKT]"), std::string::npos) << e.what();
+    EXPECT_NO_THROW(u.s.download(2082, block));
+    const auto dct = u.emu.dct(0);
     EXPECT_TRUE(std::equal(block.begin(), block.end(), dct.begin() + 2082));
 }
 
 TEST(UsbSession, TimeoutIsUsbIo) {
-    photon_emu::DeviceConfig c = photon();
-    c.faults = photon_emu::parse_faults("timeout:upload:1");
-    photon_emu::Emulator emu({c});
-    UsbContext usb;
-    auto transport = usb.open(usb.enumerate(0x2b04).at(0));
     SessionOptions o;
     o.timeout = std::chrono::milliseconds(200);
-    DfuseSession s(*transport, o);
-    s.select_alt("DCT Flash");
-    const Error e = catch_error([&] { s.upload(0, 4096); });
+    DctSession u(photon_with_faults("timeout:upload:1"), o);
+    const Error e = catch_error([&] { u.s.upload(0, 4096); });
     EXPECT_EQ(e.kind(), ErrorKind::UsbIo);
     EXPECT_NE(std::string(e.what()).find("timed out"), std::string::npos) << e.what();
     // The next operation recovers and reads correctly.
-    const std::vector<std::uint8_t> dct = emu.dct(0);
-    EXPECT_EQ(s.upload(0, 4096), Bytes(dct.begin(), dct.begin() + 4096));
+    const std::vector<std::uint8_t> dct = u.emu.dct(0);
+    EXPECT_EQ(u.s.upload(0, 4096), Bytes(dct.begin(), dct.begin() + 4096));
 }
 
 TEST(UsbSession, DisconnectIsUsbIo) {
-    photon_emu::DeviceConfig c = photon();
-    c.faults = photon_emu::parse_faults("disconnect:upload:1");
-    photon_emu::Emulator emu({c});
-    UsbContext usb;
-    auto transport = usb.open(usb.enumerate(0x2b04).at(0));
-    DfuseSession s(*transport, quick_options());
-    s.select_alt("DCT Flash");
-    const Error e = catch_error([&] { s.upload(0, 4096); });
+    DctSession u(photon_with_faults("disconnect:upload:1"));
+    const Error e = catch_error([&] { u.s.upload(0, 4096); });
     EXPECT_EQ(e.kind(), ErrorKind::UsbIo);
 }
 
@@ -293,19 +266,18 @@ TEST(UsbSession, NormalModeDeviceIsNotInDfuMode) {
     EXPECT_EQ(e.kind(), ErrorKind::DeviceNotInDfuMode);
 }
 
+// A bootloader that cannot read the DCT stalls every write (docs/dfu-protocol.md §5); the emulator
+// then reports errWRITE, which the error carries.
 TEST(UsbSession, UnreadableDctReadsZerosAndRefusesWrites) {
     photon_emu::DeviceConfig c = photon();
     c.unreadable_dct = true;
-    photon_emu::Emulator emu({c});
-    UsbContext usb;
-    auto transport = usb.open(usb.enumerate(0x2b04).at(0));
-    DfuseSession s(*transport, quick_options());
-    s.select_alt("DCT Flash");
-    EXPECT_EQ(s.upload(0, 16384), Bytes(16384, 0));
-    const Error e = catch_error([&] { s.download(2082, Bytes(16, 1)); });
+    DctSession u(c);
+    EXPECT_EQ(u.s.upload(0, 16384), Bytes(16384, 0));
+    const Error e = catch_error([&] { u.s.download(2082, Bytes(16, 1)); });
     EXPECT_EQ(e.kind(), ErrorKind::DfuProtocol);
     EXPECT_NE(std::string(e.what()).find("stall"), std::string::npos) << e.what();
-    EXPECT_EQ(count_erases(emu.transcript(0)), 0u);
+    EXPECT_NE(std::string(e.what()).find("[dfuERROR, errWRITE]"), std::string::npos) << e.what();
+    EXPECT_EQ(count_erases(u.emu.transcript(0)), 0u);
 }
 
 TEST(UsbSession, OpenAfterTheDeviceVanishedIsNoDevice) {

@@ -51,6 +51,8 @@ struct TransferCounters {
     unsigned set_address_commands{0};
     unsigned erase_commands{0}; // always 0: this session never erases
     unsigned status_polls{0};   // GETSTATUS requests
+
+    bool operator==(const TransferCounters&) const = default;
 };
 
 class DfuseSession {
