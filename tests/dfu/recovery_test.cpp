@@ -177,29 +177,46 @@ TEST_F(DfuseSessionTest, ShortGetStatusReplyIsAProtocolError) {
 
 // After a stall the first GETSTATUS of the recovery says what the device thinks happened; the error
 // carries it in words, the way fwupd's dfu plugin does (docs/dfu-protocol.md §3.1).
-TEST_F(DfuseSessionTest, StallDuringDnloadCarriesTheDeviceStateAndStatus) {
+struct StallCase {
+    Request stalled; // DNLOAD of a 512-byte block at 2082, or UPLOAD of the 16 KiB window
+    Status status;   // what the first GETSTATUS of the recovery says, in dfuERROR
+    std::string message;
+};
+
+void PrintTo(const StallCase& c, std::ostream* os) { *os << c.message; }
+
+struct StallInWords : DfuseSessionTest, ::testing::WithParamInterface<StallCase> {};
+
+TEST_P(StallInWords, CarriesTheDeviceStateAndStatus) {
+    const StallCase& c = GetParam();
+    const bool upload = c.stalled == Request::Upload;
     const Bytes block = pattern(512);
-    t.expect(Idle()).expect_set_address(2082).expect(Dnload(2, block).stall());
-    t.expect(GetStatus(Status::errWRITE, State::dfuERROR)).expect(ClrStatus()).expect(Idle());
+    t.expect(Idle()).expect_set_address(upload ? 0 : 2082);
+    if (upload)
+        t.expect_abort_to_idle().expect(Upload(2, 4096, {}).stall());
+    else
+        t.expect(Dnload(2, block).stall());
+    t.expect(GetStatus(c.status, State::dfuERROR)).expect(ClrStatus()).expect(Idle());
     auto s = dct_session();
-    const Error e = catch_error([&] { s->download(2082, block); });
+    const Error e = catch_error([&] {
+        if (upload)
+            s->upload(0, 16384);
+        else
+            s->download(2082, block);
+    });
     EXPECT_EQ(e.kind(), ErrorKind::DfuProtocol);
-    EXPECT_STREQ(e.what(), "DNLOAD during download at 0x00000822: the device rejected the request (stall) "
-                           "[dfuERROR, errWRITE]");
+    EXPECT_EQ(std::string(e.what()), c.message);
     expect_script_done();
 }
 
-TEST_F(DfuseSessionTest, StallDuringUploadCarriesTheDeviceStateAndStatus) {
-    t.expect(Idle()).expect_set_address(0).expect_abort_to_idle();
-    t.expect(Upload(2, 4096, {}).stall());
-    t.expect(GetStatus(Status::errSTALLEDPKT, State::dfuERROR)).expect(ClrStatus()).expect(Idle());
-    auto s = dct_session();
-    const Error e = catch_error([&] { s->upload(0, 16384); });
-    EXPECT_EQ(e.kind(), ErrorKind::DfuProtocol);
-    EXPECT_STREQ(e.what(), "UPLOAD during upload at 0x00000000: the device rejected the request (stall) "
-                           "[dfuERROR, errSTALLEDPKT]");
-    expect_script_done();
-}
+INSTANTIATE_TEST_SUITE_P(
+    Recovery, StallInWords,
+    ::testing::Values(StallCase{Request::Dnload, Status::errWRITE,
+                                "DNLOAD during download at 0x00000822: the device rejected the request (stall) "
+                                "[dfuERROR, errWRITE]"},
+                      StallCase{Request::Upload, Status::errSTALLEDPKT,
+                                "UPLOAD during upload at 0x00000000: the device rejected the request (stall) "
+                                "[dfuERROR, errSTALLEDPKT]"}));
 
 // Only the first reply of the recovery goes into the error: the device's view right after the stall,
 // not the dfuIDLE the recovery ends in.

@@ -39,6 +39,12 @@ std::vector<std::string> found_lines(const std::string& out) {
     return lines;
 }
 
+// dfu-util printed `text`; its whole output is shown when it did not.
+::testing::AssertionResult printed(const RunResult& r, const std::string& text) {
+    if (r.output.find(text) != std::string::npos) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "dfu-util did not print \"" << text << "\":\n" << r.output;
+}
+
 // `dfu-util -a 1 -s 2082 -D` of a 100-byte block on a unit with one injected fault and a DCT of
 // random bytes: the unit, its DCT before and what dfu-util said. The emulator exists before
 // dfu-util runs (members are built in order).
@@ -68,13 +74,9 @@ TEST(DfuUtil, ListsPhotonExactly) {
     ASSERT_EQ(r.exit_code, 0) << r.output;
     const auto lines = found_lines(r.output);
     ASSERT_EQ(lines.size(), 2u) << r.output;
-    EXPECT_NE(r.output.find("Found DFU: [2b04:d006] ver=0250, devnum=2, cfg=1, intf=0, path=\"1-1\", alt=1, "
-                            "name=\"@DCT Flash   /0x00000000/01*016Kg\", serial=\"3a0036000247363333343435\""),
-              std::string::npos)
-        << r.output;
-    EXPECT_NE(r.output.find("alt=0, name=\"@Internal Flash   /0x08000000/03*016Ka,01*016Kg,01*064Kg,07*128Kg\""),
-              std::string::npos)
-        << r.output;
+    EXPECT_TRUE(printed(r, "Found DFU: [2b04:d006] ver=0250, devnum=2, cfg=1, intf=0, path=\"1-1\", alt=1, "
+                           "name=\"@DCT Flash   /0x00000000/01*016Kg\", serial=\"3a0036000247363333343435\""));
+    EXPECT_TRUE(printed(r, "alt=0, name=\"@Internal Flash   /0x08000000/03*016Ka,01*016Kg,01*064Kg,07*128Kg\""));
     EXPECT_EQ(r.output.find("alt=2"), std::string::npos);
 }
 
@@ -88,14 +90,10 @@ TEST(DfuUtil, ListsP1WithSerialFlashAndElectron) {
     const auto r = dfu_util("-l");
     ASSERT_EQ(r.exit_code, 0) << r.output;
     EXPECT_EQ(found_lines(r.output).size(), 5u) << r.output;
-    EXPECT_NE(r.output.find("[2b04:d008] ver=0250, devnum=2, cfg=1, intf=0, path=\"1-1\", alt=2, "
-                            "name=\"@Serial Flash   /0x00000000/256*004Kg\""),
-              std::string::npos)
-        << r.output;
-    EXPECT_NE(r.output.find("[2b04:d00a] ver=0250, devnum=3, cfg=1, intf=0, path=\"1-2\", alt=1, "
-                            "name=\"@DCT Flash   /0x00000000/01*016Kg\", serial=\"3B0021001747353236343033\""),
-              std::string::npos)
-        << r.output;
+    EXPECT_TRUE(printed(r, "[2b04:d008] ver=0250, devnum=2, cfg=1, intf=0, path=\"1-1\", alt=2, "
+                           "name=\"@Serial Flash   /0x00000000/256*004Kg\""));
+    EXPECT_TRUE(printed(r, "[2b04:d00a] ver=0250, devnum=3, cfg=1, intf=0, path=\"1-2\", alt=1, "
+                           "name=\"@DCT Flash   /0x00000000/01*016Kg\", serial=\"3B0021001747353236343033\""));
 }
 
 TEST(DfuUtil, NormalModeDeviceIsNotDfuCapable) {
@@ -167,7 +165,7 @@ TEST(DfuUtil, LeaveMakesTheDeviceVanishAfterTheWrite) {
     Emulator emu({photon()});
     const auto r = dfu_util("-d 2b04:d006 -a 1 -s 2082:leave -D " + quote(tmp / "block.bin"));
     ASSERT_EQ(r.exit_code, 0) << r.output;
-    EXPECT_NE(r.output.find("Submitting leave request"), std::string::npos) << r.output;
+    EXPECT_TRUE(printed(r, "Submitting leave request"));
     EXPECT_TRUE(emu.disconnected(0));
     const Bytes after = emu.dct(0);
     EXPECT_EQ(Bytes(after.begin() + 2082, after.begin() + 2082 + 64), block);
@@ -193,8 +191,8 @@ TEST(DfuUtil, RecoversDeviceLeftInDfuError) {
     EXPECT_EQ(emu.dct(0), Bytes(16384, 0xFF));
     const auto second = dfu_util("-a 1 -s 2082 -D " + quote(tmp / "block.bin"));
     ASSERT_EQ(second.exit_code, 0) << second.output;
-    EXPECT_NE(second.output.find("dfuERROR"), std::string::npos) << second.output;
-    EXPECT_NE(second.output.find("Clearing status"), std::string::npos) << second.output;
+    EXPECT_TRUE(printed(second, "dfuERROR"));
+    EXPECT_TRUE(printed(second, "Clearing status"));
     const Bytes after = emu.dct(0);
     EXPECT_EQ(Bytes(after.begin() + 2082, after.begin() + 2082 + 32), block);
 }
@@ -264,14 +262,10 @@ TEST(DfuUtil, SeveralDevicesAreIndependent) {
     ASSERT_EQ(emu.device_count(), 3u);
     const auto l = dfu_util("-l");
     ASSERT_EQ(found_lines(l.output).size(), 6u) << l.output;
-    EXPECT_NE(l.output.find("path=\"1-2\", alt=1, name=\"@DCT Flash   /0x00000000/01*016Kg\", "
-                            "serial=\"3a0036000247363333343436\""),
-              std::string::npos)
-        << l.output;
-    EXPECT_NE(l.output.find("devnum=4, cfg=1, intf=0, path=\"1-3\", alt=1, name=\"@DCT Flash   /0x00000000/01*016Kg\", "
-                            "serial=\"00000000010C\""),
-              std::string::npos)
-        << l.output;
+    EXPECT_TRUE(printed(l, "path=\"1-2\", alt=1, name=\"@DCT Flash   /0x00000000/01*016Kg\", "
+                           "serial=\"3a0036000247363333343436\""));
+    EXPECT_TRUE(printed(l, "devnum=4, cfg=1, intf=0, path=\"1-3\", alt=1, name=\"@DCT Flash   /0x00000000/01*016Kg\", "
+                           "serial=\"00000000010C\""));
     const auto r = dfu_util("-S 3a0036000247363333343436 -a 1 -s 4000 -D " + quote(tmp / "block.bin"));
     ASSERT_EQ(r.exit_code, 0) << r.output;
     Bytes expected(16384, 0x22);
