@@ -16,11 +16,14 @@ using nlohmann::json;
 
 struct JsonCase {
     std::string name;
-    // Prepares files in `dir` and returns the arguments (without --json, added by the test).
-    std::function<std::vector<std::string>(const fs::path& dir)> setup;
+    // The arguments without --json (added by the test). "IMAGE" stands for a copy of `image` in the
+    // test's directory, "DIR" for that directory, "DIR/name" for a path in it.
+    std::vector<std::string> args;
     int exit_code;
     std::string command;    // expected "command" ("" for errors before a subcommand is known: null)
     std::string error_kind; // "" = success
+    fs::path image = kFieldFailure;
+    std::function<void(const fs::path& dir)> prepare = {}; // other files the case needs
 };
 
 void PrintTo(const JsonCase& k, std::ostream* os) { *os << k.name; }
@@ -30,234 +33,139 @@ fs::path copy_to(const fs::path& from, const fs::path& dir, const std::string& n
     return dir / name;
 }
 
+// The case's files in `dir` and its arguments with the placeholders filled in.
+std::vector<std::string> setup(const JsonCase& k, const fs::path& dir) {
+    if (k.prepare) k.prepare(dir);
+    std::vector<std::string> args;
+    for (const auto& a : k.args) {
+        if (a == "IMAGE")
+            args.push_back(copy_to(k.image, dir, "u.dct").string());
+        else if (a == "DIR")
+            args.push_back(dir.string());
+        else if (a.rfind("DIR/", 0) == 0)
+            args.push_back((dir / a.substr(4)).string());
+        else
+            args.push_back(a);
+    }
+    return args;
+}
+
 std::vector<JsonCase> cases() {
-    std::vector<JsonCase> c;
-    // ---- inspect
-    c.push_back({"InspectFindings",
-                 [](const fs::path& d) {
-                     return std::vector<std::string>{"inspect", "--file", copy_to(kFieldFailure, d, "u.dct").string()};
-                 },
-                 11, "inspect", ""});
-    c.push_back({"InspectClean",
-                 [](const fs::path& d) {
-                     return std::vector<std::string>{"inspect", "--file", copy_to(kProvisioned, d, "u.dct").string()};
-                 },
-                 0, "inspect", ""});
-    c.push_back({"InspectRaw",
-                 [](const fs::path& d) {
-                     return std::vector<std::string>{"inspect", "--file", copy_to(kFieldFailure, d, "u.dct").string(),
-                                                     "--raw", "server_address"};
-                 },
-                 11, "inspect", ""});
-    c.push_back({"InspectMissingFile",
-                 [](const fs::path& d) {
-                     return std::vector<std::string>{"inspect", "--file", (d / "nope.dct").string()};
-                 },
-                 8, "inspect", "file-io"});
-    c.push_back({"InspectRawUnknownField",
-                 [](const fs::path& d) {
-                     return std::vector<std::string>{"inspect", "--file", copy_to(kFieldFailure, d, "u.dct").string(),
-                                                     "--raw", "nosuchfield"};
-                 },
-                 7, "inspect", "invalid-input"});
-    // ---- restore-server
-    c.push_back({"RestoreServerWrites",
-                 [](const fs::path& d) {
-                     return std::vector<std::string>{"restore-server",
-                                                     "--file",
-                                                     copy_to(kFieldFailure, d, "u.dct").string(),
-                                                     "--pem",
-                                                     kServerPub.string(),
-                                                     "--host",
-                                                     "cloud.example.com"};
-                 },
-                 0, "restore-server", ""});
-    c.push_back({"RestoreServerDryRun",
-                 [](const fs::path& d) {
-                     return std::vector<std::string>{"restore-server",
-                                                     "--file",
-                                                     copy_to(kFieldFailure, d, "u.dct").string(),
-                                                     "--pem",
-                                                     kServerPub.string(),
-                                                     "--host",
-                                                     "192.0.2.10",
-                                                     "--dry-run"};
-                 },
-                 0, "restore-server", ""});
-    c.push_back({"RestoreServerPrivateKeyPem",
-                 [](const fs::path& d) {
-                     write_text(d / "k.pem", keys::generate_rsa(2048).private_pem());
-                     return std::vector<std::string>{"restore-server",
-                                                     "--file",
-                                                     copy_to(kFieldFailure, d, "u.dct").string(),
-                                                     "--pem",
-                                                     (d / "k.pem").string(),
-                                                     "--host",
-                                                     "cloud.example.com"};
-                 },
-                 0, "restore-server", ""});
-    c.push_back(
-        {"RestoreServerBadHost",
-         [](const fs::path& d) {
-             return std::vector<std::string>{
-                 "restore-server", "--file", copy_to(kFieldFailure, d, "u.dct").string(), "--pem", kServerPub.string(),
-                 "--host",         "1.2.3"};
-         },
-         7, "restore-server", "invalid-input"});
-    c.push_back({"RestoreServerUdpOnPhoton",
-                 [](const fs::path& d) {
-                     return std::vector<std::string>{"restore-server",
-                                                     "--file",
-                                                     copy_to(kFieldFailure, d, "u.dct").string(),
-                                                     "--pem",
-                                                     kServerPub.string(),
-                                                     "--host",
-                                                     "cloud.example.com",
-                                                     "--protocol",
-                                                     "udp"};
-                 },
-                 10, "restore-server", "refused"});
-    c.push_back({"RestoreServerMissingHost",
-                 [](const fs::path& d) {
-                     return std::vector<std::string>{"restore-server", "--file",
-                                                     copy_to(kFieldFailure, d, "u.dct").string(), "--pem",
-                                                     kServerPub.string()};
-                 },
-                 2, "restore-server", "usage"});
-    c.push_back({"RestoreServerPortWithoutValue",
-                 [](const fs::path& d) {
-                     return std::vector<std::string>{"restore-server",
-                                                     "--file",
-                                                     copy_to(kFieldFailure, d, "u.dct").string(),
-                                                     "--pem",
-                                                     kServerPub.string(),
-                                                     "--host",
-                                                     "cloud.example.com",
-                                                     "--port"};
-                 },
-                 2, "restore-server", "usage"});
-    // ---- backup
-    c.push_back({"BackupWrites",
-                 [](const fs::path& d) {
-                     return std::vector<std::string>{"backup", "--file", copy_to(kFieldFailure, d, "u.dct").string(),
-                                                     "-o", (d / "out.dct").string()};
-                 },
-                 0, "backup", ""});
-    c.push_back({"BackupRefusesToOverwrite",
-                 [](const fs::path& d) {
-                     write_text(d / "out.dct", "keep me");
-                     return std::vector<std::string>{"backup", "--file", copy_to(kFieldFailure, d, "u.dct").string(),
-                                                     "-o", (d / "out.dct").string()};
-                 },
-                 8, "backup", "file-io"});
-    // ---- restore
-    c.push_back({"RestoreFromOwnBackup",
-                 [](const fs::path& d) {
-                     const auto from = copy_to(kFieldFailure, d, "from.dct");
-                     return std::vector<std::string>{
-                         "restore", "--file", copy_to(kFieldFailure, d, "u.dct").string(), "--from", from.string(),
-                         "--only",  "server"};
-                 },
-                 0, "restore", ""});
-    c.push_back({"RestoreFromMissingBackup",
-                 [](const fs::path& d) {
-                     return std::vector<std::string>{"restore", "--file", copy_to(kFieldFailure, d, "u.dct").string(),
-                                                     "--from", (d / "nope.dct").string()};
-                 },
-                 8, "restore", "file-io"});
-    // ---- restore-device-key
-    c.push_back({"RestoreDeviceKeyWrites",
-                 [](const fs::path& d) {
-                     return std::vector<std::string>{"restore-device-key", "--file",
-                                                     copy_to(kErasedDeviceKey, d, "u.dct").string(), "--pem",
-                                                     kDeviceKey.string()};
-                 },
-                 0, "restore-device-key", ""});
-    c.push_back({"RestoreDeviceKeyPublicKeyRefused",
-                 [](const fs::path& d) {
-                     return std::vector<std::string>{"restore-device-key", "--file",
-                                                     copy_to(kErasedDeviceKey, d, "u.dct").string(), "--pem",
-                                                     kServerPub.string()};
-                 },
-                 7, "restore-device-key", "invalid-input"});
-    // ---- export-public-key
-    c.push_back(
-        {"ExportPublicKey",
-         [](const fs::path& d) {
-             return std::vector<std::string>{"export-public-key", "--file", copy_to(kProvisioned, d, "u.dct").string()};
-         },
-         0, "export-public-key", ""});
-    c.push_back({"ExportPublicKeyToFile",
-                 [](const fs::path& d) {
-                     return std::vector<std::string>{"export-public-key", "--file",
-                                                     copy_to(kProvisioned, d, "u.dct").string(), "-o",
-                                                     (d / "device.pub.pem").string()};
-                 },
-                 0, "export-public-key", ""});
-    c.push_back({"ExportPublicKeyNoFile",
-                 [](const fs::path& d) {
-                     return std::vector<std::string>{"export-public-key", "--file", (d / "nope.dct").string()};
-                 },
-                 8, "export-public-key", "file-io"});
-    // ---- new-device-key (the private key goes to a file, never to stdout)
-    c.push_back({"NewDeviceKeyWrites",
-                 [](const fs::path& d) {
-                     fs::create_directory(d / "keys");
-                     return std::vector<std::string>{"new-device-key", "--file",
-                                                     copy_to(kProvisioned, d, "u.dct").string(), "--out-dir",
-                                                     (d / "keys").string()};
-                 },
-                 0, "new-device-key", ""});
-    c.push_back({"NewDeviceKeyDryRun",
-                 [](const fs::path& d) {
-                     return std::vector<std::string>{
-                         "new-device-key", "--file",   copy_to(kProvisioned, d, "u.dct").string(),
-                         "--out-dir",      d.string(), "--dry-run"};
-                 },
-                 0, "new-device-key", ""});
-    // ---- protocol (Electron image; the Photon is refused)
-    c.push_back({"ProtocolShowElectron",
-                 [](const fs::path& d) {
-                     return std::vector<std::string>{"protocol", "--file", copy_to(kFieldFailure, d, "u.dct").string(),
-                                                     "--platform", "electron"};
-                 },
-                 0, "protocol", ""});
-    c.push_back({"ProtocolSetElectron",
-                 [](const fs::path& d) {
-                     return std::vector<std::string>{"protocol",   "udp",
-                                                     "--file",     copy_to(kFieldFailure, d, "u.dct").string(),
-                                                     "--platform", "electron"};
-                 },
-                 0, "protocol", ""});
-    c.push_back({"ProtocolOnPhotonRefused",
-                 [](const fs::path& d) {
-                     return std::vector<std::string>{"protocol", "--file", copy_to(kFieldFailure, d, "u.dct").string()};
-                 },
-                 10, "protocol", "refused"});
-    // ---- verify and provision against a profile
-    c.push_back({"VerifyDiffers",
-                 [](const fs::path& d) {
-                     return std::vector<std::string>{"verify", "--file", copy_to(kProvisioned, d, "u.dct").string(),
-                                                     "--profile", write_profile(d).string()};
-                 },
-                 11, "verify", ""});
-    c.push_back({"ProvisionWrites",
-                 [](const fs::path& d) {
-                     return std::vector<std::string>{"provision", "--file", copy_to(kProvisioned, d, "u.dct").string(),
-                                                     "--profile", write_profile(d).string()};
-                 },
-                 0, "provision", ""});
-    // ---- usage errors
-    c.push_back({"UnknownOption",
-                 [](const fs::path& d) {
-                     return std::vector<std::string>{"inspect", "--file", copy_to(kFieldFailure, d, "u.dct").string(),
-                                                     "--bogus"};
-                 },
-                 2, "inspect", "usage"});
-    c.push_back({"NoSubcommand", [](const fs::path&) { return std::vector<std::string>{}; }, 2, "", "usage"});
-    c.push_back(
-        {"UnknownSubcommand", [](const fs::path&) { return std::vector<std::string>{"frobnicate"}; }, 2, "", "usage"});
-    return c;
+    const std::string server_pub = kServerPub.string();
+    const std::vector<std::string> restore_server{"restore-server", "--file", "IMAGE", "--pem", server_pub, "--host"};
+    auto with = [](std::vector<std::string> args, std::initializer_list<std::string> more) {
+        args.insert(args.end(), more);
+        return args;
+    };
+    return {
+        // ---- inspect
+        {"InspectFindings", {"inspect", "--file", "IMAGE"}, 11, "inspect", ""},
+        {"InspectClean", {"inspect", "--file", "IMAGE"}, 0, "inspect", "", kProvisioned},
+        {"InspectRaw", {"inspect", "--file", "IMAGE", "--raw", "server_address"}, 11, "inspect", ""},
+        {"InspectMissingFile", {"inspect", "--file", "DIR/nope.dct"}, 8, "inspect", "file-io"},
+        {"InspectRawUnknownField",
+         {"inspect", "--file", "IMAGE", "--raw", "nosuchfield"},
+         7,
+         "inspect",
+         "invalid-input"},
+        // ---- restore-server
+        {"RestoreServerWrites", with(restore_server, {"cloud.example.com"}), 0, "restore-server", ""},
+        {"RestoreServerDryRun", with(restore_server, {"192.0.2.10", "--dry-run"}), 0, "restore-server", ""},
+        {"RestoreServerPrivateKeyPem",
+         {"restore-server", "--file", "IMAGE", "--pem", "DIR/k.pem", "--host", "cloud.example.com"},
+         0,
+         "restore-server",
+         "",
+         kFieldFailure,
+         [](const fs::path& d) { write_text(d / "k.pem", keys::generate_rsa(2048).private_pem()); }},
+        {"RestoreServerBadHost", with(restore_server, {"1.2.3"}), 7, "restore-server", "invalid-input"},
+        {"RestoreServerUdpOnPhoton", with(restore_server, {"cloud.example.com", "--protocol", "udp"}), 10,
+         "restore-server", "refused"},
+        {"RestoreServerMissingHost",
+         {"restore-server", "--file", "IMAGE", "--pem", server_pub},
+         2,
+         "restore-server",
+         "usage"},
+        {"RestoreServerPortWithoutValue", with(restore_server, {"cloud.example.com", "--port"}), 2, "restore-server",
+         "usage"},
+        // ---- backup
+        {"BackupWrites", {"backup", "--file", "IMAGE", "-o", "DIR/out.dct"}, 0, "backup", ""},
+        {"BackupRefusesToOverwrite",
+         {"backup", "--file", "IMAGE", "-o", "DIR/out.dct"},
+         8,
+         "backup",
+         "file-io",
+         kFieldFailure,
+         [](const fs::path& d) { write_text(d / "out.dct", "keep me"); }},
+        // ---- restore
+        {"RestoreFromOwnBackup",
+         {"restore", "--file", "IMAGE", "--from", "DIR/from.dct", "--only", "server"},
+         0,
+         "restore",
+         "",
+         kFieldFailure,
+         [](const fs::path& d) { copy_to(kFieldFailure, d, "from.dct"); }},
+        {"RestoreFromMissingBackup", {"restore", "--file", "IMAGE", "--from", "DIR/nope.dct"}, 8, "restore", "file-io"},
+        // ---- restore-device-key
+        {"RestoreDeviceKeyWrites",
+         {"restore-device-key", "--file", "IMAGE", "--pem", kDeviceKey.string()},
+         0,
+         "restore-device-key",
+         "",
+         kErasedDeviceKey},
+        {"RestoreDeviceKeyPublicKeyRefused",
+         {"restore-device-key", "--file", "IMAGE", "--pem", server_pub},
+         7,
+         "restore-device-key",
+         "invalid-input",
+         kErasedDeviceKey},
+        // ---- export-public-key
+        {"ExportPublicKey", {"export-public-key", "--file", "IMAGE"}, 0, "export-public-key", "", kProvisioned},
+        {"ExportPublicKeyToFile",
+         {"export-public-key", "--file", "IMAGE", "-o", "DIR/device.pub.pem"},
+         0,
+         "export-public-key",
+         "",
+         kProvisioned},
+        {"ExportPublicKeyNoFile", {"export-public-key", "--file", "DIR/nope.dct"}, 8, "export-public-key", "file-io"},
+        // ---- new-device-key (the private key goes to a file, never to stdout)
+        {"NewDeviceKeyWrites",
+         {"new-device-key", "--file", "IMAGE", "--out-dir", "DIR/keys"},
+         0,
+         "new-device-key",
+         "",
+         kProvisioned,
+         [](const fs::path& d) { fs::create_directory(d / "keys"); }},
+        {"NewDeviceKeyDryRun",
+         {"new-device-key", "--file", "IMAGE", "--out-dir", "DIR", "--dry-run"},
+         0,
+         "new-device-key",
+         "",
+         kProvisioned},
+        // ---- protocol (Electron image; the Photon is refused)
+        {"ProtocolShowElectron", {"protocol", "--file", "IMAGE", "--platform", "electron"}, 0, "protocol", ""},
+        {"ProtocolSetElectron", {"protocol", "udp", "--file", "IMAGE", "--platform", "electron"}, 0, "protocol", ""},
+        {"ProtocolOnPhotonRefused", {"protocol", "--file", "IMAGE"}, 10, "protocol", "refused"},
+        // ---- verify and provision against a profile
+        {"VerifyDiffers",
+         {"verify", "--file", "IMAGE", "--profile", "DIR/station.toml"},
+         11,
+         "verify",
+         "",
+         kProvisioned,
+         [](const fs::path& d) { write_profile(d); }},
+        {"ProvisionWrites",
+         {"provision", "--file", "IMAGE", "--profile", "DIR/station.toml"},
+         0,
+         "provision",
+         "",
+         kProvisioned,
+         [](const fs::path& d) { write_profile(d); }},
+        // ---- usage errors
+        {"UnknownOption", {"inspect", "--file", "IMAGE", "--bogus"}, 2, "inspect", "usage"},
+        {"NoSubcommand", {}, 2, "", "usage"},
+        {"UnknownSubcommand", {"frobnicate"}, 2, "", "usage"},
+    };
 }
 
 class JsonOutput : public ::testing::TestWithParam<JsonCase> {};
@@ -339,7 +247,7 @@ void check_document(const JsonCase& k, const Result& r) {
 TEST_P(JsonOutput, ExactlyOneDocument) {
     const JsonCase& k = GetParam();
     TempDir dir;
-    auto args = k.setup(dir.path());
+    auto args = setup(k, dir.path());
     args.insert(args.begin(), "--json");
     const auto r = run(args, dir.path());
     check_document(k, r);
@@ -351,7 +259,7 @@ TEST_P(JsonOutput, ExactlyOneDocument) {
 TEST_P(JsonOutput, ExactlyOneDocumentWithFlagLast) {
     const JsonCase& k = GetParam();
     TempDir dir;
-    auto args = k.setup(dir.path());
+    auto args = setup(k, dir.path());
     args.push_back("--json");
     const auto r = run(args, dir.path());
     if (k.name == "RestoreServerPortWithoutValue") {
