@@ -53,9 +53,11 @@ Bytes DfuseSession::upload(std::uint32_t address, std::size_t length, const Tran
     }
     return with_recovery(
         [&] {
-            bring_to_idle("upload");
+            ready_for_command("upload");
             set_address(address, "upload");
-            abort_to_idle("upload");
+            // ABORT ends in dfuIDLE without a status of its own (DFU 1.1; docs/dfu-protocol.md
+            // §3.1, §3.4): an UPLOAD in any other state stalls and is recovered from like any stall.
+            abort("upload");
             Bytes out(length);
             std::size_t done = 0;
             std::uint16_t block = kDfuseFirstDataBlock;
@@ -70,7 +72,8 @@ Bytes DfuseSession::upload(std::uint32_t address, std::size_t length, const Tran
                 ++block;
             }
             out.resize(done);
-            abort_to_idle("upload");
+            abort("upload");
+            known_state_ = State::dfuIDLE;
             return out;
         },
         [this](const Error& e) { return recover_after_error(e); });
@@ -86,7 +89,7 @@ void DfuseSession::download(std::uint32_t address, ByteView data, const Transfer
     }
     with_recovery(
         [&] {
-            bring_to_idle("download");
+            ready_for_command("download");
             Bytes chunk;
             for (std::size_t offset = 0; offset < data.size(); offset += transfer_size_) {
                 const std::size_t n = std::min<std::size_t>(transfer_size_, data.size() - offset);
@@ -100,7 +103,9 @@ void DfuseSession::download(std::uint32_t address, ByteView data, const Transfer
                                                /*first_must_be_busy=*/false);
                 if (progress) progress(offset + n, data.size());
             }
-            abort_to_idle("download");
+            // The last poll said dfuDNLOAD_IDLE with status OK: the write is done, and the next
+            // set-address command (the read-back, the leave request) is allowed right there (§3.5).
+            known_state_ = State::dfuDNLOAD_IDLE;
         },
         [this](const Error& e) { return recover_after_error(e); });
 }
@@ -109,7 +114,7 @@ void DfuseSession::leave(std::uint32_t address) {
     if (left_) throw Error(ErrorKind::Internal, "DfuseSession: leave after the device left DFU mode");
     with_recovery(
         [&] {
-            bring_to_idle("leave");
+            ready_for_command("leave");
             set_address(address, "leave");
             control(kRequestTypeClassOut, Request::Dnload, kDfuseFirstDataBlock, {}, "leave request");
         },

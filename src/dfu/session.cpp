@@ -115,6 +115,7 @@ void DfuseSession::select_alt(std::string_view wanted) {
         if (!alt_name || *alt_name != name) continue;
         if (!alt.layout) parse_memory_layout(alt.raw_name); // throws the precise complaint
         transport_.set_alt_setting(interface_.interface_number, alt.alternate_setting);
+        known_state_.reset(); // another alt: the next operation asks the unit's state again
         selected_alt_ = alt.alternate_setting;
         selected_index_ = i;
         trace("selected alt " + std::to_string(alt.alternate_setting) + " \"" + alt.raw_name + "\"");
@@ -261,17 +262,10 @@ void DfuseSession::bring_to_idle(const std::string& what, std::optional<StatusRe
                 "reset the unit and put it back into DFU mode");
 }
 
-void DfuseSession::abort_to_idle(const std::string& what) {
-    abort(what);
-    const StatusReply st = get_status(what);
-    if (st.state != State::dfuIDLE) {
-        throw Error(ErrorKind::DfuProtocol, "expected dfuIDLE after ABORT during " + what + ", the device reports " +
-                                                state_name(st.state) + " with status " + describe_status(st.status));
-    }
-    if (st.status != Status::OK) {
-        throw Error(ErrorKind::DfuProtocol, "DFU status " + describe_status(st.status) + " in state " +
-                                                state_name(st.state) + " after ABORT during " + what);
-    }
+void DfuseSession::ready_for_command(const std::string& what) {
+    const auto known = std::exchange(known_state_, std::nullopt); // unknown until this operation ends well
+    if (known == State::dfuIDLE || known == State::dfuDNLOAD_IDLE) return;
+    bring_to_idle(what);
 }
 
 void DfuseSession::poll_until_idle_after_download(const std::string& what, std::uint32_t address,
@@ -308,6 +302,7 @@ Error DfuseSession::recover_after_error(const Error& failure) {
     std::optional<StatusReply> first;
     try {
         bring_to_idle("recovery after an error", &first);
+        known_state_ = State::dfuIDLE;
     } catch (const Error&) {
         // Best effort: the next operation starts with bring_to_idle again.
     }

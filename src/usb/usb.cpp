@@ -5,6 +5,11 @@
 
 #include <algorithm>
 #include <array>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -106,21 +111,26 @@ photon_dct::Bytes raw_configuration(const libusb_config_descriptor& cfg) {
     return out;
 }
 
-// String descriptor as ASCII, or throws.
-std::string read_string(libusb_device_handle* handle, std::uint8_t index, const std::string& what) {
-    if (index == 0) return {};
-    std::array<unsigned char, 256> buf{};
-    const int rc = libusb_get_string_descriptor_ascii(handle, index, buf.data(), static_cast<int>(buf.size()));
-    if (rc < 0) throw_usb(rc, what);
-    return std::string(reinterpret_cast<const char*>(buf.data()), static_cast<std::size_t>(rc));
-}
-
-std::string read_string_or_empty(libusb_device_handle* handle, std::uint8_t index) {
-    try {
-        return read_string(handle, index, "reading a string descriptor");
-    } catch (const Error&) {
-        return {};
+// The string the kernel read from the device at enumeration and keeps in sysfs
+// (/sys/bus/usb/devices/BUS-PORT[.PORT...]/serial, product), made ASCII like a string descriptor
+// read through libusb: the kernel writes UTF-8 and a newline, so each non-ASCII character becomes
+// one '?'. nullopt when the attribute is absent (no such string, or no sysfs). Reading it costs no
+// USB traffic, where GET_DESCRIPTOR costs a control transfer (and string 0 once per device).
+std::optional<std::string> sysfs_string(const std::string& port_path, const char* attribute) {
+    std::ifstream f("/sys/bus/usb/devices/" + port_path + "/" + attribute, std::ios::binary);
+    if (!f) return std::nullopt;
+    const std::string utf8((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    if (f.bad()) return std::nullopt;
+    std::string ascii;
+    for (const char c : utf8) {
+        const auto b = static_cast<unsigned char>(c);
+        if (b < 0x80)
+            ascii += c;
+        else if (b >= 0xC0)
+            ascii += '?'; // the first byte of a character; continuation bytes are skipped
     }
+    if (!ascii.empty() && ascii.back() == '\n') ascii.pop_back();
+    return ascii;
 }
 
 std::string port_path_of(libusb_device* dev, std::vector<std::uint8_t>& ports) {
@@ -166,6 +176,9 @@ struct UsbContext::Impl {
 };
 
 // A counted reference to one enumerated libusb device; keeps the context alive with it.
+// It also keeps the string descriptors read from the device: a device's strings do not change
+// while it stays enumerated, so enumeration and the DFU session that follows ask for the LANGID
+// (string 0) and each string once between them (issue 9: fewer control transfers).
 struct DeviceRef {
     std::shared_ptr<UsbContext::Impl> context;
     libusb_device* device;
@@ -175,14 +188,62 @@ struct DeviceRef {
     ~DeviceRef() { libusb_unref_device(device); }
     DeviceRef(const DeviceRef&) = delete;
     DeviceRef& operator=(const DeviceRef&) = delete;
+
+    // String descriptor `index` as ASCII the way libusb_get_string_descriptor_ascii converts it
+    // ('?' for every code unit above 0x7F), read in the device's first language; throws on failure.
+    std::string string(libusb_device_handle* handle, std::uint8_t index) const;
+
+private:
+    std::uint16_t language(libusb_device_handle* handle) const;
+
+    mutable std::mutex mutex_;
+    mutable std::optional<std::uint16_t> language_;
+    mutable std::map<std::uint8_t, std::string> strings_;
 };
+
+namespace {
+
+// One GET_DESCRIPTOR(STRING): the descriptor's bytes after checking its header, or throws.
+std::vector<unsigned char> string_descriptor(libusb_device_handle* handle, std::uint8_t index, std::uint16_t language,
+                                             const std::string& what) {
+    std::vector<unsigned char> buf(255);
+    const int rc = libusb_get_string_descriptor(handle, index, language, buf.data(), static_cast<int>(buf.size()));
+    if (rc < 0) throw_usb(rc, what);
+    if (rc < 2 || buf[1] != LIBUSB_DT_STRING || buf[0] > rc) throw_usb(LIBUSB_ERROR_IO, what);
+    buf.resize(buf[0]);
+    return buf;
+}
+
+} // namespace
+
+std::uint16_t DeviceRef::language(libusb_device_handle* handle) const {
+    if (!language_) {
+        const auto langids = string_descriptor(handle, 0, 0, "reading the string language (string descriptor 0)");
+        if (langids.size() < 4) throw_usb(LIBUSB_ERROR_IO, "reading the string language (string descriptor 0)");
+        language_ = static_cast<std::uint16_t>(langids[2] | (langids[3] << 8));
+    }
+    return *language_;
+}
+
+std::string DeviceRef::string(libusb_device_handle* handle, std::uint8_t index) const {
+    if (index == 0) return {};
+    const std::lock_guard lock(mutex_);
+    if (const auto hit = strings_.find(index); hit != strings_.end()) return hit->second;
+    const auto raw =
+        string_descriptor(handle, index, language(handle), "reading string descriptor " + std::to_string(index));
+    std::string ascii;
+    for (std::size_t i = 2; i + 1 < raw.size(); i += 2)
+        ascii += (raw[i] & 0x80) != 0 || raw[i + 1] != 0 ? '?' : static_cast<char>(raw[i]);
+    strings_.emplace(index, ascii);
+    return ascii;
+}
 
 namespace {
 
 class LibusbTransport final : public photon_dct::dfu::ControlTransport {
 public:
-    LibusbTransport(std::shared_ptr<UsbContext::Impl> context, libusb_device_handle* handle)
-        : context_(std::move(context)), handle_(handle) {}
+    LibusbTransport(std::shared_ptr<const DeviceRef> device, libusb_device_handle* handle)
+        : device_(std::move(device)), handle_(handle) {}
 
     ~LibusbTransport() override {
         for (int number : claimed_) libusb_release_interface(handle_, number);
@@ -219,9 +280,7 @@ public:
         return raw_configuration(*cfg);
     }
 
-    std::string string_descriptor(std::uint8_t index) override {
-        return read_string(handle_, index, "reading string descriptor " + std::to_string(index));
-    }
+    std::string string_descriptor(std::uint8_t index) override { return device_->string(handle_, index); }
 
     void claim_interface(std::uint8_t interface_number) override {
         libusb_set_auto_detach_kernel_driver(handle_, 1); // harmless where unsupported
@@ -239,7 +298,7 @@ public:
     }
 
 private:
-    std::shared_ptr<UsbContext::Impl> context_; // keeps libusb alive while the handle is open
+    std::shared_ptr<const DeviceRef> device_; // keeps libusb alive while the handle is open; its strings
     libusb_device_handle* handle_;
     std::set<int> claimed_;
 };
@@ -283,11 +342,22 @@ std::vector<UsbDevice> UsbContext::enumerate(std::uint16_t vendor_id) {
         if (rc != 0) {
             info.access_problem = access_problem_text(rc);
         } else {
-            info.serial = read_string_or_empty(handle, desc.iSerialNumber);
-            info.product = read_string_or_empty(handle, desc.iProduct);
-            for (std::uint8_t index : alt_strings) {
-                info.alt_names.push_back(read_string_or_empty(handle, index));
-            }
+            const auto read_or_empty = [&](std::uint8_t index) {
+                try {
+                    return info.ref->string(handle, index);
+                } catch (const Error&) {
+                    return std::string();
+                }
+            };
+            // The kernel's copies of the serial and product strings when sysfs has them.
+            const auto kernel_or_read = [&](std::uint8_t index, const char* attribute) {
+                if (index == 0) return std::string();
+                if (auto kept = sysfs_string(info.port_path, attribute)) return *std::move(kept);
+                return read_or_empty(index);
+            };
+            info.serial = kernel_or_read(desc.iSerialNumber, "serial");
+            info.product = kernel_or_read(desc.iProduct, "product");
+            for (std::uint8_t index : alt_strings) info.alt_names.push_back(read_or_empty(index));
             libusb_close(handle);
         }
         if (!quirks::has(info.quirk_facts(), quirks::Quirk::SerialIsNotADeviceId))
@@ -310,7 +380,7 @@ std::unique_ptr<photon_dct::dfu::ControlTransport> UsbContext::open(const UsbDev
     if (rc == LIBUSB_ERROR_NO_DEVICE)
         throw Error(ErrorKind::NoDevice, device.describe() + " is no longer attached", "reconnect it and retry");
     if (rc != 0) throw_usb(rc, "opening the device at path " + device.port_path);
-    return std::make_unique<LibusbTransport>(impl_, handle);
+    return std::make_unique<LibusbTransport>(device.ref, handle);
 }
 
 std::unique_ptr<photon_dct::dfu::ControlTransport> UsbContext::open(const UnitId& id) {

@@ -111,7 +111,6 @@ public:
     ScriptedTransport& expect_set_address(std::uint32_t address) {
         return expect(SetAddressCmd(address)).expect(Busy()).expect(DnloadIdle());
     }
-    ScriptedTransport& expect_abort_to_idle() { return expect(Abort()).expect(Idle()); }
 
     std::size_t remaining() const { return script_.size(); }
     std::size_t calls() const { return calls_; }

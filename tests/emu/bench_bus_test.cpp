@@ -55,7 +55,7 @@ TEST(BenchBus, UnitsArriveOneAfterAnother) {
     EXPECT_FALSE(emu.attached(1));
     EXPECT_FALSE(fs::exists(emu.umockdev_dir() + "/sys/devices/usb1/1-2"));
     ASSERT_TRUE(eventually([&] { return emu.attached(1); }));
-    EXPECT_EQ(sysfs(emu, 2, "serial"), "3a0036000247363333343436");
+    EXPECT_EQ(sysfs(emu, 2, "serial"), "3a0036000247363333343436\n"); // the kernel ends it with a newline
     EXPECT_EQ(sysfs(emu, 2, "idProduct"), "d006");
     const int fd = ::open(emu.devnode(1).c_str(), O_RDWR);
     ASSERT_GE(fd, 0);
@@ -77,7 +77,7 @@ TEST(BenchBus, LeftUnitRunsItsFirmwareThenIsUnplugged) {
     ::close(fd);
     ASSERT_TRUE(eventually([&] { return emu.attached(0) && !emu.dfu_mode(0); }));
     EXPECT_EQ(sysfs(emu, 1, "idProduct"), "c006");
-    EXPECT_EQ(sysfs(emu, 1, "serial"), "3A0036000247363333343435");
+    EXPECT_EQ(sysfs(emu, 1, "serial"), "3A0036000247363333343435\n");
     ASSERT_TRUE(eventually([&] { return !emu.attached(0); }));
     EXPECT_FALSE(fs::exists(emu.umockdev_dir() + "/sys/devices/usb1/1-1"));
     std::vector<std::string> events;

@@ -120,6 +120,23 @@ std::string add_root_hub(UMockdevTestbed* tb, const std::string& root) {
     return sp;
 }
 
+// A string attribute as the Linux kernel writes it (drivers/usb/core/sysfs.c, usb_string() in
+// message.c): the string descriptor's UTF-16 units as UTF-8, followed by a newline. The emulated
+// descriptors hold one byte per unit (string_descriptor), at most 126 of them.
+static std::string kernel_string_attribute(const std::string& s) {
+    std::string out;
+    for (const char c : s.substr(0, 126)) {
+        const auto b = static_cast<unsigned char>(c);
+        if (b < 0x80) {
+            out += c;
+        } else {
+            out += static_cast<char>(0xC0 | (b >> 6));
+            out += static_cast<char>(0x80 | (b & 0x3F));
+        }
+    }
+    return out + "\n";
+}
+
 std::string add_unit_device(UMockdevTestbed* tb, const std::string& root, const std::string& hub_syspath, unsigned port,
                             unsigned devnum, const DeviceModel& m) {
     const std::string devnode = usb_devnode(devnum);
@@ -154,11 +171,11 @@ std::string add_unit_device(UMockdevTestbed* tb, const std::string& root, const 
                                               "maxchild",
                                               "0",
                                               "manufacturer",
-                                              "Particle",
+                                              "Particle\n",
                                               "product",
-                                              m.product_string(),
+                                              kernel_string_attribute(m.product_string()),
                                               "serial",
-                                              serial,
+                                              kernel_string_attribute(serial),
                                               "dev",
                                               "189:" + std::to_string(devnum - 1)}),
                       {"DEVTYPE",         "usb_device", "DEVNAME",     devnode,

@@ -80,11 +80,14 @@ public:
     // wTransferSize, capped at 4096 (the Linux/libusb limit for a control transfer).
     std::uint16_t transfer_size() const { return transfer_size_; }
 
-    // Reads `length` bytes at `address` of the selected alt. Stops early (returning fewer bytes)
-    // if the device answers a short block. The range must be readable in the layout.
+    // Reads `length` bytes at `address` of the selected alt: SET_ADDRESS, ABORT, UPLOAD blocks,
+    // ABORT (dfuIDLE). Stops early (returning fewer bytes) if the device answers a short block.
+    // The range must be readable in the layout. Every operation starts with GETSTATUS (bringing
+    // the unit to dfuIDLE) unless this session's previous operation left it ready.
     Bytes upload(std::uint32_t address, std::size_t length, const TransferProgress& progress = {});
     // Writes `data` at `address` in chunks of at most transfer_size(): SET_ADDRESS per chunk,
-    // DNLOAD block 2, poll until dfuDNLOAD_IDLE. Never erases. The range must be writable.
+    // DNLOAD block 2, poll until dfuDNLOAD_IDLE, where it leaves the unit (ready for the read-back
+    // or the leave request). Never erases. The range must be writable.
     void download(std::uint32_t address, ByteView data, const TransferProgress& progress = {});
     // SET_ADDRESS(address), zero-length DNLOAD (the DfuSe leave request), one GETSTATUS. The
     // device resets afterwards, so a vanished device, stall or timeout after the leave request is
@@ -110,7 +113,10 @@ private:
     // GETSTATUS until dfuIDLE with status OK (CLRSTATUS, ABORT as the state asks); the first reply
     // goes to `first` when given.
     void bring_to_idle(const std::string& what, std::optional<StatusReply>* first = nullptr);
-    void abort_to_idle(const std::string& what);
+    // Skips bring_to_idle when this session's own last operation left the unit in a state a
+    // DfuSe command is allowed in (dfuIDLE, dfuDNLOAD_IDLE); forgets that state until the
+    // operation that calls it ends well.
+    void ready_for_command(const std::string& what);
     void poll_until_idle_after_download(const std::string& what, std::uint32_t address, bool first_must_be_busy);
     // Brings the device back to dfuIDLE after `failure`; returns the error to throw (after a
     // stall, with the device's state and status in words).
@@ -128,6 +134,9 @@ private:
     std::size_t selected_index_{0};
     std::uint16_t transfer_size_{0};
     std::chrono::milliseconds pending_wait_{0};
+    // The state this session's last operation left the unit in, when it needs no GETSTATUS to
+    // know it; nullopt at the start, after any failure and after leave.
+    std::optional<State> known_state_;
     bool left_{false};
     bool request_failed_{false}; // the device stalled a request since the last recovery
     TransferCounters counters_;
