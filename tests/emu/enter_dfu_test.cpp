@@ -121,7 +121,7 @@ TEST(EnterDfu, VendorRequestReenumeratesInDfuModeAtTheSamePort) {
     Emulator emu({normal_unit("0.6.3")});
     const std::string first = emu.devnode(0);
     EXPECT_EQ(attribute(emu, "idProduct"), "c006");
-    EXPECT_EQ(attribute(emu, "serial"), "3A0036000247363333343435");
+    EXPECT_EQ(attribute(emu, "serial"), "3A0036000247363333343435\n"); // the kernel ends it with a newline
     Fd n(first);
     ASSERT_GE(n.fd, 0);
     Bytes version(64);
@@ -132,7 +132,7 @@ TEST(EnterDfu, VendorRequestReenumeratesInDfuModeAtTheSamePort) {
     ASSERT_TRUE(back_in_dfu_mode(emu));
     EXPECT_NE(emu.devnode(0), first); // a new address
     EXPECT_EQ(attribute(emu, "idProduct"), "d006");
-    EXPECT_EQ(attribute(emu, "serial"), "3A0036000247363333343435");
+    EXPECT_EQ(attribute(emu, "serial"), "3A0036000247363333343435\n");
     EXPECT_EQ(attribute(emu, "bcdDevice"), "0250");
     EXPECT_EQ(emu.serial(0), "3A0036000247363333343435");
     Bytes status(6);
@@ -155,7 +155,7 @@ TEST(EnterDfu, OldBootloaderComesBackWithTheFixedSerial) {
     Fd n(emu.devnode(0));
     EXPECT_EQ(raw_dfu_request(n.fd), 0); // 0.7.x acknowledges
     ASSERT_TRUE(back_in_dfu_mode(emu));
-    EXPECT_EQ(attribute(emu, "serial"), "00000000010C");
+    EXPECT_EQ(attribute(emu, "serial"), "00000000010C\n");
     EXPECT_EQ(attribute(emu, "bcdDevice"), "0200");
 }
 
@@ -173,7 +173,7 @@ TEST(EnterDfu, FirmwareDelayKeepsTheUnitOnTheBusAfterTheResult) {
     Bytes version(64);
     EXPECT_EQ(control(n.fd, 0xC0, 0x50, 0, 30, version), 5);
     ASSERT_TRUE(back_in_dfu_mode(emu));
-    EXPECT_EQ(attribute(emu, "serial"), "3a0036000247363333343435");
+    EXPECT_EQ(attribute(emu, "serial"), "3a0036000247363333343435\n");
 }
 
 TEST(EnterDfu, NeverReenumerateLeavesTheBusForGood) {
