@@ -299,6 +299,10 @@ TEST(UsbSession, OpenAfterTheDeviceVanishedIsNoDevice) {
         s.leave(0);
     }
     ASSERT_TRUE(emu.disconnected(0));
+    // The emulator takes the unit out of sysfs on its scheduler thread a moment after it stopped
+    // answering, as the kernel does after a disconnect; enumeration reads the serial from sysfs.
+    for (int i = 0; i < 100 && !usb.enumerate(0x2b04).empty(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
     EXPECT_EQ(catch_error([&] { usb.open(devices[0].id); }).kind(), ErrorKind::NoDevice);
 }
 
