@@ -19,6 +19,7 @@ struct DfuOptions {
     std::string path;
     bool all = false;
     EnterDfuFlags enter;
+    WaitFlags wait;
 };
 
 struct UnitOutcome {
@@ -33,7 +34,7 @@ int run_dfu(const DfuOptions& o, Invocation& invocation) {
     if (!o.device.empty()) selector.device_id = o.device;
     if (!o.path.empty()) selector.path = o.path;
     usb::UsbContext usb;
-    const auto devices = ops::list_devices(usb);
+    const auto devices = ops::list_devices_waiting(usb, selector, wait_options(o.wait, invocation));
     const auto units = ops::select_units(devices, selector, o.all);
     const auto options = enter_dfu_options(o.enter, invocation);
     std::vector<UnitOutcome> outcomes;
@@ -90,6 +91,7 @@ void register_dfu(CLI::App& app, Invocation& invocation) {
     cmd->add_option("--path", options->path, "select the unit at this USB path, BUS-PORT[.PORT...] (e.g. 1-1.4)");
     cmd->add_flag("--all", options->all, "every Photon, P1 and Electron on USB (those matching --device/--path)");
     add_enter_dfu_flags(*cmd, options->enter, false);
+    add_wait_option(*cmd, options->wait);
     set_runner(*cmd, invocation, options, run_dfu);
 }
 

@@ -96,8 +96,45 @@ void Invocation::print_json_error(const nlohmann::json& error, int exit_code) {
     print_json_document(doc);
 }
 
+CLI::Option* add_wait_option(CLI::App& cmd, WaitFlags& flags) {
+    return cmd
+        .add_option_function<std::string>(
+            "--wait",
+            [&flags](const std::string& text) {
+                flags.given = true;
+                if (text.empty()) return; // no SECONDS: wait until a unit appears
+                std::size_t used = 0;
+                double seconds = 0;
+                try {
+                    seconds = std::stod(text, &used);
+                } catch (const std::exception&) {
+                    used = 0;
+                }
+                if (used != text.size() || !(seconds > 0) || seconds > 86400)
+                    throw CLI::ValidationError(
+                        "--wait", "SECONDS must be a number from 0.1 to 86400, e.g. --wait 30 (got '" + text + "')");
+                flags.seconds = seconds;
+            },
+            "when no unit is attached, wait for one to appear (in DFU or normal mode); for at most SECONDS, "
+            "else until Ctrl-C")
+        ->expected(0, 1)
+        ->type_name("[SECONDS]");
+}
+
+ops::WaitOptions wait_options(const WaitFlags& flags, const Invocation& invocation) {
+    ops::WaitOptions w;
+    w.enabled = flags.given;
+    if (flags.seconds) w.timeout = std::chrono::milliseconds(static_cast<long>(*flags.seconds * 1000));
+    const bool quiet = invocation.quiet;
+    w.notice = [quiet](std::string_view line) {
+        if (!quiet) fmt::print(stderr, "{}\n", escape_text(line));
+    };
+    return w;
+}
+
 void add_target_options(CLI::App& cmd, TargetOptions& options, bool with_backup_dir) {
-    cmd.add_option("--file", options.file, "work on this DCT image instead of a unit on USB");
+    auto* file = cmd.add_option("--file", options.file, "work on this DCT image instead of a unit on USB");
+    add_wait_option(cmd, options.wait)->excludes(file);
     cmd.add_option("--platform", options.platform, "platform of the --file image: photon (default), p1, electron");
     // A bench sets these once in the environment; an option on the command line wins (CLI11 reads the
     // variable only when the option is absent).
@@ -158,6 +195,7 @@ ops::Target make_target(const TargetOptions& o, Invocation& invocation) {
     if (!o.path.empty()) r.selector.path = o.path;
     r.backup_dir = o.backup_dir;
     r.enter_dfu = enter_dfu_options(o.enter, invocation);
+    r.wait = wait_options(o.wait, invocation);
     r.on_mode_change = [&invocation](const ops::ModeChange& change) { invocation.record_mode_change(change); };
     r.observer = invocation.step_observer();
     if (invocation.trace_usb)

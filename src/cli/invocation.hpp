@@ -68,7 +68,16 @@ struct EnterDfuFlags {
 void add_enter_dfu_flags(CLI::App& cmd, EnterDfuFlags& flags, bool with_no_enter);
 ops::EnterDfuOptions enter_dfu_options(const EnterDfuFlags& flags, Invocation& invocation);
 
-// --file/--platform/--device/--path/--backup-dir (and the EnterDfuFlags) on a subcommand.
+// --wait [SECONDS]: wait for a unit to appear; forever when SECONDS is left out.
+struct WaitFlags {
+    bool given = false;
+    std::optional<double> seconds;
+};
+CLI::Option* add_wait_option(CLI::App& cmd, WaitFlags& flags);
+// The notice goes to stderr unless -q, also under --json (stdout keeps its one document).
+ops::WaitOptions wait_options(const WaitFlags& flags, const Invocation& invocation);
+
+// --file/--platform/--device/--path/--backup-dir (and the EnterDfuFlags, --wait) on a subcommand.
 struct TargetOptions {
     std::string file;
     std::string platform;
@@ -76,6 +85,7 @@ struct TargetOptions {
     std::string path;
     std::string backup_dir = ".";
     EnterDfuFlags enter;
+    WaitFlags wait;
 };
 void add_target_options(CLI::App& cmd, TargetOptions& options, bool with_backup_dir);
 // What the options select; opened by the use-case once it has checked the rest.

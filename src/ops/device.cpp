@@ -7,6 +7,7 @@
 
 #include "photon_dct/dct/decode.hpp"
 #include "photon_dct/error.hpp"
+#include "photon_dct/signals.hpp"
 
 namespace photon_dct::ops {
 namespace {
@@ -61,6 +62,39 @@ std::vector<const usb::UsbDevice*> matching_units(const std::vector<usb::UsbDevi
     }
     return matching;
 }
+
+} // namespace
+
+std::vector<usb::UsbDevice> list_devices_waiting(usb::UsbContext& context, const DeviceSelector& selector,
+                                                 const WaitOptions& wait) {
+    auto devices = list_devices(context);
+    if (!wait.enabled || !matching_units(devices, selector).empty()) return devices;
+    if (wait.notice) wait.notice(kWaitNotice);
+    const auto start = std::chrono::steady_clock::now();
+    while (true) {
+        stop_if_signalled("while waiting for a unit");
+        auto step = wait.poll_interval;
+        if (wait.timeout) {
+            const auto left = *wait.timeout - std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                  std::chrono::steady_clock::now() - start);
+            if (left.count() <= 0)
+                throw Error(
+                    ErrorKind::NoDevice,
+                    fmt::format("no Particle Photon, P1 or Electron{} appeared on USB within {:.1f} s",
+                                selector.device_id ? " with device ID " + *selector.device_id
+                                : selector.path    ? " at " + *selector.path
+                                                   : "",
+                                std::chrono::duration<double>(*wait.timeout).count()),
+                    "connect the unit (check the cable: some carry power only), or wait longer with --wait SECONDS");
+            step = std::min(step, left);
+        }
+        context.wait_for_arrival(step);
+        devices = list_devices(context);
+        if (!matching_units(devices, selector).empty()) return devices;
+    }
+}
+
+namespace {
 
 [[noreturn]] void throw_no_match(const std::vector<usb::UsbDevice>& devices, const DeviceSelector& selector,
                                  const std::string& hint) {

@@ -18,7 +18,7 @@ std::unique_ptr<DctStore> open_target(const TargetRequest& request) {
     if (request.file)
         return std::make_unique<FileStore>(*request.file, platform_by_name(request.platform.value_or("photon")));
     usb::UsbContext context;
-    const auto devices = list_devices(context);
+    const auto devices = list_devices_waiting(context, request.selector, request.wait);
     const usb::UsbDevice& chosen = select_device(devices, request.selector, request.enter_dfu.enabled);
     if (request.platform && platform_by_name(*request.platform).id != chosen.platform->id)
         throw Error(ErrorKind::InvalidInput,

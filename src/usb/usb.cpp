@@ -11,7 +11,9 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <thread>
 #include <tuple>
+#include <utility>
 
 #include "photon_dct/error.hpp"
 #include "error_mapping.hpp"
@@ -164,11 +166,14 @@ struct DeviceList {
 
 struct UsbContext::Impl {
     libusb_context* ctx{nullptr};
+    std::optional<libusb_hotplug_callback_handle> hotplug; // registered by the first wait_for_arrival
+    bool arrived{false};                                   // set by the hotplug callback
     Impl() {
         const int rc = libusb_init(&ctx);
         if (rc != 0) throw_usb(rc, "initialising libusb");
     }
     ~Impl() {
+        if (hotplug) libusb_hotplug_deregister_callback(ctx, *hotplug);
         if (ctx != nullptr) libusb_exit(ctx);
     }
     Impl(const Impl&) = delete;
@@ -371,6 +376,40 @@ std::vector<UsbDevice> UsbContext::enumerate(std::uint16_t vendor_id) {
     out.reserve(found.size());
     for (auto& f : found) out.push_back(std::move(f.info));
     return out;
+}
+
+namespace {
+int LIBUSB_CALL on_arrival(libusb_context*, libusb_device*, libusb_hotplug_event, void* impl) {
+    static_cast<UsbContext::Impl*>(impl)->arrived = true;
+    return 0; // stay registered
+}
+} // namespace
+
+bool UsbContext::wait_for_arrival(std::chrono::milliseconds at_most, std::uint16_t vendor_id) {
+    if (libusb_has_capability(LIBUSB_CAP_HAS_HOTPLUG) == 0) {
+        std::this_thread::sleep_for(at_most);
+        return false;
+    }
+    if (!impl_->hotplug) {
+        libusb_hotplug_callback_handle handle{};
+        const int rc = libusb_hotplug_register_callback(impl_->ctx, LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED,
+                                                        LIBUSB_HOTPLUG_NO_FLAGS, vendor_id, LIBUSB_HOTPLUG_MATCH_ANY,
+                                                        LIBUSB_HOTPLUG_MATCH_ANY, on_arrival, impl_.get(), &handle);
+        if (rc != LIBUSB_SUCCESS) {
+            std::this_thread::sleep_for(at_most);
+            return false;
+        }
+        impl_->hotplug = handle;
+    }
+    const auto deadline = std::chrono::steady_clock::now() + at_most;
+    while (!impl_->arrived) {
+        const auto left =
+            std::chrono::duration_cast<std::chrono::microseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) break;
+        timeval tv{static_cast<time_t>(left.count() / 1000000), static_cast<suseconds_t>(left.count() % 1000000)};
+        libusb_handle_events_timeout_completed(impl_->ctx, &tv, nullptr);
+    }
+    return std::exchange(impl_->arrived, false);
 }
 
 std::unique_ptr<photon_dct::dfu::ControlTransport> UsbContext::open(const UsbDevice& device) {

@@ -311,6 +311,7 @@ struct EmuOptions {
     // A hostile device: USB strings given with C escapes (photon-dct-emu --serial-string ...).
     std::optional<std::string> serial_string, product_string;
     std::vector<std::string> alt_names; // "N=NAME"
+    unsigned arrive_after_ms = 0;       // the unit is plugged in this much after the command started
     // A bench (issue 10): per-unit platforms and images (--platform / --dct repeated: the i-th for
     // unit i, the last for the rest; they replace `platform` / `dct`), faults of one unit ("I=SPEC"),
     // units arriving over time and unplugged after they left DFU mode.
@@ -356,6 +357,7 @@ inline EmuRun emu_run(const EmuOptions& o, const std::vector<std::string>& comma
     if (o.old_bootloader) argv.push_back("--old-bootloader");
     if (o.never_reenumerate) argv.push_back("--never-reenumerate");
     if (o.no_usb_serial) argv.push_back("--no-usb-serial");
+    if (o.arrive_after_ms) argv.insert(argv.end(), {"--arrive-after", std::to_string(o.arrive_after_ms)});
     argv.push_back("--");
     argv.insert(argv.end(), command.begin(), command.end());
 

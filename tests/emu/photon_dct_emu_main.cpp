@@ -155,7 +155,7 @@ int main(int argc, char** argv) {
     std::string device_os = "0.6.3";
     unsigned reenumerate_ms = 700;
     bool old_bootloader = false, never_reenumerate = false, no_usb_serial = false;
-    unsigned arrive_every_ms = 0;
+    unsigned arrive_every_ms = 0, arrive_after_ms = 0;
     std::optional<unsigned> unplug_after_leave_ms;
     app.add_option("--platform", platforms,
                    "photon (default), p1 or electron; repeatable: the i-th for unit i, the last for the rest")
@@ -187,6 +187,8 @@ int main(int argc, char** argv) {
     app.add_flag("--old-bootloader", old_bootloader,
                  "the DFU-mode unit reports serial 00000000010C and bcdDevice 0x0200 (bootloader before v8)");
     app.add_flag("--never-reenumerate", never_reenumerate, "a unit that resets into DFU mode never comes back");
+    app.add_option("--arrive-after", arrive_after_ms, "the first unit is plugged in MS ms after the start (--wait)")
+        ->check(CLI::Range(0u, 3600000u));
     app.add_option("--arrive-every", arrive_every_ms, "unit i is plugged in i*MS ms after the start (a bench)")
         ->check(CLI::Range(0u, 3600000u));
     app.add_option("--unplug-after-leave", unplug_after_leave_ms,
@@ -277,7 +279,7 @@ int main(int argc, char** argv) {
         c.gen3_dct_string = gen3;
         c.unreadable_dct = unreadable;
         if (!images.empty()) c.dct = images[std::min<std::size_t>(i, images.size() - 1)];
-        c.arrive_after_ms = i * arrive_every_ms;
+        c.arrive_after_ms = arrive_after_ms + i * arrive_every_ms;
         c.unplug_after_leave_ms = unplug_after_leave_ms;
         c.faults = faults;
         if (const auto of_unit = unit_faults.find(i); of_unit != unit_faults.end())

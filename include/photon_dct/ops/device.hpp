@@ -1,6 +1,8 @@
 // Finding Particle units on USB, choosing one, and the DctStore on its DFU alt "DCT Flash".
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,6 +25,24 @@ struct DeviceSelector {
     std::optional<std::string> device_id; // --device, either case
     std::optional<std::string> path;      // --path BUS-PORT[.PORT...]
 };
+
+// --wait [SECONDS]: when no unit matches, wait for one to appear instead of failing.
+struct WaitOptions {
+    bool enabled = false;
+    std::optional<std::chrono::milliseconds> timeout; // nullopt: until a unit appears or a signal
+    // Enumerate again at least this often: hotplug events wake the wait sooner where libusb
+    // delivers them (under umockdev it may not).
+    std::chrono::milliseconds poll_interval{250};
+    std::function<void(std::string_view)> notice; // said once when the wait begins
+};
+
+inline constexpr const char* kWaitNotice = "waiting for a Photon, P1 or Electron on USB (Ctrl-C to stop)";
+
+// list_devices, once at least one unit matches `selector` (in DFU or normal mode). Without
+// wait.enabled the first enumeration, whatever it found. Error(NoDevice) when wait.timeout passes
+// with none; a SIGINT/SIGTERM ends the wait (Error Interrupted/Terminated).
+std::vector<usb::UsbDevice> list_devices_waiting(usb::UsbContext& context, const DeviceSelector& selector,
+                                                 const WaitOptions& wait);
 
 // Exactly one unit in DFU mode, or Error: NoDevice, AmbiguousDevice (listing them),
 // DeviceNotInDfuMode (how to enter DFU mode), UsbAccess (the access problem). With

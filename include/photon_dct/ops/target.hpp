@@ -24,6 +24,7 @@ struct TargetRequest {
     std::filesystem::path backup_dir = "."; // where device backups go
     dfu::SessionOptions session;            // trace hook, timeouts
     EnterDfuOptions enter_dfu;              // a unit in normal mode is switched into DFU mode first
+    WaitOptions wait;                       // --wait: no unit yet, wait for one
     std::function<void(const ModeChange&)> on_mode_change;
     ProgressObserver observer; // how far a unit's DCT is read or written (a --file image reports nothing)
 };

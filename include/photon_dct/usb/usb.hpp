@@ -2,6 +2,7 @@
 // This header does not include <libusb.h>; only src/usb does.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -33,6 +34,11 @@ public:
     // Error(NoDevice) if it is gone, Error(UsbAccess) for permission/busy problems, Error(UsbIo)
     // otherwise. The transport keeps the libusb context alive, so it may outlive this UsbContext.
     std::unique_ptr<photon_dct::dfu::ControlTransport> open(const UsbDevice& device);
+
+    // Returns when a device with this vendor id arrives (a libusb hotplug event, where libusb has
+    // hotplug) or after `at_most`, whichever comes first; true when an arrival was seen. Callers
+    // enumerate again either way (under umockdev hotplug events may not come).
+    bool wait_for_arrival(std::chrono::milliseconds at_most, std::uint16_t vendor_id = kParticleVendorId);
 
     // Enumerates again and opens the unit with this identity (after a reset it is a new USB
     // device with a new address). Error(NoDevice) when no attached unit has it, Error(AmbiguousDevice)
