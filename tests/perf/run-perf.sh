@@ -10,9 +10,9 @@
 #
 #   Environment:
 #     DFU_UTIL       dfu-util to compare with (default: dfu-util from PATH)
-#     POLL_SETTINGS  default "default 1": one table with the emulator's default bwPollTimeout of
-#                    500 ms after a data write (like the real bootloader), one with --poll-ms 1
-#                    (protocol overhead only)
+#     POLL_SETTINGS  default "default 0": one table with the emulator's default bwPollTimeout of
+#                    500 ms after a data write (like the real bootloader), one with --poll-ms 0
+#                    (only the host's own time counts)
 #     ENTER_VERSIONS Device OS versions of the normal-mode table (default "0.5.3 0.6.0 0.6.3 0.7.0 1.0.0 1.5.2")
 #     KEEP_WORK=1    keep the work dir (transcripts LABEL.N.jsonl, dumps, backups) and print its path
 #
@@ -31,6 +31,8 @@
 #   getstat  GETSTATUS requests
 #   cmd ms   median wall time of the command alone (timed inside the emulator runner)
 #   total ms median wall time including the emulator's setup and teardown
+# Under each table, the host-time ratios of issue 9 (total ms, emulator start included on both
+# sides): restore-server / dfu-util's 512-byte write, inspect / dfu-util's 16 KiB read.
 # Then, per Device OS, "normal mode" to "DFU mode ready": photon-dct --json dfu on a unit running its
 # firmware (photon-dct-emu --normal-mode --device-os V, the emulator's default --reenumerate-ms 700,
 # i.e. the time the unit stays off the bus is the emulator's, not measured hardware). Columns:
@@ -60,7 +62,7 @@ DFU_UTIL=${DFU_UTIL:-$(command -v dfu-util || true)}
 IMAGE="$SRC_DIR/tests/data/field-failure-photon-0.6.3.dct"
 KEY="$SRC_DIR/tests/data/private-cloud-server.pub.pem"
 HOST=cloud.example.com
-POLL_SETTINGS=${POLL_SETTINGS:-"default 1"}
+POLL_SETTINGS=${POLL_SETTINGS:-"default 0"}
 
 for f in "$PHOTON_DCT" "$EMU"; do
     [[ -x "$f" ]] || { echo "run-perf.sh: $f not built (make -C $BUILD_DIR photon-dct photon-dct-emu)" >&2; exit 2; }
@@ -102,6 +104,8 @@ count_transcript() {
     ' "$1"
 }
 
+declare -A TOTAL_MS # median total ms per label, for the ratios
+
 # bench LABEL POLL_ARGS -- COMMAND...   (COMMAND may use @N@, replaced by the run number)
 # Prints one table row; keeps run 1's transcript and dump as $WORK/LABEL.{jsonl,dump}.
 bench() {
@@ -133,6 +137,7 @@ bench() {
     counts=$(count_transcript "$WORK/$label.jsonl")
     cmd_ms=$(printf '%s\n' "${cmd_times[@]}" | median | awk '{printf "%.1f", $1 / 1e6}')
     total_ms=$(printf '%s\n' "${total_times[@]}" | median | awk '{printf "%.1f", $1 / 1e6}')
+    TOTAL_MS[$label]=$total_ms
     read -r ctrl dnload erase upload getstat <<<"$counts"
     printf '| %-38s | %5s | %6s | %5s | %6s | %7s | %8s | %8s |\n' \
         "${ROW_NAME}" "$ctrl" "$dnload" "$erase" "$upload" "$getstat" "$cmd_ms" "$total_ms"
@@ -163,8 +168,8 @@ bench_enter() {
 }
 
 echo "photon-dct benchmark against the emulated Photon (photon-dct-emu)"
-echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ); nproc: $(nproc); CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-echo "photon-dct $("$PHOTON_DCT" --version | awk '{print $2}'), $("$DFU_UTIL" --version 2>/dev/null | head -1), runs per operation: $RUNS (median)"
+echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ); load average: $(cut -d' ' -f1-3 /proc/loadavg); nproc: $(nproc); CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+echo "photon-dct $("$PHOTON_DCT" --version | head -1 | awk '{print $2}'), $("$DFU_UTIL" --version 2>/dev/null | head -1), runs per operation: $RUNS (median)"
 echo
 
 status=0
@@ -189,6 +194,11 @@ for poll in $POLL_SETTINGS; do
         "$DFU_UTIL" -d 2b04:d006 -a 1 -s 0:16384 -U "$WORK/dfu-read-$tag-@N@.dct"
     ROW_NAME="dfu-util write (-D, 512 bytes at 2082)" bench "du-write-$tag" "$poll_args" -- \
         "$DFU_UTIL" -d 2b04:d006 -a 1 -s 2082 -D "$WORK/block512.bin"
+    echo
+    awk -v a="${TOTAL_MS[pd-restore-$tag]}" -v b="${TOTAL_MS[du-write-$tag]}" \
+        'BEGIN {printf "ratio: photon-dct restore-server / dfu-util write (total ms): %.2fx\n", a / b}'
+    awk -v a="${TOTAL_MS[pd-inspect-$tag]}" -v b="${TOTAL_MS[du-read-$tag]}" \
+        'BEGIN {printf "ratio: photon-dct inspect / dfu-util read (total ms): %.2fx\n", a / b}'
     echo
 
     # Checks: one data download and no erase for a repair; same result as dfu-util's write.
