@@ -47,3 +47,25 @@ if cmp -s tests/data/photon-provisioned-backup.dct "$DEMO_DIR/final-key.dct"; th
 else
   echo "== The unit's DCT differs from the provisioning backup:"; cmp -l tests/data/photon-provisioned-backup.dct "$DEMO_DIR/final-key.dct" | head
 fi
+
+echo
+echo "== A bench: three Photons with erased server addresses plugged in 0.5 s apart, one profile, one"
+echo "== verified write each, an audit line each (the device IDs differ per unit, as on a real bench)"
+python3 - tests/data/field-failure-photon-0.6.3.dct "$DEMO_DIR" <<'PY'
+import sys
+src, out = sys.argv[1], sys.argv[2]
+image = bytearray(open(src, "rb").read())
+base = "3a0036000247363333343435"  # the emulator's serial for unit 0; unit i gets base + i
+for i in range(3):
+    image[3618:3630] = bytes.fromhex(base[:-4] + "%04x" % (int(base[-4:], 16) + i))  # device ID (docs/dct-format.md 2)
+    open(f"{out}/bench-u{i}.dct", "wb").write(image)
+PY
+cp tests/data/private-cloud-server.pub.pem "$DEMO_DIR/server.pub.pem"
+mkdir -p "$DEMO_DIR/device-keys" "$DEMO_DIR/backups"
+printf 'name = "demo"\n[server]\nkey = "server.pub.pem"\nhost = "cloud.example.com"\nport = 5683\n[device_key]\nmissing = "fail"\npublic_keys = "device-keys"\n[files]\nbackups = "backups"\naudit = "audit.jsonl"\n' >"$DEMO_DIR/bench.toml"
+"$BUILD/tests/emu/photon-dct-emu" --devices 3 --dct "$DEMO_DIR/bench-u0.dct" --dct "$DEMO_DIR/bench-u1.dct" \
+  --dct "$DEMO_DIR/bench-u2.dct" --arrive-every 500 --unplug-after-leave 300 -- bash -c '
+printf "\n\033[1m\$ photon-dct bench --profile bench.toml --count 3\033[0m\n"
+photon-dct bench --profile "$DEMO_DIR/bench.toml" --count 3 --operator demo; echo "(exit status $?)"'
+echo
+echo "== $(wc -l <"$DEMO_DIR/audit.jsonl") lines in the audit log $DEMO_DIR/audit.jsonl"
