@@ -12,7 +12,6 @@ namespace keys = photon_dct::keys;
 const fs::path kErasedKey = kData / "erased-device-key-photon.dct";
 const fs::path kProvisioned = kData / "photon-provisioned-backup.dct";
 const fs::path kDeviceKeyPem = kData / "photon-device-key.pem";
-const fs::path kServerPem = kData / "private-cloud-server.pub.pem";
 
 // The TCP slots as the firmware holds them (docs/dct-format.md §5.1, §5.2), built from the PEM here:
 // PKCS#1 DER at 34, 0xFF to 612 bytes; at 1250 the fixed 29-byte SPKI header + N + 02 03 01 00 01,

@@ -4,9 +4,6 @@
 namespace e2e {
 namespace {
 
-const fs::path kFieldFailure = kData / "field-failure-photon-0.6.3.dct";
-const fs::path kServerPem = kData / "private-cloud-server.pub.pem";
-
 bool have_dfu_util() { return fs::exists(kDfuUtil); }
 
 TEST(DfuUtilInterop, FullWindowUploadEqualsPhotonDctBackup) {

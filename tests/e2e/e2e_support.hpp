@@ -47,6 +47,11 @@ inline const std::string kDfuUtil = DFU_UTIL_BIN;
 inline const fs::path kData = E2E_DATA_DIR;
 
 inline const std::string kSerial = "3a0036000247363333343435"; // the emulator's default serial
+// The emulator derives unit i's serial from the first by adding i to its last 4 hex digits.
+inline const std::vector<std::string> kUnitSerials{kSerial, "3a0036000247363333343436", "3a0036000247363333343437"};
+
+inline const fs::path kFieldFailure = kData / "field-failure-photon-0.6.3.dct";
+inline const fs::path kServerPem = kData / "private-cloud-server.pub.pem";
 
 // ---------------------------------------------------------------------------------------------
 // Files
@@ -186,7 +191,7 @@ inline Bytes image_with(const Bytes& image, std::size_t offset, const Bytes& blo
 }
 
 // The private-cloud server key of the sample data, as DER (294 bytes).
-inline Bytes server_key_der() { return pem_to_der(read_text(kData / "private-cloud-server.pub.pem")); }
+inline Bytes server_key_der() { return pem_to_der(read_text(kServerPem)); }
 
 // ---------------------------------------------------------------------------------------------
 // Processes
@@ -269,6 +274,15 @@ inline std::vector<std::string> dct(std::vector<std::string> args) {
     return args;
 }
 
+// photon-dct argv of the field failure's repair (the test server key, cloud.example.com:5683), backups
+// into `backups`, then `extra` (e.g. a unit selector).
+inline std::vector<std::string> repair_args(const fs::path& backups, const std::vector<std::string>& extra = {}) {
+    auto args = dct({"restore-server", "--pem", kServerPem.string(), "--host", "cloud.example.com", "--port", "5683",
+                     "--backup-dir", backups.string()});
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+}
+
 // Parses the exactly-one JSON document a --json run prints.
 inline json parse_one_json(const std::string& out) {
     return json::parse(out); // throws on trailing garbage / a second document
@@ -279,7 +293,7 @@ inline json parse_one_json(const std::string& out) {
 // more [server] lines.
 inline fs::path write_profile(const test_support::TempDir& dir, const std::string& file, const std::string& missing,
                               const std::string& server_extra = "") {
-    write_file(dir / "server.pub.pem", read_file(kData / "private-cloud-server.pub.pem"));
+    write_file(dir / "server.pub.pem", read_file(kServerPem));
     dir.dir("device-keys");
     dir.dir("backups");
     test_support::write_text(dir / file, "name = \"e2e\"\n[server]\nkey = \"server.pub.pem\"\n"

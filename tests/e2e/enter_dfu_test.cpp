@@ -8,17 +8,6 @@
 namespace e2e {
 namespace {
 
-const fs::path kFieldFailure = kData / "field-failure-photon-0.6.3.dct";
-const fs::path kServerPem = kData / "private-cloud-server.pub.pem";
-const std::string kSecondSerial = "3a0036000247363333343436"; // the emulator's unit 1
-
-std::vector<std::string> restore_server(const fs::path& backups, std::vector<std::string> extra = {}) {
-    auto args = dct({"restore-server", "--pem", kServerPem.string(), "--host", "cloud.example.com", "--port", "5683",
-                     "--backup-dir", backups.string()});
-    args.insert(args.end(), extra.begin(), extra.end());
-    return args;
-}
-
 Bytes repaired() {
     return image_with(window(read_file(kFieldFailure)), 2082,
                       tcp_server_block(server_key_der(), "cloud.example.com", 5683u));
@@ -65,7 +54,7 @@ TEST_P(NoButtons, InspectAndRestoreServerSwitchTheUnitThemselves) {
         << i.r.describe();
     EXPECT_NE(i.r.out.find("server address   blank"), std::string::npos) << i.r.describe();
 
-    const auto w = emu_run(normal_unit(c.os), restore_server(tmp.dir("b")), tmp.path());
+    const auto w = emu_run(normal_unit(c.os), repair_args(tmp.dir("b")), tmp.path());
     ASSERT_EQ(w.r.exit_code, 0) << w.r.describe() << transcript_text(w.transcript);
     EXPECT_TRUE(same_image(w.dump(), repaired()));
     EXPECT_EQ(data_downloads(w.transcript), 1u);
@@ -94,7 +83,7 @@ INSTANTIATE_TEST_SUITE_P(DeviceOs, NoButtons,
 
 TEST(NoButtons, Os053HasNoVendorRequestTheLineCodingSwitchesIt) {
     TempDir tmp;
-    const auto w = emu_run(normal_unit("0.5.3"), restore_server(tmp.dir("b")), tmp.path());
+    const auto w = emu_run(normal_unit("0.5.3"), repair_args(tmp.dir("b")), tmp.path());
     ASSERT_EQ(w.r.exit_code, 0) << w.r.describe() << transcript_text(w.transcript);
     EXPECT_TRUE(same_image(w.dump(), repaired()));
     const auto vendor = named(w.transcript, "PARTICLE_REQUEST");
@@ -111,7 +100,7 @@ TEST(NoButtons, Os053WithoutUsbSerialFailsNamingWhatWasTriedAndTheButtons) {
     TempDir tmp;
     EmuOptions o = normal_unit("0.5.3");
     o.no_usb_serial = true;
-    const auto w = emu_run(o, restore_server(tmp.dir("b")), tmp.path());
+    const auto w = emu_run(o, repair_args(tmp.dir("b")), tmp.path());
     EXPECT_EQ(w.r.exit_code, 3) << w.r.describe();
     EXPECT_NE(w.r.err.find("could not put Photon"), std::string::npos) << w.r.describe();
     EXPECT_NE(w.r.err.find("vendor request 0x50 wIndex 3: stalled"), std::string::npos) << w.r.describe();
@@ -125,7 +114,7 @@ TEST(NoButtons, OldBootloaderIsFollowedByPortPath) {
     TempDir tmp;
     EmuOptions o = normal_unit("0.6.3");
     o.old_bootloader = true;
-    auto args = restore_server(tmp.dir("b"));
+    auto args = repair_args(tmp.dir("b"));
     args.insert(args.begin() + 1, "--json");
     const auto w = emu_run(o, args, tmp.path());
     ASSERT_EQ(w.r.exit_code, 0) << w.r.describe();
@@ -147,7 +136,7 @@ TEST(NoButtons, DeviceSelectsOneOfTwoAndNeverTouchesTheOther) {
     TempDir tmp;
     EmuOptions o = normal_unit("0.6.3");
     o.devices = 2;
-    const auto w = emu_run(o, restore_server(tmp.dir("b"), {"--device", kSecondSerial}), tmp.path());
+    const auto w = emu_run(o, repair_args(tmp.dir("b"), {"--device", kUnitSerials[1]}), tmp.path());
     ASSERT_EQ(w.r.exit_code, 0) << w.r.describe();
     ASSERT_EQ(w.dumps.size(), 2u);
     EXPECT_TRUE(same_image(w.dumps[1], repaired()));
@@ -161,7 +150,7 @@ TEST(NoButtons, DeviceSelectsOneOfTwoAndNeverTouchesTheOther) {
     EXPECT_FALSE(named(w.transcript, "BUS_ENUMERATE", 1).empty());
 
     // Without a selector the two normal-mode units are ambiguous: refused, nothing sent.
-    const auto a = emu_run(o, restore_server(tmp.dir("b2")), tmp.path());
+    const auto a = emu_run(o, repair_args(tmp.dir("b2")), tmp.path());
     EXPECT_EQ(a.r.exit_code, 3) << a.r.describe();
     EXPECT_TRUE(named(a.transcript, "PARTICLE_REQUEST").empty()) << transcript_text(a.transcript);
 }

@@ -7,12 +7,6 @@
 namespace e2e {
 namespace {
 
-const fs::path kFieldFailure = kData / "field-failure-photon-0.6.3.dct";
-const fs::path kServerPem = kData / "private-cloud-server.pub.pem";
-// The emulator derives device i's serial from the first by adding i to its last 4 hex digits.
-const std::vector<std::string> kSerials{"3a0036000247363333343435", "3a0036000247363333343436",
-                                        "3a0036000247363333343437"};
-
 // Sets a variable for the children of this test (photon-dct-emu passes its environment on).
 class ScopedEnv {
 public:
@@ -49,7 +43,7 @@ EmuOptions three_units() {
 
 TEST(Environment, DeviceIdSelectsAmongSeveral) {
     TempDir tmp;
-    ScopedEnv device("PHOTON_DCT_DEVICE", kSerials[2]);
+    ScopedEnv device("PHOTON_DCT_DEVICE", kUnitSerials[2]);
     const auto e = emu_run(three_units(), restore_server(), tmp.path());
     ASSERT_EQ(e.r.exit_code, 0) << e.r.describe();
     EXPECT_EQ(written(e), (std::vector<bool>{false, false, true}));
@@ -57,15 +51,15 @@ TEST(Environment, DeviceIdSelectsAmongSeveral) {
 
 TEST(Environment, ExplicitDeviceWins) {
     TempDir tmp;
-    ScopedEnv device("PHOTON_DCT_DEVICE", kSerials[2]);
-    const auto e = emu_run(three_units(), restore_server({"--device", kSerials[0]}), tmp.path());
+    ScopedEnv device("PHOTON_DCT_DEVICE", kUnitSerials[2]);
+    const auto e = emu_run(three_units(), restore_server({"--device", kUnitSerials[0]}), tmp.path());
     ASSERT_EQ(e.r.exit_code, 0) << e.r.describe();
     EXPECT_EQ(written(e), (std::vector<bool>{true, false, false}));
 }
 
 TEST(Environment, ExplicitPathSetsTheInheritedDeviceAside) {
     TempDir tmp;
-    ScopedEnv device("PHOTON_DCT_DEVICE", kSerials[2]);
+    ScopedEnv device("PHOTON_DCT_DEVICE", kUnitSerials[2]);
     const auto e = emu_run(three_units(), restore_server({"--path", "1-2"}), tmp.path());
     ASSERT_EQ(e.r.exit_code, 0) << e.r.describe();
     EXPECT_EQ(written(e), (std::vector<bool>{false, true, false}));
@@ -73,7 +67,7 @@ TEST(Environment, ExplicitPathSetsTheInheritedDeviceAside) {
 
 TEST(Environment, FileSetsTheInheritedDeviceAside) {
     TempDir tmp;
-    ScopedEnv device("PHOTON_DCT_DEVICE", kSerials[0]);
+    ScopedEnv device("PHOTON_DCT_DEVICE", kUnitSerials[0]);
     const auto r = run(dct({"inspect", "--file", kFieldFailure.string()}), tmp.path());
     EXPECT_EQ(r.exit_code, 11) << r.describe(); // decoded, with findings; not "--file with --device"
 }

@@ -8,9 +8,6 @@
 namespace e2e {
 namespace {
 
-const fs::path kFieldFailure = kData / "field-failure-photon-0.6.3.dct";
-const fs::path kServerPem = kData / "private-cloud-server.pub.pem";
-
 enum class Step { FirstSetAddress, DataDownload, StatusAfterData, ReadBackUpload, FirstUpload };
 
 const char* step_name(Step s) {

@@ -5,9 +5,6 @@
 namespace e2e {
 namespace {
 
-const fs::path kFieldFailure = kData / "field-failure-photon-0.6.3.dct";
-const fs::path kServerPem = kData / "private-cloud-server.pub.pem";
-
 TEST(FieldFailure, SampleKeyIsTheRsa2048SpkiOfTheReference) {
     const auto der = server_key_der();
     ASSERT_EQ(der.size(), 294u);

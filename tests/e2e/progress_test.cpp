@@ -7,9 +7,6 @@
 namespace e2e {
 namespace {
 
-const fs::path kFieldFailure = kData / "field-failure-photon-0.6.3.dct";
-const fs::path kServerPem = kData / "private-cloud-server.pub.pem";
-
 EmuOptions slow_write(bool on_terminal) {
     EmuOptions o;
     o.dct = kFieldFailure;

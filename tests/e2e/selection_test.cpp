@@ -4,20 +4,6 @@
 namespace e2e {
 namespace {
 
-const fs::path kFieldFailure = kData / "field-failure-photon-0.6.3.dct";
-const fs::path kServerPem = kData / "private-cloud-server.pub.pem";
-
-// The emulator derives device i's serial from the first by adding i to its last 4 hex digits.
-const std::vector<std::string> kThreeSerials{"3a0036000247363333343435", "3a0036000247363333343436",
-                                             "3a0036000247363333343437"};
-
-std::vector<std::string> restore_server(const fs::path& backups, std::vector<std::string> selector = {}) {
-    auto args = dct({"restore-server", "--pem", kServerPem.string(), "--host", "cloud.example.com", "--port", "5683",
-                     "--backup-dir", backups.string()});
-    args.insert(args.end(), selector.begin(), selector.end());
-    return args;
-}
-
 Bytes original() { return window(read_file(kFieldFailure)); }
 Bytes repaired() {
     return image_with(original(), 2082, tcp_server_block(server_key_der(), "cloud.example.com", 5683u));
@@ -48,7 +34,7 @@ TEST(Selection, SingleDeviceIsChosen) {
     TempDir tmp;
     EmuOptions o;
     o.dct = kFieldFailure;
-    const auto e = emu_run(o, restore_server(tmp.dir("b")), tmp.path());
+    const auto e = emu_run(o, repair_args(tmp.dir("b")), tmp.path());
     ASSERT_EQ(e.r.exit_code, 0) << e.r.describe();
     EXPECT_TRUE(same_image(e.dump(), repaired()));
 }
@@ -59,9 +45,9 @@ TEST(Selection, SeveralDevicesWithoutSelectorAreListedAndRefused) {
     EmuOptions o;
     o.dct = kFieldFailure;
     o.devices = 3;
-    const auto e = emu_run(o, restore_server(backups), tmp.path());
+    const auto e = emu_run(o, repair_args(backups), tmp.path());
     EXPECT_EQ(e.r.exit_code, 3) << e.r.describe();
-    for (const auto& id : kThreeSerials) EXPECT_NE(e.r.err.find(id), std::string::npos) << id << "\n" << e.r.describe();
+    for (const auto& id : kUnitSerials) EXPECT_NE(e.r.err.find(id), std::string::npos) << id << "\n" << e.r.describe();
     EXPECT_EQ(data_downloads(e.transcript), 0u);
     ASSERT_EQ(e.dumps.size(), 3u);
     for (const auto& d : e.dumps) EXPECT_EQ(d, original());
@@ -73,7 +59,7 @@ TEST(Selection, DeviceIdSelectsAmongSeveral) {
     EmuOptions o;
     o.dct = kFieldFailure;
     o.devices = 3;
-    const auto e = emu_run(o, restore_server(tmp.dir("b"), {"--device", kThreeSerials[1]}), tmp.path());
+    const auto e = emu_run(o, repair_args(tmp.dir("b"), {"--device", kUnitSerials[1]}), tmp.path());
     ASSERT_EQ(e.r.exit_code, 0) << e.r.describe();
     ASSERT_EQ(e.dumps.size(), 3u);
     EXPECT_TRUE(same_image(e.dumps[0], original()));
@@ -88,9 +74,9 @@ TEST(Selection, DeviceIdIsCaseInsensitive) {
     EmuOptions o;
     o.dct = kFieldFailure;
     o.devices = 3;
-    std::string upper = kThreeSerials[2];
+    std::string upper = kUnitSerials[2];
     for (auto& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    const auto e = emu_run(o, restore_server(tmp.dir("b"), {"--device", upper}), tmp.path());
+    const auto e = emu_run(o, repair_args(tmp.dir("b"), {"--device", upper}), tmp.path());
     ASSERT_EQ(e.r.exit_code, 0) << e.r.describe();
     ASSERT_EQ(e.dumps.size(), 3u);
     EXPECT_TRUE(same_image(e.dumps[2], repaired()));
@@ -102,7 +88,7 @@ TEST(Selection, PathSelectsAmongSeveral) {
     EmuOptions o;
     o.dct = kFieldFailure;
     o.devices = 3;
-    const auto e = emu_run(o, restore_server(tmp.dir("b"), {"--path", "1-2"}), tmp.path());
+    const auto e = emu_run(o, repair_args(tmp.dir("b"), {"--path", "1-2"}), tmp.path());
     ASSERT_EQ(e.r.exit_code, 0) << e.r.describe();
     ASSERT_EQ(e.dumps.size(), 3u);
     EXPECT_TRUE(same_image(e.dumps[0], original()));
@@ -126,7 +112,7 @@ TEST(Selection, NormalModeUnitWithNoEnterDfuGetsHowToEnterDfuMode) {
     const auto e = emu_run(o, dct({"inspect", "--no-enter-dfu"}), tmp.path());
     EXPECT_EQ(e.r.exit_code, 3) << e.r.describe();
     EXPECT_NE(e.r.err.find("hold SETUP"), std::string::npos) << e.r.describe();
-    auto args = restore_server(tmp.dir("b"));
+    auto args = repair_args(tmp.dir("b"));
     args.push_back("--no-enter-dfu");
     const auto w = emu_run(o, args, tmp.path());
     EXPECT_EQ(w.r.exit_code, 3) << w.r.describe();
@@ -139,17 +125,17 @@ TEST(Selection, OldConstantSerialOnTwoUnitsNeedsPath) {
     o.dct = kFieldFailure;
     o.devices = 2;
     o.serial = "00000000010C";
-    const auto e = emu_run(o, restore_server(tmp.dir("b1")), tmp.path());
+    const auto e = emu_run(o, repair_args(tmp.dir("b1")), tmp.path());
     EXPECT_EQ(e.r.exit_code, 3) << e.r.describe();
     EXPECT_NE(e.r.err.find("--path"), std::string::npos) << e.r.describe();
     EXPECT_EQ(data_downloads(e.transcript), 0u);
 
     // --device with the constant serial is still ambiguous.
-    const auto d = emu_run(o, restore_server(tmp.dir("b2"), {"--device", "00000000010C"}), tmp.path());
+    const auto d = emu_run(o, repair_args(tmp.dir("b2"), {"--device", "00000000010C"}), tmp.path());
     EXPECT_NE(d.r.exit_code, 0) << d.r.describe();
     EXPECT_EQ(data_downloads(d.transcript), 0u);
 
-    const auto p = emu_run(o, restore_server(tmp.dir("b3"), {"--path", "1-1"}), tmp.path());
+    const auto p = emu_run(o, repair_args(tmp.dir("b3"), {"--path", "1-1"}), tmp.path());
     ASSERT_EQ(p.r.exit_code, 0) << p.r.describe();
     ASSERT_EQ(p.dumps.size(), 2u);
     EXPECT_TRUE(same_image(p.dumps[0], repaired()));
@@ -181,7 +167,7 @@ TEST(Selection, JsonListIsOneDocumentWithBothUnits) {
         EXPECT_EQ(d["alt_names"][1], "@DCT Flash   /0x00000000/01*016Kg");
     }
     EXPECT_EQ(paths, (std::set<std::string>{"1-1", "1-2"}));
-    EXPECT_EQ(ids, (std::set<std::string>{kThreeSerials[0], kThreeSerials[1]}));
+    EXPECT_EQ(ids, (std::set<std::string>{kUnitSerials[0], kUnitSerials[1]}));
 }
 
 TEST(Selection, JsonListShowsNormalModeUnit) {
@@ -216,7 +202,7 @@ TEST(Selection, P1AltChosenByNameForInspectAndRestoreServer) {
     EXPECT_EQ(idoc["result"]["platform"], "p1");
     EXPECT_EQ(idoc["result"]["device_id"], kSerial);
 
-    const auto e = emu_run(o, restore_server(tmp.dir("b")), tmp.path());
+    const auto e = emu_run(o, repair_args(tmp.dir("b")), tmp.path());
     ASSERT_EQ(e.r.exit_code, 0) << e.r.describe();
     EXPECT_TRUE(same_image(e.dump(), repaired()));
     EXPECT_EQ(data_downloads(e.transcript), 1u);
@@ -236,7 +222,7 @@ TEST(Selection, Gen3DctAltStringWorks) {
     o.gen3 = true;
     o.dct = kFieldFailure;
     const auto e = emu_shell(o,
-                             shell_join(restore_server(tmp.dir("b"))) + " && " +
+                             shell_join(repair_args(tmp.dir("b"))) + " && " +
                                  shell_join(dct({"backup", "-o", (tmp / "after.dct").string()})),
                              tmp.path());
     ASSERT_EQ(e.r.exit_code, 0) << e.r.describe();
@@ -260,7 +246,7 @@ TEST(Selection, UnreadableDctIsReportedAndNotWritten) {
         if (f["code"] == "dct-unreadable") found = true;
     EXPECT_TRUE(found) << i.r.out;
 
-    const auto w = emu_run(o, restore_server(backups), tmp.path());
+    const auto w = emu_run(o, repair_args(backups), tmp.path());
     EXPECT_EQ(w.r.exit_code, 9) << w.r.describe();
     EXPECT_NE(w.r.err.find("error: "), std::string::npos);
     EXPECT_EQ(data_downloads(w.transcript), 0u) << transcript_text(w.transcript);
