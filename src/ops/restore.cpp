@@ -174,12 +174,9 @@ RestoreResult restore(Target& target, const RestoreRequest& request) {
     // The backup must come from this unit. Its USB serial is the MCU's ID and cannot have been
     // copied from another unit, unlike the DCT's device_id (docs/dct-format.md 5.4, 7.1).
     r.backup_device_id = dct::stored_device_id(platform, backup);
-    r.unit_device_id = store.usb_device_id();
-    r.unit_device_id_from = DeviceIdSource::UsbSerial;
-    if (!r.unit_device_id) {
-        r.unit_device_id = dct::stored_device_id(platform, window);
-        r.unit_device_id_from = DeviceIdSource::Dct;
-    }
+    // unit_info already chose the USB serial's ID, else the DCT's.
+    r.unit_device_id = r.unit.device_id;
+    r.unit_device_id_from = store.usb_device_id() ? DeviceIdSource::UsbSerial : DeviceIdSource::Dct;
     const std::string unit_says = r.unit_device_id_from == DeviceIdSource::UsbSerial
                                       ? "this unit's USB serial says"
                                       : "this DCT's device_id field (3618) says";
