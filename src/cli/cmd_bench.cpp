@@ -66,7 +66,7 @@ int run_bench_command(const BenchCommandOptions& o, Invocation& invocation) {
     if (o.idle_exit > 0) options.idle_exit = std::chrono::milliseconds(static_cast<long long>(o.idle_exit * 1000));
     if (invocation.trace_usb)
         options.session.trace = [](std::string_view line) { fmt::print(stderr, "usb: {}\n", escape_text(line)); };
-    options.progress = [&invocation](std::string_view line) { invocation.progress(line); };
+    options.progress = invocation.progress_sink();
     options.enter_dfu = enter_dfu_options(o.enter, invocation);
     options.on_unit = [&invocation](const bench::Attempt& a) {
         if (invocation.json)

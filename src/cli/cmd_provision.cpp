@@ -18,8 +18,7 @@ struct ProvisionOptions {
 int run_provision(const ProvisionOptions& o, Invocation& invocation) {
     const auto loaded = load_station(o.profile);
     auto target = make_target(o.target, invocation);
-    const auto a = bench::provision_unit(
-        target, loaded.station, {o.leave, [&invocation](std::string_view line) { invocation.progress(line); }});
+    const auto a = bench::provision_unit(target, loaded.station, {o.leave, invocation.progress_sink()});
     return render_attempt(a, invocation);
 }
 

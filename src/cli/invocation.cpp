@@ -25,6 +25,10 @@ void Invocation::step(const ops::StepProgress& p) {
     terminal.show(p, !json && !quiet && !trace_usb && stderr_is_terminal());
 }
 
+ops::ProgressFn Invocation::progress_sink() {
+    return [this](std::string_view line) { progress(line); };
+}
+
 ops::ProgressObserver Invocation::step_observer() {
     return [this](const ops::StepProgress& p) { step(p); };
 }
@@ -69,7 +73,7 @@ ops::EnterDfuOptions enter_dfu_options(const EnterDfuFlags& flags, Invocation& i
     ops::EnterDfuOptions o;
     o.enabled = !flags.no_enter_dfu;
     o.come_back_timeout = std::chrono::milliseconds(static_cast<long>(flags.dfu_timeout_s * 1000));
-    o.progress = [&invocation](std::string_view line) { invocation.progress(line); };
+    o.progress = invocation.progress_sink();
     o.observer = invocation.step_observer();
     return o;
 }
@@ -166,7 +170,7 @@ ops::WriteOptions write_options(const WriteFlags& flags, Invocation& invocation)
     ops::WriteOptions w;
     w.dry_run = flags.dry_run;
     w.leave = flags.leave;
-    w.progress = [&invocation](std::string_view line) { invocation.progress(line); };
+    w.progress = invocation.progress_sink();
     w.verified = [&invocation](const std::filesystem::path& backup) { invocation.verified_write_backup = backup; };
     return w;
 }
@@ -200,7 +204,7 @@ ops::Target make_target(const TargetOptions& o, Invocation& invocation) {
     r.observer = invocation.step_observer();
     if (invocation.trace_usb)
         r.session.trace = [](std::string_view line) { fmt::print(stderr, "usb: {}\n", escape_text(line)); };
-    return ops::Target(std::move(r), [&invocation](std::string_view line) { invocation.progress(line); });
+    return ops::Target(std::move(r), invocation.progress_sink());
 }
 
 } // namespace photon_dct::cli

@@ -38,6 +38,7 @@ struct Invocation {
 
     // Progress and diagnostics: stderr, human mode only, silenced by --quiet.
     void progress(std::string_view line);
+    ops::ProgressFn progress_sink(); // progress() for a library option that takes a line callback
     void warn(std::string line);
     // Draws a step's progress line: only when stderr is a terminal, without --quiet, --json and
     // --trace-usb (whose lines it would garble).
