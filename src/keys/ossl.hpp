@@ -88,7 +88,8 @@ bool has_private(const EVP_PKEY* pkey) noexcept;
 // type `keytype` (nullptr: any) with `selection`. nullptr on failure or trailing bytes.
 PkeyPtr decode_exact(ByteView der, const char* structure, const char* keytype, int selection);
 
-// EVP_PKEY_pairwise_check: the public and private halves belong together.
+// The public and private halves belong together. RSA: the key's arithmetic identities (see
+// rsa_identities_hold in parse.cpp); EC and others: EVP_PKEY_pairwise_check.
 bool pairwise_ok(EVP_PKEY* pkey);
 
 } // namespace photon_dct::keys::detail

@@ -1,6 +1,7 @@
 // Strict parsers for key bytes found in a DCT: exact length, expected structure, never throw.
 #include "ossl.hpp"
 
+#include <openssl/core_names.h>
 #include <openssl/x509.h>
 
 namespace photon_dct::keys {
@@ -20,7 +21,57 @@ PkeyPtr detail::decode_exact(ByteView der, const char* structure, const char* ke
     return pkey;
 }
 
+namespace {
+
+SecretBnPtr secret_bn(const EVP_PKEY* pkey, const char* name) {
+    BIGNUM* raw = nullptr;
+    if (EVP_PKEY_get_bn_param(pkey, name, &raw) != 1) return nullptr;
+    return SecretBnPtr(raw);
+}
+
+// True if a two-prime RSA key's numbers fit together: n = p*q, e*d = 1 mod (p-1) and mod (q-1),
+// dP = d mod (p-1), dQ = d mod (q-1), qInv*q = 1 mod p, and e odd > 1. These are what the
+// firmware's CRT signing relies on, and a flipped bit anywhere breaks one of them. It replaces
+// EVP_PKEY_pairwise_check, which also tests p and q for primality: about 5 ms per RSA-1024 key,
+// a third of an `inspect` (tests/bench/RESULTS.md), and no flash fault makes a composite p that
+// keeps all these identities. Multi-prime keys (which no Device OS reads) fail here.
+bool rsa_identities_hold(const EVP_PKEY* pkey) {
+    SecretBnPtr n = secret_bn(pkey, OSSL_PKEY_PARAM_RSA_N), e = secret_bn(pkey, OSSL_PKEY_PARAM_RSA_E),
+                d = secret_bn(pkey, OSSL_PKEY_PARAM_RSA_D), p = secret_bn(pkey, OSSL_PKEY_PARAM_RSA_FACTOR1),
+                q = secret_bn(pkey, OSSL_PKEY_PARAM_RSA_FACTOR2),
+                dp = secret_bn(pkey, OSSL_PKEY_PARAM_RSA_EXPONENT1),
+                dq = secret_bn(pkey, OSSL_PKEY_PARAM_RSA_EXPONENT2),
+                qinv = secret_bn(pkey, OSSL_PKEY_PARAM_RSA_COEFFICIENT1);
+    if (!n || !e || !d || !p || !q || !dp || !dq || !qinv) return false;
+    if (SecretBnPtr third = secret_bn(pkey, OSSL_PKEY_PARAM_RSA_FACTOR3)) return false;
+    if (!BN_is_odd(e.get()) || BN_is_one(e.get()) || BN_cmp(p.get(), BN_value_one()) <= 0 ||
+        BN_cmp(q.get(), BN_value_one()) <= 0)
+        return false;
+    std::unique_ptr<BN_CTX, Deleter<BN_CTX_free>> ctx(BN_CTX_secure_new());
+    SecretBnPtr t(BN_secure_new()), ed(BN_secure_new()), pm1(BN_secure_new()), qm1(BN_secure_new());
+    if (!ctx || !t || !ed || !pm1 || !qm1) return false;
+    if (BN_mul(t.get(), p.get(), q.get(), ctx.get()) != 1 || BN_cmp(t.get(), n.get()) != 0) return false;
+    if (BN_sub(pm1.get(), p.get(), BN_value_one()) != 1 || BN_sub(qm1.get(), q.get(), BN_value_one()) != 1 ||
+        BN_mul(ed.get(), e.get(), d.get(), ctx.get()) != 1)
+        return false;
+    // Each pair: (value, modulus, expected remainder).
+    const struct {
+        const BIGNUM* value;
+        const BIGNUM* modulus;
+        const BIGNUM* expected;
+    } residues[] = {{ed.get(), pm1.get(), BN_value_one()},
+                    {ed.get(), qm1.get(), BN_value_one()},
+                    {d.get(), pm1.get(), dp.get()},
+                    {d.get(), qm1.get(), dq.get()}};
+    for (const auto& r : residues)
+        if (BN_mod(t.get(), r.value, r.modulus, ctx.get()) != 1 || BN_cmp(t.get(), r.expected) != 0) return false;
+    return BN_mod_mul(t.get(), qinv.get(), q.get(), p.get(), ctx.get()) == 1 && BN_is_one(t.get());
+}
+
+} // namespace
+
 bool detail::pairwise_ok(EVP_PKEY* pkey) {
+    if (EVP_PKEY_is_a(pkey, "RSA")) return rsa_identities_hold(pkey);
     PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
     return ctx && EVP_PKEY_pairwise_check(ctx.get()) == 1;
 }
