@@ -116,7 +116,7 @@ Key::Key(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Key::Key(const Key& other) {
     const Impl& src = other.impl();
     if (EVP_PKEY_up_ref(src.pkey.get()) != 1) throw Error(ErrorKind::Internal, "EVP_PKEY_up_ref failed");
-    impl_ = std::make_unique<Impl>(Impl{PkeyPtr(src.pkey.get())});
+    impl_ = std::make_unique<Impl>(PkeyPtr(src.pkey.get()));
 }
 
 Key::Key(Key&& other) noexcept = default;
@@ -140,7 +140,7 @@ const Key::Impl& Key::impl() const {
 Key KeyAccess::make(PkeyPtr pkey) {
     if (!pkey) throw Error(ErrorKind::Internal, "KeyAccess::make: null key");
     normalize(pkey.get());
-    return Key(std::make_unique<Key::Impl>(Key::Impl{std::move(pkey)}));
+    return Key(std::make_unique<Key::Impl>(std::move(pkey)));
 }
 
 EVP_PKEY* KeyAccess::get(const Key& key) { return key.impl().pkey.get(); }
@@ -211,12 +211,16 @@ Bytes Key::rsa_modulus() const {
 }
 
 Bytes Key::spki_der() const {
-    ErrorQueueGuard guard;
-    unsigned char* data = nullptr;
-    const int len = i2d_PUBKEY(impl().pkey.get(), &data);
-    if (len <= 0 || data == nullptr) throw_openssl("cannot encode the public key as SubjectPublicKeyInfo");
-    OsslBytes owned(data);
-    return Bytes(data, data + len);
+    const Impl& i = impl();
+    std::call_once(i.spki_once, [&i] {
+        ErrorQueueGuard guard;
+        unsigned char* data = nullptr;
+        const int len = i2d_PUBKEY(i.pkey.get(), &data);
+        if (len <= 0 || data == nullptr) throw_openssl("cannot encode the public key as SubjectPublicKeyInfo");
+        OsslBytes owned(data);
+        i.spki.assign(data, data + len);
+    });
+    return i.spki;
 }
 
 Bytes Key::pkcs1_private_der() const {
@@ -270,7 +274,11 @@ Key Key::public_only() const {
     return KeyAccess::make(std::move(pub));
 }
 
-bool Key::same_public_key(const Key& other) const { return spki_der() == other.spki_der(); }
+// EVP_PKEY_eq compares the public halves (and domain parameters) without encoding either key.
+bool Key::same_public_key(const Key& other) const {
+    ErrorQueueGuard guard;
+    return EVP_PKEY_eq(impl().pkey.get(), other.impl().pkey.get()) == 1;
+}
 
 // ---- free functions ----
 

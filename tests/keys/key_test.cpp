@@ -306,6 +306,15 @@ TEST(PrivateFormats, InconsistentRsaKeyRefused) {
     EXPECT_FALSE(parse_ec_private_sec1_der(ec));
 }
 
+TEST(Compare, SamePublicKey) {
+    EXPECT_TRUE(rsa1024().same_public_key(rsa1024().public_only()));
+    EXPECT_TRUE(ec256().public_only().same_public_key(ec256()));
+    EXPECT_FALSE(rsa1024().same_public_key(rsa2048()));
+    EXPECT_FALSE(rsa1024().same_public_key(ec256()));
+    EXPECT_FALSE(ec256().same_public_key(generate_ec_p256()));
+    EXPECT_EQ(ERR_peek_error(), 0u);
+}
+
 // PKCS#1 RSAPrivateKey is SEQUENCE { version, n, e, d, p, q, dP, dQ, qInv }: a bit flipped in the
 // middle of any of the eight numbers breaks one of the identities the key check tests.
 TEST(PrivateFormats, RsaKeyWithAnyNumberChangedRefused) {
