@@ -190,9 +190,25 @@ struct DeviceRef {
     DeviceRef(std::shared_ptr<UsbContext::Impl> ctx, libusb_device* dev) : context(std::move(ctx)), device(dev) {
         libusb_ref_device(device);
     }
-    ~DeviceRef() { libusb_unref_device(device); }
+    ~DeviceRef() {
+        if (idle_handle_ != nullptr) libusb_close(idle_handle_);
+        libusb_unref_device(device);
+    }
     DeviceRef(const DeviceRef&) = delete;
     DeviceRef& operator=(const DeviceRef&) = delete;
+
+    // The handle enumeration opened to read the strings, kept for the session that usually follows
+    // so that the device is opened once per command, not twice (issue 9: host time).
+    void keep_handle(libusb_device_handle* handle) const {
+        const std::lock_guard lock(mutex_);
+        if (idle_handle_ != nullptr) libusb_close(idle_handle_);
+        idle_handle_ = handle;
+    }
+    // The kept handle (and it is no longer kept), or nullptr.
+    libusb_device_handle* take_handle() const {
+        const std::lock_guard lock(mutex_);
+        return std::exchange(idle_handle_, nullptr);
+    }
 
     // String descriptor `index` as ASCII the way libusb_get_string_descriptor_ascii converts it
     // ('?' for every code unit above 0x7F), read in the device's first language; throws on failure.
@@ -204,6 +220,7 @@ private:
     mutable std::mutex mutex_;
     mutable std::optional<std::uint16_t> language_;
     mutable std::map<std::uint8_t, std::string> strings_;
+    mutable libusb_device_handle* idle_handle_{nullptr};
 };
 
 namespace {
@@ -363,7 +380,7 @@ std::vector<UsbDevice> UsbContext::enumerate(std::uint16_t vendor_id) {
             info.serial = kernel_or_read(desc.iSerialNumber, "serial");
             info.product = kernel_or_read(desc.iProduct, "product");
             for (std::uint8_t index : alt_strings) info.alt_names.push_back(read_or_empty(index));
-            libusb_close(handle);
+            info.ref->keep_handle(handle);
         }
         if (!quirks::has(info.quirk_facts(), quirks::Quirk::SerialIsNotADeviceId))
             info.device_id = device_id_from_serial(info.serial);
@@ -414,8 +431,8 @@ bool UsbContext::wait_for_arrival(std::chrono::milliseconds at_most, std::uint16
 
 std::unique_ptr<photon_dct::dfu::ControlTransport> UsbContext::open(const UsbDevice& device) {
     if (!device.ref) throw Error(ErrorKind::Internal, "UsbContext::open: " + device.describe() + " was not enumerated");
-    libusb_device_handle* handle = nullptr;
-    const int rc = libusb_open(device.ref->device, &handle);
+    libusb_device_handle* handle = device.ref->take_handle();
+    const int rc = handle != nullptr ? 0 : libusb_open(device.ref->device, &handle);
     if (rc == LIBUSB_ERROR_NO_DEVICE)
         throw Error(ErrorKind::NoDevice, device.describe() + " is no longer attached", "reconnect it and retry");
     if (rc != 0) throw_usb(rc, "opening the device at path " + device.port_path);
