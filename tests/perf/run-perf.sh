@@ -6,7 +6,7 @@
 #
 #   BUILD_DIR  a CMake build tree of this repo with photon-dct and photon-dct-emu built, e.g.
 #                cmake -S . -B build && make -C build -j2 photon-dct photon-dct-emu
-#   RUNS       timed runs per operation (default 5); the median is printed
+#   RUNS       timed runs per operation (default 5), taken round robin; the median is printed
 #
 #   Environment:
 #     DFU_UTIL       dfu-util to compare with (default: dfu-util from PATH)
@@ -104,43 +104,48 @@ count_transcript() {
     ' "$1"
 }
 
-declare -A TOTAL_MS # median total ms per label, for the ratios
+declare -A TOTAL_MS  # median total ms per label, for the ratios
+declare -A CMD_NS    # per label: the command's wall time of every run so far (ns, space-separated)
+declare -A TOTAL_NS  # per label: the same including the emulator's start and teardown
 
-# bench LABEL POLL_ARGS -- COMMAND...   (COMMAND may use @N@, replaced by the run number)
-# Prints one table row; keeps run 1's transcript and dump as $WORK/LABEL.{jsonl,dump}.
-bench() {
-    local label=$1 poll_args=$2
-    shift 3
-    local cmd_times=() total_times=() i
-    for ((i = 1; i <= RUNS; i++)); do
-        local args=() a
-        for a in "$@"; do args+=("${a//@N@/$i}"); done
-        local t0 t1 rc=0
-        t0=$(now_ns)
-        # shellcheck disable=SC2086 # poll_args is empty or "--poll-ms N"
-        "$EMU" $poll_args --dct "$IMAGE" --dump "$WORK/$label.$i.dump" --transcript "$WORK/$label.$i.jsonl" -- \
-            bash -c 's=$(date +%s%N); "$@" >/dev/null 2>"'"$WORK/$label.$i.err"'"; rc=$?; e=$(date +%s%N);
-                    echo $((e - s)) >"'"$WORK/$label.$i.ns"'"; exit $rc' _ "${args[@]}" || rc=$?
-        t1=$(now_ns)
-        # inspect exits 11 on the field-failure image (error findings): that is its normal result.
-        if [[ $rc -ne 0 && ! ( $label == pd-inspect* && $rc -eq 11 ) ]]; then
-            echo "run-perf.sh: $label run $i exited $rc:" >&2
-            cat "$WORK/$label.$i.err" >&2
-            exit 1
-        fi
-        cmd_times+=("$(cat "$WORK/$label.$i.ns")")
-        total_times+=($((t1 - t0)))
-    done
-    cp "$WORK/$label.1.jsonl" "$WORK/$label.jsonl"
-    cp "$WORK/$label.1.dump" "$WORK/$label.dump"
-    local counts cmd_ms total_ms
+# run_once LABEL POLL_ARGS RUN -- COMMAND...   (COMMAND may use @N@, replaced by RUN)
+# One timed run under a fresh emulator; keeps run 1's transcript and dump as $WORK/LABEL.{jsonl,dump}.
+run_once() {
+    local label=$1 poll_args=$2 i=$3
+    shift 4
+    local args=() a
+    for a in "$@"; do args+=("${a//@N@/$i}"); done
+    local t0 t1 rc=0
+    t0=$(now_ns)
+    # shellcheck disable=SC2086 # poll_args is empty or "--poll-ms N"
+    "$EMU" $poll_args --dct "$IMAGE" --dump "$WORK/$label.$i.dump" --transcript "$WORK/$label.$i.jsonl" -- \
+        bash -c 's=$(date +%s%N); "$@" >/dev/null 2>"'"$WORK/$label.$i.err"'"; rc=$?; e=$(date +%s%N);
+                echo $((e - s)) >"'"$WORK/$label.$i.ns"'"; exit $rc' _ "${args[@]}" || rc=$?
+    t1=$(now_ns)
+    # inspect exits 11 on the field-failure image (error findings): that is its normal result.
+    if [[ $rc -ne 0 && ! ( $label == pd-inspect* && $rc -eq 11 ) ]]; then
+        echo "run-perf.sh: $label run $i exited $rc:" >&2
+        cat "$WORK/$label.$i.err" >&2
+        exit 1
+    fi
+    CMD_NS[$label]+="$(cat "$WORK/$label.$i.ns") "
+    TOTAL_NS[$label]+="$((t1 - t0)) "
+    if [[ $i -eq 1 ]]; then
+        cp "$WORK/$label.1.jsonl" "$WORK/$label.jsonl"
+        cp "$WORK/$label.1.dump" "$WORK/$label.dump"
+    fi
+}
+
+# report LABEL ROW_NAME: one table row from the runs of LABEL.
+report() {
+    local label=$1 row_name=$2 counts cmd_ms total_ms
     counts=$(count_transcript "$WORK/$label.jsonl")
-    cmd_ms=$(printf '%s\n' "${cmd_times[@]}" | median | awk '{printf "%.1f", $1 / 1e6}')
-    total_ms=$(printf '%s\n' "${total_times[@]}" | median | awk '{printf "%.1f", $1 / 1e6}')
+    cmd_ms=$(tr ' ' '\n' <<<"${CMD_NS[$label]}" | sed '/^$/d' | median | awk '{printf "%.1f", $1 / 1e6}')
+    total_ms=$(tr ' ' '\n' <<<"${TOTAL_NS[$label]}" | sed '/^$/d' | median | awk '{printf "%.1f", $1 / 1e6}')
     TOTAL_MS[$label]=$total_ms
     read -r ctrl dnload erase upload getstat <<<"$counts"
     printf '| %-38s | %5s | %6s | %5s | %6s | %7s | %8s | %8s |\n' \
-        "${ROW_NAME}" "$ctrl" "$dnload" "$erase" "$upload" "$getstat" "$cmd_ms" "$total_ms"
+        "$row_name" "$ctrl" "$dnload" "$erase" "$upload" "$getstat" "$cmd_ms" "$total_ms"
 }
 
 # bench_enter OS: one table row for "normal mode -> DFU mode ready" on Device OS OS.
@@ -186,14 +191,22 @@ for poll in $POLL_SETTINGS; do
     printf '| %-38s | %5s | %6s | %5s | %6s | %7s | %8s | %8s |\n' operation ctrl dnload erase upload getstat "cmd ms" "total ms"
     printf '|%s|%s|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..40})" "-------" "--------" "-------" "--------" \
         "---------" "----------" "----------"
-    ROW_NAME="photon-dct inspect" bench "pd-inspect-$tag" "$poll_args" -- "$PHOTON_DCT" inspect
-    ROW_NAME="photon-dct restore-server (repair)" bench "pd-restore-$tag" "$poll_args" -- \
-        "$PHOTON_DCT" restore-server --pem "$KEY" --host "$HOST" --backup-dir "$WORK"
-    ROW_NAME="photon-dct backup" bench "pd-backup-$tag" "$poll_args" -- "$PHOTON_DCT" backup -o "$WORK/backup-$tag-@N@.dct"
-    ROW_NAME="dfu-util read (-U, 16384 bytes)" bench "du-read-$tag" "$poll_args" -- \
-        "$DFU_UTIL" -d 2b04:d006 -a 1 -s 0:16384 -U "$WORK/dfu-read-$tag-@N@.dct"
-    ROW_NAME="dfu-util write (-D, 512 bytes at 2082)" bench "du-write-$tag" "$poll_args" -- \
-        "$DFU_UTIL" -d 2b04:d006 -a 1 -s 2082 -D "$WORK/block512.bin"
+    # Round robin: run i of every operation before run i+1 of any, so that a change in the machine's
+    # load during the benchmark shifts all rows alike instead of one.
+    for ((i = 1; i <= RUNS; i++)); do
+        run_once "pd-inspect-$tag" "$poll_args" "$i" -- "$PHOTON_DCT" inspect
+        run_once "pd-restore-$tag" "$poll_args" "$i" -- \
+            "$PHOTON_DCT" restore-server --pem "$KEY" --host "$HOST" --backup-dir "$WORK"
+        run_once "pd-backup-$tag" "$poll_args" "$i" -- "$PHOTON_DCT" backup -o "$WORK/backup-$tag-@N@.dct"
+        run_once "du-read-$tag" "$poll_args" "$i" -- \
+            "$DFU_UTIL" -d 2b04:d006 -a 1 -s 0:16384 -U "$WORK/dfu-read-$tag-@N@.dct"
+        run_once "du-write-$tag" "$poll_args" "$i" -- "$DFU_UTIL" -d 2b04:d006 -a 1 -s 2082 -D "$WORK/block512.bin"
+    done
+    report "pd-inspect-$tag" "photon-dct inspect"
+    report "pd-restore-$tag" "photon-dct restore-server (repair)"
+    report "pd-backup-$tag" "photon-dct backup"
+    report "du-read-$tag" "dfu-util read (-U, 16384 bytes)"
+    report "du-write-$tag" "dfu-util write (-D, 512 bytes at 2082)"
     echo
     awk -v a="${TOTAL_MS[pd-restore-$tag]}" -v b="${TOTAL_MS[du-write-$tag]}" \
         'BEGIN {printf "ratio: photon-dct restore-server / dfu-util write (total ms): %.2fx\n", a / b}'
