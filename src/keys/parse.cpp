@@ -38,8 +38,7 @@ SecretBnPtr secret_bn(const EVP_PKEY* pkey, const char* name) {
 bool rsa_identities_hold(const EVP_PKEY* pkey) {
     SecretBnPtr n = secret_bn(pkey, OSSL_PKEY_PARAM_RSA_N), e = secret_bn(pkey, OSSL_PKEY_PARAM_RSA_E),
                 d = secret_bn(pkey, OSSL_PKEY_PARAM_RSA_D), p = secret_bn(pkey, OSSL_PKEY_PARAM_RSA_FACTOR1),
-                q = secret_bn(pkey, OSSL_PKEY_PARAM_RSA_FACTOR2),
-                dp = secret_bn(pkey, OSSL_PKEY_PARAM_RSA_EXPONENT1),
+                q = secret_bn(pkey, OSSL_PKEY_PARAM_RSA_FACTOR2), dp = secret_bn(pkey, OSSL_PKEY_PARAM_RSA_EXPONENT1),
                 dq = secret_bn(pkey, OSSL_PKEY_PARAM_RSA_EXPONENT2),
                 qinv = secret_bn(pkey, OSSL_PKEY_PARAM_RSA_COEFFICIENT1);
     if (!n || !e || !d || !p || !q || !dp || !dq || !qinv) return false;

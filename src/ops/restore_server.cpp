@@ -1,10 +1,14 @@
 #include "photon_dct/ops/restore_server.hpp"
 
+#include <algorithm>
+#include <tuple>
+
 #include <fmt/format.h>
 
 #include "photon_dct/dct/known_keys.hpp"
 #include "photon_dct/error.hpp"
 #include "photon_dct/keys/key.hpp"
+#include "background.hpp"
 
 namespace photon_dct::ops {
 namespace {
@@ -36,8 +40,11 @@ void check_server_key_for_platform(const dct::Platform& platform, const RestoreS
 }
 
 RestoreServerResult restore_server(Target& target, const RestoreServerRequest& request) {
+    // The key file is read and checked while the unit is picked: both take about 2 ms of host time.
     std::optional<ServerBlockInput> input;
-    if (!request.particle_cloud) input = check_server_block_input(request);
+    target.select_while([&] {
+        if (!request.particle_cloud) input = check_server_block_input(request);
+    });
     const ServerBlockInput* given = input ? &*input : nullptr;
     if (const auto* platform = target.known_platform()) check_server_key_for_platform(*platform, request, given);
     DctStore& store = target.acquire();
@@ -66,10 +73,18 @@ RestoreServerResult restore_server(Target& target, const RestoreServerRequest& r
         block = dct::particle_cloud_server_block(layout);
     }
 
-    r.write = write_regions(store, window, {{layout.server_block_offset, block}}, request.write);
+    // The slot before and after is decoded while the unit writes and reads back.
+    Bytes after = window;
+    std::copy(block.begin(), block.end(), after.begin() + layout.server_block_offset);
     const dct::DecodeOptions options{std::nullopt, store.selector_arguments(), store.usb_device_id()};
-    r.before = slot_of(dct::decode_dct(platform, r.write.before, options), r.slot);
-    r.after = slot_of(dct::decode_dct(platform, r.write.after, options), r.slot);
+    auto decoded = in_background([&platform, &options, slot = r.slot, &window, &after] {
+        return std::pair{slot_of(dct::decode_dct(platform, window, options), slot),
+                         slot_of(dct::decode_dct(platform, after, options), slot)};
+    });
+    r.write = write_regions(store, window, {{layout.server_block_offset, block}}, request.write);
+    if (r.write.after != after)
+        throw Error(ErrorKind::Internal, "restore_server: the decoded image is not the one written");
+    std::tie(r.before, r.after) = decoded.get();
     return r;
 }
 

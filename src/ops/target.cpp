@@ -1,8 +1,12 @@
 #include "photon_dct/ops/target.hpp"
 
+#include <exception>
+
 #include <fmt/format.h>
 
+#include "photon_dct/dct/known_keys.hpp"
 #include "photon_dct/error.hpp"
+#include "background.hpp"
 
 namespace photon_dct::ops {
 
@@ -11,29 +15,6 @@ const dct::Platform& platform_by_name(std::string_view name) {
     throw Error(ErrorKind::InvalidInput, fmt::format("--platform '{}': unknown platform", name),
                 "use photon, p1 or electron");
 }
-
-namespace {
-
-std::unique_ptr<DctStore> open_target(const TargetRequest& request) {
-    if (request.file)
-        return std::make_unique<FileStore>(*request.file, platform_by_name(request.platform.value_or("photon")));
-    usb::UsbContext context;
-    const auto devices = list_devices_waiting(context, request.selector, request.wait);
-    const usb::UsbDevice& chosen = select_device(devices, request.selector, request.enter_dfu.enabled);
-    if (request.platform && platform_by_name(*request.platform).id != chosen.platform->id)
-        throw Error(ErrorKind::InvalidInput,
-                    fmt::format("--platform {} given, but the selected unit is a {}", *request.platform,
-                                chosen.platform->display_name),
-                    "leave out --platform for a unit on USB: it reports its own");
-    if (chosen.dfu_mode())
-        return std::make_unique<DeviceStore>(context, chosen, request.backup_dir, request.session, request.observer);
-    ModeChange change;
-    const usb::UsbDevice in_dfu_mode = enter_dfu_mode(context, chosen, request.enter_dfu, change);
-    if (request.on_mode_change) request.on_mode_change(change);
-    return std::make_unique<DeviceStore>(context, in_dfu_mode, request.backup_dir, request.session, request.observer);
-}
-
-} // namespace
 
 Target::Target(TargetRequest request, ProgressFn progress)
     : request_(std::move(request)), progress_(std::move(progress)) {
@@ -54,11 +35,58 @@ Target::~Target() = default;
 
 const dct::Platform* Target::known_platform() const { return store_ ? &store_->platform() : file_platform_; }
 
-DctStore& Target::acquire() {
-    if (!store_) {
-        owned_ = open_target(*request_);
-        store_ = owned_.get();
+void Target::select() {
+    if (selected_ || store_ || request_->file) return;
+    // OpenSSL's one-time set-up is done while the unit is picked, opened and read, so the decode
+    // that follows finds it ready. A failure there is met again, and reported, when the decode
+    // loads the keys itself.
+    known_keys_ = in_background(dct::load_known_keys);
+    context_.emplace();
+    const auto devices = list_devices_waiting(*context_, request_->selector, request_->wait);
+    const usb::UsbDevice& chosen = select_device(devices, request_->selector, request_->enter_dfu.enabled);
+    if (request_->platform && platform_by_name(*request_->platform).id != chosen.platform->id)
+        throw Error(ErrorKind::InvalidInput,
+                    fmt::format("--platform {} given, but the selected unit is a {}", *request_->platform,
+                                chosen.platform->display_name),
+                    "leave out --platform for a unit on USB: it reports its own");
+    selected_ = chosen;
+}
+
+void Target::select_while(const std::function<void()>& check) {
+    if (store_ || request_->file || request_->wait.enabled) {
+        check();
+        return;
     }
+    auto checked = in_background(check);
+    std::exception_ptr selection_error;
+    try {
+        select();
+    } catch (...) {
+        selection_error = std::current_exception();
+    }
+    checked.get();
+    if (selection_error) std::rethrow_exception(selection_error);
+}
+
+DctStore& Target::acquire() {
+    if (store_) return *store_;
+    const TargetRequest& request = *request_;
+    if (request.file) {
+        owned_ = std::make_unique<FileStore>(*request.file, platform_by_name(request.platform.value_or("photon")));
+    } else {
+        select();
+        if (selected_->dfu_mode()) {
+            owned_ = std::make_unique<DeviceStore>(*context_, *selected_, request.backup_dir, request.session,
+                                                   request.observer);
+        } else {
+            ModeChange change;
+            const usb::UsbDevice in_dfu_mode = enter_dfu_mode(*context_, *selected_, request.enter_dfu, change);
+            if (request.on_mode_change) request.on_mode_change(change);
+            owned_ = std::make_unique<DeviceStore>(*context_, in_dfu_mode, request.backup_dir, request.session,
+                                                   request.observer);
+        }
+    }
+    store_ = owned_.get();
     return *store_;
 }
 

@@ -66,6 +66,42 @@ TEST_F(EarlyRefusal, RestoreServerUdpOnPhoton) {
                           10, "only uses TCP");
 }
 
+// restore-server reads its key file while the unit is picked (ops::Target::select_while); a bad
+// key file is still refused first: before the read, before "no unit found", before a unit in
+// normal mode is switched into DFU mode.
+TEST_F(EarlyRefusal, RestoreServerKeyFileThatIsNotAKey) {
+    expect_refused_unread(
+        {"restore-server", "--pem", existing.string(), "--host", "cloud.example.com", "--backup-dir", backup_dir}, 7,
+        "not a PEM or DER key");
+}
+
+TEST_F(EarlyRefusal, RestoreServerKeyFileRefusalComesBeforeNoUnitFound) {
+    EmuOptions o;
+    o.dct = kProvisioned;
+    o.arrive_after_ms = 30000; // not on USB while the command runs
+    const auto e =
+        emu_run(o, dct({"restore-server", "--pem", existing.string(), "--host", "cloud.example.com"}), tmp.path());
+    EXPECT_EQ(e.r.exit_code, 7) << e.r.describe();
+    EXPECT_NE(e.r.err.find("not a PEM or DER key"), std::string::npos) << e.r.describe();
+    const auto without_unit = emu_run(o,
+                                      dct({"restore-server", "--pem", (kData / "private-cloud-server.pub.pem").string(),
+                                           "--host", "cloud.example.com"}),
+                                      tmp.path());
+    EXPECT_EQ(without_unit.r.exit_code, 3) << without_unit.r.describe();
+}
+
+TEST_F(EarlyRefusal, RestoreServerKeyFileRefusalLeavesANormalModeUnitRunning) {
+    EmuOptions o;
+    o.dct = kProvisioned;
+    o.normal_mode = true;
+    const auto e =
+        emu_run(o, dct({"restore-server", "--pem", existing.string(), "--host", "cloud.example.com"}), tmp.path());
+    EXPECT_EQ(e.r.exit_code, 7) << e.r.describe();
+    EXPECT_EQ(count_if(e.transcript, [](const json& t) { return t.value("name", std::string()) == "BUS_LEAVE"; }), 0u)
+        << transcript_text(e.transcript);
+    EXPECT_EQ(count_if(e.transcript, is_upload), 0u) << transcript_text(e.transcript);
+}
+
 TEST_F(EarlyRefusal, RestoreDeviceKeyEcKeyOnPhoton) {
     expect_refused_unread({"restore-device-key", "--pem", ec_pem.string(), "--backup-dir", backup_dir}, 7,
                           "only has the TCP slot");

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,6 +49,12 @@ public:
     // The platform before acquire(): a --file image's, an open store's; nullptr for a unit on USB
     // that is not selected yet (it reports its own).
     const dct::Platform* known_platform() const;
+    // Runs `check` (the command's own input check, which needs no unit) while the unit on USB is
+    // listed and picked on this thread; neither opens nor switches a unit. The check's error comes
+    // first, so a refused input is reported before "no unit found" and before any unit is touched.
+    // With --file, an open store, or --wait (a bad input must not wait for a unit to be plugged
+    // in before it is reported), `check` runs alone and the unit is picked by acquire().
+    void select_while(const std::function<void()>& check);
     // Opens the target once (a FileStore for --file, else the one unit select_device picks, on
     // its DCT alt; a unit in normal mode is put into DFU mode first, enter_dfu_mode, unless
     // enter_dfu.enabled is off); later calls return the same store.
@@ -56,11 +63,16 @@ public:
     Bytes read_window();
 
 private:
+    void select(); // lists the units and picks one (selected_); a no-op once picked
+
     std::optional<TargetRequest> request_;
+    std::optional<usb::UsbContext> context_;
+    std::optional<usb::UsbDevice> selected_;
     const dct::Platform* file_platform_ = nullptr;
     std::unique_ptr<DctStore> owned_;
     DctStore* store_ = nullptr;
     ProgressFn progress_;
+    std::future<void> known_keys_; // dct::load_known_keys, on its own thread while a unit is picked and read
 };
 
 } // namespace photon_dct::ops
