@@ -50,39 +50,15 @@ TEST(AfterVerifiedWrite, FailedLeaveSaysTheWriteSucceeded) {
     }
 }
 
-// Starts the emulator runner in the background, sends `signal` once photon-dct's stderr shows
-// `marker` (the write has started; the emulated flash then stays busy for --poll-ms), and waits for
-// the runner, which forwards the signal to photon-dct.
+// Runs `command` under the emulator holding the field failure, whose flash stays busy 3 s after a
+// data write, and sends `signal` once photon-dct's stderr shows `marker` (the write has started).
 RunResult signal_during_write(const std::vector<std::string>& command, const fs::path& work, const fs::path& dump,
                               int signal, const std::string& marker) {
     std::vector<std::string> argv{kEmu,     "--dct",       (kData / "field-failure-photon-0.6.3.dct").string(),
                                   "--dump", dump.string(), "--poll-ms",
                                   "3000",   "--"};
     argv.insert(argv.end(), command.begin(), command.end());
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    const fs::path out = work / "out", err = work / "err";
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addchdir_np(&fa, work.c_str());
-    pid_t pid = 0;
-    const int rc = posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    RunResult r;
-    if (rc != 0) return r;
-    for (int i = 0; i < 6000 && read_text(err).find(marker) == std::string::npos; ++i) // 60 s at most
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    ::kill(pid, signal);
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r.out = read_text(out);
-    r.err = read_text(err);
-    return r;
+    return run_and_signal(argv, work, signal, marker);
 }
 
 TEST(StopSignals, SigtermDuringTheWriteFinishesWriteAndVerifyThenStops) {

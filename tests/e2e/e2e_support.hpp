@@ -19,6 +19,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -30,6 +32,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -257,6 +260,50 @@ inline RunResult run(const std::vector<std::string>& argv, const fs::path& scrat
     r.err = read_text(err_path);
     fs::remove(out_path, ec);
     fs::remove(err_path, ec);
+    return r;
+}
+
+// Starts `argv` (the emulator runner and the command under it) in the background in `work`,
+// sends `signal` to the runner once the command's stderr shows `marker` (60 s at most), and waits;
+// the runner forwards the signal to the command.
+inline RunResult run_and_signal(std::vector<std::string> argv, const fs::path& work, int signal,
+                                const std::string& marker) {
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    const fs::path out = work / "out", err = work / "err";
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_addchdir_np(&fa, work.c_str());
+    pid_t pid = 0;
+    const int rc = posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    RunResult r;
+    if (rc != 0) {
+        r.err = std::string("spawn failed: ") + std::strerror(rc);
+        return r;
+    }
+    for (int i = 0; i < 6000 && read_text(err).find(marker) == std::string::npos; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ::kill(pid, signal);
+    int status = 0;
+    pid_t done = 0;
+    for (int i = 0; i < 3000 && done == 0; ++i) { // a command that ignores the signal fails here after 30 s
+        done = ::waitpid(pid, &status, WNOHANG);
+        if (done == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (done == 0) {
+        ::kill(pid, SIGKILL);
+        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+        r.err = "still running 30 s after the signal; killed\n";
+        return r;
+    }
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    r.out = read_text(out);
+    r.err = read_text(err);
     return r;
 }
 

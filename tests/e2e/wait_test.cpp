@@ -1,5 +1,6 @@
 // --wait [SECONDS] (issue 9): a command started before the unit is plugged in waits for it instead
-// of failing with "no unit found", says so once on stderr, and gives up after SECONDS with exit 3.
+// of failing with "no unit found", says so once on stderr, gives up after SECONDS with exit 3, and
+// without SECONDS waits until Ctrl-C (exit 130).
 #include "e2e_support.hpp"
 
 namespace e2e {
@@ -54,6 +55,27 @@ TEST(Wait, BadSecondsIsAUsageError) {
     const auto e = emu_run(EmuOptions{}, dct({"inspect", "--wait", "soon"}), work.path());
     EXPECT_EQ(e.r.exit_code, 2) << e.r.describe();
     EXPECT_NE(e.r.err.find("--wait"), std::string::npos) << e.r.err;
+}
+
+// Without SECONDS the wait lasts until a signal: Ctrl-C ends it with exit 130 and, under --json,
+// one document that says so.
+TEST(Wait, CtrlCEndsAWaitWithoutSecondsWithExit130) {
+    for (const bool as_json : {false, true}) {
+        SCOPED_TRACE(as_json ? "--json" : "text");
+        TempDir work;
+        std::vector<std::string> argv{kEmu, "--arrive-after", "60000", "--", kPhotonDct};
+        if (as_json) argv.push_back("--json");
+        for (const char* a : {"inspect", "--wait"}) argv.push_back(a);
+        const auto r = run_and_signal(argv, work.path(), SIGINT, kNotice);
+        EXPECT_EQ(r.exit_code, 130) << r.describe();
+        EXPECT_EQ(occurrences(r.err, kNotice), 1u) << r.err;
+        if (as_json) {
+            const auto doc = parse_one_json(r.out);
+            EXPECT_EQ(doc["exit_code"], 130) << r.out;
+        } else {
+            EXPECT_TRUE(r.out.empty()) << r.out;
+        }
+    }
 }
 
 } // namespace
