@@ -91,11 +91,6 @@ std::vector<Region> device_key_regions(const dct::SlotLayout& slot, const keys::
     return regions;
 }
 
-std::optional<std::string> unit_device_id(const DctStore& store, const Bytes& window) {
-    if (auto id = dct::stored_device_id(store.platform(), window)) return id;
-    return store.usb_device_id();
-}
-
 void save_device_key_files(const fs::path& private_path, const fs::path& public_path, const keys::Key& key) {
     refuse_existing_key_files(private_path, public_path);
     std::string pem = key.private_pem();
@@ -175,7 +170,9 @@ NewDeviceKeyResult new_device_key(Target& target, const NewDeviceKeyRequest& req
     NewDeviceKeyResult r;
     const Bytes window = target.read_window();
     const auto slot = choose_slot(store.platform(), window, request.slot);
-    const auto id = unit_device_id(store, window);
+    // Named after the unit's own ID (its USB serial, else the DCT's device_id: ops::unit_info), not
+    // after a device_id that a DCT copied from another unit brings along.
+    const auto id = unit_info(store, window).device_id;
     if (!id)
         throw Error(ErrorKind::DeviceDataInvalid,
                     fmt::format("{}: no device ID to name the key files after (the DCT's device_id field is blank and "
@@ -229,8 +226,8 @@ ExportPublicKeyResult export_public_key(Target& target, const ExportPublicKeyReq
     r.platform = &store.platform();
     const Bytes window = target.read_window();
     r.slot = choose_slot(store.platform(), window, request.slot);
-    r.device_id = unit_device_id(store, window);
     r.unit = unit_info(store, window);
+    r.device_id = r.unit.device_id;
     const auto& slot = store.platform().slot(r.slot);
     const std::string where = fmt::format("{}: the {} device private key ({})", store.description(),
                                           slot_display_name(r.slot), private_range(slot));

@@ -145,8 +145,8 @@ Plan plan_unit(Target& target, const profile::Profile& p) {
     require_readable_dct(store, plan.window);
     // decode_dct refuses an image of a size no DCT has before anything is compared.
     const dct::DctReport report = dct::decode_dct(platform, plan.window);
-    c.device_id = unit_device_id(store, plan.window);
     c.unit = unit_info(store, plan.window);
+    c.device_id = c.unit.device_id;
     // Identity is checked, not assumed: a DCT copied from another unit would get that unit's keys.
     const auto stored_id = dct::stored_device_id(platform, plan.window);
     const auto usb_id = store.usb_device_id();

@@ -1,7 +1,8 @@
 // A unit's identity is its USB serial, the MCU's ID (docs/dct-format.md 7.1), not the DCT's
 // device_id, which a copied configuration brings from another unit (issue 8): inspect reports the
 // difference, and restore --from matches a backup against the serial when the unit reports one,
-// else against the DCT's device_id, and says which it compared.
+// else against the DCT's device_id, and says which it compared; new key files and an exported
+// public key are named after the serial's ID too.
 #include "e2e_support.hpp"
 
 namespace e2e {
@@ -127,6 +128,24 @@ TEST(DeviceIdentity, RestoreFallsBackToTheDctDeviceIdWithoutASerialId) {
     const json result = parse_one_json(accepted.r.out)["result"];
     EXPECT_EQ(result["unit_device_id"], kSerial);
     EXPECT_EQ(result["unit_device_id_from"], "dct");
+}
+
+TEST(DeviceIdentity, KeyFilesAreNamedAfterTheUsbSerialNotACopiedDeviceId) {
+    TempDir tmp;
+    EmuOptions o;
+    o.serial = kOtherSerial;
+    o.dct = kProvisioned; // device_id says kSerial
+    const auto keys_dir = tmp.dir("keys");
+    const auto made = emu_run(
+        o, dct({"--json", "new-device-key", "--out-dir", keys_dir.string(), "--backup-dir", tmp.dir("b").string()}),
+        tmp.path());
+    ASSERT_EQ(made.r.exit_code, 0) << made.r.describe();
+    EXPECT_TRUE(fs::exists(keys_dir / (kOtherSerial + ".pem"))) << made.r.out;
+    EXPECT_TRUE(fs::exists(keys_dir / (kOtherSerial + ".pub.pem"))) << made.r.out;
+    EXPECT_FALSE(fs::exists(keys_dir / (kSerial + ".pem")));
+    const auto exported = emu_run(o, dct({"--json", "export-public-key"}), tmp.path());
+    ASSERT_EQ(exported.r.exit_code, 0) << exported.r.describe();
+    EXPECT_EQ(parse_one_json(exported.r.out)["result"]["device_id"], kOtherSerial) << exported.r.out;
 }
 
 } // namespace

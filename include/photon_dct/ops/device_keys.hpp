@@ -25,10 +25,6 @@ namespace photon_dct::ops {
 // Error(InvalidInput) naming the rule).
 std::vector<Region> device_key_regions(const dct::SlotLayout& slot, const keys::Key& private_key);
 
-// The device ID a unit is known by: the DCT's device_id field (offset 3618, 12 bytes) when it is
-// set, else the one in the USB serial; nullopt when neither is there.
-std::optional<std::string> unit_device_id(const DctStore& store, const Bytes& window);
-
 // Saves a new device key as `private_path` (mode 0600) and `public_path` (0644), refusing
 // (Error(FileIo)) when either exists: a key file may be the only copy of a key. Callers save the
 // files BEFORE the DCT is written, so a unit never holds a key that is on no disk. When the public
