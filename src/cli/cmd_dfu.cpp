@@ -9,6 +9,7 @@
 #include "photon_dct/ops/device.hpp"
 #include "photon_dct/ops/enter_dfu.hpp"
 #include "photon_dct/ops/unit.hpp"
+#include "photon_dct/signals.hpp"
 #include "report.hpp"
 
 namespace photon_dct::cli {
@@ -22,13 +23,6 @@ struct DfuOptions {
     WaitFlags wait;
 };
 
-struct UnitOutcome {
-    usb::UsbDevice unit; // as it is now
-    bool changed = false;
-    std::string error; // empty when the unit is in DFU mode
-    std::optional<ErrorKind> kind;
-};
-
 int run_dfu(const DfuOptions& o, Invocation& invocation) {
     ops::DeviceSelector selector;
     if (!o.device.empty()) selector.device_id = o.device;
@@ -36,35 +30,21 @@ int run_dfu(const DfuOptions& o, Invocation& invocation) {
     usb::UsbContext usb;
     const auto devices = ops::list_devices_waiting(usb, selector, wait_options(o.wait, invocation));
     const auto units = ops::select_units(devices, selector, o.all);
-    const auto options = enter_dfu_options(o.enter, invocation);
-    std::vector<UnitOutcome> outcomes;
-    for (const auto* unit : units) {
-        UnitOutcome out;
-        out.unit = *unit;
-        if (!unit->dfu_mode()) {
-            try {
-                ops::ModeChange change;
-                out.unit = ops::enter_dfu_mode(usb, *unit, options, change);
-                out.changed = true;
-                invocation.record_mode_change(change);
-            } catch (const Error& e) {
-                out.error = e.what();
-                out.kind = e.kind();
-                if (!o.all) throw;
-            }
-        }
-        outcomes.push_back(std::move(out));
-    }
+    const auto outcomes = ops::enter_dfu_mode_all(usb, units, enter_dfu_options(o.enter, invocation));
+    for (const auto& u : outcomes)
+        if (u.change && !u.error) invocation.record_mode_change(*u.change);
+    photon_dct::stop_if_signalled("after the units were switched");
+    if (!o.all && outcomes.size() == 1 && outcomes.front().error) throw *outcomes.front().error;
     std::vector<std::string> failed;
     for (const auto& u : outcomes)
-        if (u.kind) failed.push_back(u.error);
+        if (u.error) failed.push_back(u.error->what());
     if (!failed.empty()) {
         std::string message = fmt::format("{} of {} units did not reach DFU mode:", failed.size(), outcomes.size());
         // One line: main.cpp escapes error messages as a whole (device strings in them).
         for (std::size_t i = 0; i < failed.size(); ++i) message += (i == 0 ? " " : "; ") + failed[i];
         const auto first =
-            std::find_if(outcomes.begin(), outcomes.end(), [](const auto& u) { return u.kind.has_value(); });
-        throw Error(*first->kind, message, ops::enter_dfu_by_hand_hint());
+            std::find_if(outcomes.begin(), outcomes.end(), [](const auto& u) { return u.error.has_value(); });
+        throw Error(first->error->kind(), message, ops::enter_dfu_by_hand_hint());
     }
     if (invocation.json) {
         nlohmann::json list = nlohmann::json::array();
@@ -72,12 +52,12 @@ int run_dfu(const DfuOptions& o, Invocation& invocation) {
             list.push_back({{"source", u.unit.describe()},
                             {"unit", unit_json(ops::unit_info(u.unit))},
                             {"mode", "dfu"},
-                            {"changed", u.changed}});
+                            {"changed", u.change.has_value()}});
         invocation.print_json_result({{"units", list}}, kExitOk);
         return kExitOk;
     }
     for (const auto& u : outcomes)
-        fmt::print("{}{}\n", escape_text(u.unit.describe()), u.changed ? "" : " (was already in DFU mode)");
+        fmt::print("{}{}\n", escape_text(u.unit.describe()), u.change ? "" : " (was already in DFU mode)");
     return kExitOk;
 }
 

@@ -2,12 +2,15 @@
 
 #include <algorithm>
 #include <iterator>
+#include <future>
+#include <mutex>
 #include <thread>
 
 #include <fmt/format.h>
 
 #include "photon_dct/error.hpp"
 #include "photon_dct/ops/device.hpp"
+#include "background.hpp"
 
 namespace photon_dct::ops {
 namespace {
@@ -88,6 +91,40 @@ usb::UsbDevice enter_dfu_mode(usb::UsbContext& context, const usb::UsbDevice& un
                                     enter_dfu_by_hand_hint({&unit})));
         std::this_thread::sleep_for(options.poll_interval);
     }
+}
+
+std::vector<DfuModeOutcome> enter_dfu_mode_all(usb::UsbContext& context,
+                                               const std::vector<const usb::UsbDevice*>& units,
+                                               const EnterDfuOptions& options) {
+    const auto switched = std::count_if(units.begin(), units.end(), [](const auto* u) { return !u->dfu_mode(); });
+    std::mutex progress_lock;
+    EnterDfuOptions shared = options;
+    shared.progress = [&](std::string_view line) {
+        const std::lock_guard lock(progress_lock);
+        if (options.progress) options.progress(line);
+    };
+    if (switched > 1) shared.observer = {};
+
+    std::vector<DfuModeOutcome> outcomes(units.size());
+    std::vector<std::future<void>> running;
+    for (std::size_t i = 0; i < units.size(); ++i) {
+        outcomes[i].unit = *units[i];
+        if (units[i]->dfu_mode()) continue;
+        running.push_back(in_background([&context, &shared, &out = outcomes[i]] {
+            try {
+                ModeChange change;
+                out.unit = enter_dfu_mode(context, out.unit, shared, change);
+                out.change = std::move(change);
+            } catch (const Error& e) {
+                out.error = e;
+            } catch (const std::exception& e) {
+                out.error = Error(ErrorKind::Internal,
+                                  fmt::format("putting {} into DFU mode: {}", out.unit.describe(), e.what()));
+            }
+        }));
+    }
+    for (auto& r : running) r.get();
+    return outcomes;
 }
 
 } // namespace photon_dct::ops

@@ -192,6 +192,14 @@ TEST(NoButtons, DfuAllSwitchesEveryUnit) {
     for (const auto& u : doc["result"]["units"]) EXPECT_EQ(u["changed"], true);
     EXPECT_EQ(named(w.transcript, "BUS_ENUMERATE").size(), 2u);
 
+    // All at once: the second unit is asked before the first is back (1.5.2 waits 1 s before its
+    // reset), where one after the other would say "back in DFU mode" in between.
+    const auto t = emu_run(o, dct({"dfu", "--all"}), tmp.path());
+    ASSERT_EQ(t.r.exit_code, 0) << t.r.describe();
+    const auto second_asked = t.r.err.find("putting", t.r.err.find("putting") + 1);
+    ASSERT_NE(second_asked, std::string::npos) << t.r.err;
+    EXPECT_LT(second_asked, t.r.err.find("back in DFU mode")) << t.r.err;
+
     // A unit already in DFU mode is left alone.
     EmuOptions dfu;
     const auto d = emu_run(dfu, dct({"dfu"}), tmp.path());

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "photon_dct/enter/requests.hpp"
+#include "photon_dct/error.hpp"
 #include "photon_dct/ops/progress.hpp"
 #include "photon_dct/usb/usb.hpp"
 
@@ -48,5 +49,21 @@ std::optional<usb::UsbDevice> find_in_dfu_mode(const std::vector<usb::UsbDevice>
 // Error(UnitNotBack) when it did not enumerate in DFU mode within the timeout.
 usb::UsbDevice enter_dfu_mode(usb::UsbContext& context, const usb::UsbDevice& unit, const EnterDfuOptions& options,
                               ModeChange& change);
+
+// What `photon-dct dfu` did to one selected unit.
+struct DfuModeOutcome {
+    usb::UsbDevice unit;              // as it is now: in DFU mode, unless `error`
+    std::optional<ModeChange> change; // set when the unit was switched
+    std::optional<Error> error;       // why it is not in DFU mode
+};
+
+// Puts every unit of `units` that runs its firmware into DFU mode, all at once (a switch is mostly
+// waiting for the unit to reset and enumerate again, about 0.8 s), and returns one outcome per
+// unit, in the order given; a unit already in DFU mode is left as it is. options.progress is called
+// from one thread at a time; options.observer only when a single unit is switched (the progress line
+// follows one unit). Errors of a unit are in its outcome; a signal is acted on once all are done.
+std::vector<DfuModeOutcome> enter_dfu_mode_all(usb::UsbContext& context,
+                                               const std::vector<const usb::UsbDevice*>& units,
+                                               const EnterDfuOptions& options);
 
 } // namespace photon_dct::ops
