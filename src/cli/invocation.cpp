@@ -4,7 +4,9 @@
 
 #include <fmt/format.h>
 
+#include "photon_dct/ops/unit.hpp"
 #include "photon_dct/signals.hpp"
+#include "report.hpp"
 
 namespace photon_dct::cli {
 
@@ -49,7 +51,8 @@ void Invocation::record_mode_change(const ops::ModeChange& c) {
     for (const auto& a : c.attempts)
         attempts.push_back({{"request", a.request}, {"outcome", a.outcome}, {"entered", a.entered}});
     mode_changes.push_back(
-        {{"unit", c.unit},
+        {{"source", c.unit.describe()},
+         {"unit", unit_json(ops::unit_info(c.unit))},
          {"from", "normal"},
          {"to", "dfu"},
          {"device_os", c.device_os ? nlohmann::json(*c.device_os) : nlohmann::json(nullptr)},

@@ -50,7 +50,7 @@ std::optional<usb::UsbDevice> find_in_dfu_mode(const std::vector<usb::UsbDevice>
 
 usb::UsbDevice enter_dfu_mode(usb::UsbContext& context, const usb::UsbDevice& unit, const EnterDfuOptions& options,
                               ModeChange& change) {
-    change.unit = unit.describe();
+    change.unit = unit;
     if (options.progress) options.progress(fmt::format("putting {} into DFU mode", unit.describe()));
     const auto start = std::chrono::steady_clock::now();
     enter::EntryResult sent;

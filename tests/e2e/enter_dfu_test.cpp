@@ -128,6 +128,11 @@ TEST(NoButtons, OldBootloaderIsFollowedByPortPath) {
     EXPECT_EQ(change["device_os"], "0.6.3");
     EXPECT_EQ(change["from"], "normal");
     EXPECT_EQ(change["to"], "dfu");
+    // The unit object as it was found in normal mode: the firmware's serial is the device ID.
+    EXPECT_EQ(change["unit"]["mode"], "normal") << change;
+    EXPECT_EQ(change["unit"]["device_id"], kUnitSerials[0]) << change;
+    EXPECT_EQ(change["unit"]["usb_path"], "1-1") << change;
+    EXPECT_NE(change["source"].get<std::string>().find("normal mode"), std::string::npos) << change;
     ASSERT_EQ(change["attempts"].size(), 1u);
     EXPECT_EQ(change["attempts"][0]["request"], "vendor request 0x50 wIndex 50");
 }

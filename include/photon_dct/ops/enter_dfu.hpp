@@ -28,7 +28,7 @@ struct EnterDfuOptions {
 
 // One unit's switch from normal mode to DFU mode, for the report (--json "mode_changes").
 struct ModeChange {
-    std::string unit;                     // the unit as it was found in normal mode
+    usb::UsbDevice unit;                  // the unit as it was found in normal mode
     std::optional<std::string> device_os; // what it reported (SYSTEM_VERSION), if it did
     std::vector<enter::Attempt> attempts;
     std::string followed_by; // "device ID" or "port path"
