@@ -118,13 +118,23 @@ TEST(ConnectionTarget, TcpInvalidTypeGoesToDeviceSparkIoOnEveryVersion) {
     EXPECT_EQ(f->severity, Severity::Error);
 }
 
-TEST(ConnectionTarget, UdpInvalidNonBlankTypeFrom110IsRestoredInRam) {
-    // §3.5, 1.1.0+: the test is "!= IP_ADDRESS && != DOMAIN_NAME", so 0x07 is replaced by the backup.
+namespace {
+
+// An Electron image whose UDP server address has the invalid, non-blank type 0x07.
+Bytes udp_invalid_type_image() {
     Bytes img = base_image();
     put(img, 3298, server_key_der_for_slot(Slot::Udp, server_ec()));
     Bytes b = domain_block("cloud.example.com");
     b[0] = 0x07;
     put(img, 3490, b);
+    return img;
+}
+
+} // namespace
+
+TEST(ConnectionTarget, UdpInvalidNonBlankTypeFrom110IsRestoredInRam) {
+    // §3.5, 1.1.0+: the test is "!= IP_ADDRESS && != DOMAIN_NAME", so 0x07 is replaced by the backup.
+    const Bytes img = udp_invalid_type_image();
     DecodeOptions o;
     o.os_range = parse_os_version("1.1.0", "--device-os");
     const DctReport r = decode_dct(electron(), img, o);
@@ -138,11 +148,7 @@ TEST(ConnectionTarget, UdpInvalidNonBlankTypeOn070To10xDoesNotConnect) {
     // §3.5: 0.7.0 - 1.0.1 restore the backup address only "if addr_type == 0xFF" (1.1.0 widened the
     // test to "!= IP_ADDRESS && != DOMAIN_NAME"). Any other invalid type reaches the old switch, whose
     // default case sets ip_address_error for UDP (the ≤0.6.x row) => no cloud connection.
-    Bytes img = base_image();
-    put(img, 3298, server_key_der_for_slot(Slot::Udp, server_ec()));
-    Bytes b = domain_block("cloud.example.com");
-    b[0] = 0x07;
-    put(img, 3490, b);
+    const Bytes img = udp_invalid_type_image();
     for (const char* v : {"0.7.0", "1.0.1"}) {
         SCOPED_TRACE(v);
         DecodeOptions o;
