@@ -204,6 +204,7 @@ ops::Target make_target(const TargetOptions& o, Invocation& invocation) {
     r.enter_dfu = enter_dfu_options(o.enter, invocation);
     r.wait = wait_options(o.wait, invocation);
     r.on_mode_change = [&invocation](const ops::ModeChange& change) { invocation.record_mode_change(change); };
+    r.on_acquired = [&invocation](const ops::UnitInfo& unit) { invocation.unit = unit_json(unit); };
     r.observer = invocation.step_observer();
     if (invocation.trace_usb)
         r.session.trace = [](std::string_view line) { fmt::print(stderr, "usb: {}\n", escape_text(line)); };

@@ -33,6 +33,9 @@ struct Invocation {
     // Set once a write is read back and verified: the backup of the DCT as it was before. A later
     // failure (leave, output, a signal) reports it (main.cpp).
     std::optional<std::filesystem::path> verified_write_backup;
+    // The unit (or image) the command opened, as the JSON unit object: an error document names it
+    // (null when the error came before anything was opened).
+    nlohmann::json unit = nullptr;
     bool json_printed = false; // the one JSON document is out
     TerminalProgress terminal; // the progress line while a step runs
 

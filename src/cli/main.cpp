@@ -62,6 +62,7 @@ int report_error(cli::Invocation& invocation, ErrorKind kind, std::string messag
             error["backup"] = invocation.verified_write_backup
                                   ? nlohmann::json(invocation.verified_write_backup->string())
                                   : nlohmann::json(nullptr);
+            error["unit"] = invocation.unit;
             invocation.print_json_error(error, code);
         } else {
             // Messages quote arguments, file names and device strings: escaped as a whole (one line each).

@@ -87,6 +87,7 @@ DctStore& Target::acquire() {
         }
     }
     store_ = owned_.get();
+    if (request.on_acquired) request.on_acquired(unit_info(*store_));
     return *store_;
 }
 

@@ -83,6 +83,11 @@ TEST_F(EarlyRefusal, RestoreServerKeyFileRefusalComesBeforeNoUnitFound) {
         emu_run(o, dct({"restore-server", "--pem", existing.string(), "--host", "cloud.example.com"}), tmp.path());
     EXPECT_EQ(e.r.exit_code, 7) << e.r.describe();
     EXPECT_NE(e.r.err.find("not a PEM or DER key"), std::string::npos) << e.r.describe();
+    // Under --json the error names no unit: none was opened.
+    const auto as_json = emu_run(
+        o, dct({"--json", "restore-server", "--pem", existing.string(), "--host", "cloud.example.com"}), tmp.path());
+    EXPECT_EQ(as_json.r.exit_code, 7) << as_json.r.describe();
+    EXPECT_TRUE(parse_one_json(as_json.r.out)["error"]["unit"].is_null()) << as_json.r.out;
     const auto without_unit = emu_run(o,
                                       dct({"restore-server", "--pem", (kData / "private-cloud-server.pub.pem").string(),
                                            "--host", "cloud.example.com"}),

@@ -221,6 +221,8 @@ TEST(StallInWords, ErrorCarriesTheBootloadersStateAndStatus) {
         if (as_json) {
             const json doc = parse_one_json(e.r.out);
             EXPECT_EQ(doc["error"]["kind"], "dfu-protocol") << doc.dump();
+            EXPECT_EQ(doc["error"]["unit"]["device_id"], kSerial) << doc.dump(); // the unit that failed
+            EXPECT_EQ(doc["error"]["unit"]["mode"], "dfu") << doc.dump();
             message = doc["error"]["message"].get<std::string>();
         } else {
             message = e.r.err;

@@ -15,6 +15,7 @@
 #include "photon_dct/ops/device.hpp"
 #include "photon_dct/ops/enter_dfu.hpp"
 #include "photon_dct/ops/store.hpp"
+#include "photon_dct/ops/unit.hpp"
 
 namespace photon_dct::ops {
 
@@ -28,6 +29,7 @@ struct TargetRequest {
     WaitOptions wait;                       // --wait: no unit yet, wait for one
     std::function<void(const ModeChange&)> on_mode_change;
     ProgressObserver observer; // how far a unit's DCT is read or written (a --file image reports nothing)
+    std::function<void(const UnitInfo&)> on_acquired; // the unit or image once it is open
 };
 
 // The platform named by --platform, or Error(InvalidInput) listing the valid names.
