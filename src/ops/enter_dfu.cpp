@@ -10,6 +10,7 @@
 
 #include "photon_dct/error.hpp"
 #include "photon_dct/ops/device.hpp"
+#include "photon_dct/signals.hpp"
 #include "background.hpp"
 
 namespace photon_dct::ops {
@@ -90,6 +91,8 @@ usb::UsbDevice enter_dfu_mode(usb::UsbContext& context, const usb::UsbDevice& un
                         fmt::format("check the unit and its cable; give it longer with --dfu-timeout SECONDS, or {}",
                                     enter_dfu_by_hand_hint({&unit})));
         std::this_thread::sleep_for(options.poll_interval);
+        // Ctrl-C while the unit is away is acted on at once: nothing is being written.
+        stop_if_signalled(fmt::format("while waiting for {} to come back in DFU mode", unit.describe()));
     }
 }
 

@@ -185,6 +185,16 @@ TEST(NoButtons, UnitThatNeverComesBackFailsWithinTheTimeoutNamingIt) {
     EXPECT_LT(took, std::chrono::seconds(30));
 }
 
+// Ctrl-C while a switched unit is away (here: it never comes back) stops at once with exit 130,
+// not after the 10 s come-back timeout with exit 14.
+TEST(NoButtons, CtrlCWhileTheUnitIsAwayStopsTheWait) {
+    TempDir tmp;
+    const std::vector<std::string> argv{kEmu, "--normal-mode", "--never-reenumerate", "--", kPhotonDct, "dfu"};
+    const auto r = run_and_signal(argv, tmp.path(), SIGINT, "into DFU mode");
+    EXPECT_EQ(r.exit_code, 130) << r.describe();
+    EXPECT_NE(r.err.find("interrupted by SIGINT while waiting for"), std::string::npos) << r.describe();
+}
+
 TEST(NoButtons, DfuAllSwitchesEveryUnit) {
     TempDir tmp;
     EmuOptions o = normal_unit("1.5.2");
