@@ -13,9 +13,6 @@ using Clock = std::chrono::steady_clock;
 void identify(Attempt& a, ops::Target& target) {
     auto& store = target.acquire();
     a.source = store.description();
-    a.platform = std::string(store.platform().name);
-    a.device_id = store.usb_device_id();
-    if (const auto* usb = store.usb_device()) a.usb_path = usb->port_path;
     a.unit = ops::unit_info(store);
 }
 
@@ -28,7 +25,6 @@ void failed(Attempt& a, const Station& station, const Error& e) {
 }
 
 void take_check(Attempt& a, const ops::ProfileCheck& check) {
-    if (check.device_id) a.device_id = check.device_id;
     a.unit = check.unit;
     a.findings = check.findings;
     a.record.dct_sha256_before = check.dct_sha256;
@@ -44,9 +40,9 @@ void record(Attempt& a, const Station& station, Clock::time_point began) {
     r.operator_name = station.operator_name;
     r.station = station.station;
     r.command = a.command;
-    r.device_id = a.device_id;
-    r.platform = a.platform;
-    r.usb_path = a.usb_path;
+    r.device_id = a.unit.device_id;
+    r.platform = a.unit.platform_name();
+    r.usb_path = a.unit.usb_path();
     r.result = a.result;
     r.exit_code = a.exit_code;
     for (const auto& f : a.findings) r.findings.push_back(f.code);
@@ -117,9 +113,6 @@ Attempt unit_failed(const Station& station, const std::string& command, const Un
     Attempt a;
     a.command = command;
     a.source = unit.source;
-    a.platform = unit.platform;
-    a.device_id = unit.device_id;
-    a.usb_path = unit.usb_path;
     a.unit = unit.unit;
     failed(a, station, error);
     try {

@@ -168,10 +168,7 @@ private:
             ops::Target target(*store);
             a = provision_unit(target, station_, ops::ProvisionOptions{true, {}}, "bench");
         } catch (const Error& e) {
-            a = unit_failed(station_, "bench",
-                            {std::string(device.platform->name), device.device_id, device.port_path, device.describe(),
-                             ops::unit_info(device)},
-                            e);
+            a = unit_failed(station_, "bench", {device.describe(), ops::unit_info(device)}, e);
         }
         {
             std::lock_guard lock(output_);

@@ -31,8 +31,10 @@ LoadedStation load_station(const ProfileOptions& options) {
 }
 
 std::string unit_line(const bench::Attempt& a) {
-    const std::string who = fmt::format("{} {} {}", escape_text(a.device_id.value_or("unknown")), a.platform,
-                                        a.usb_path ? "usb " + escape_text(*a.usb_path) : escape_text(a.source));
+    const auto usb_path = a.unit.usb_path();
+    const std::string who =
+        fmt::format("{} {} {}", escape_text(a.unit.device_id.value_or("unknown")), a.unit.platform_name(),
+                    usb_path ? "usb " + escape_text(*usb_path) : escape_text(a.source));
     const double seconds = static_cast<double>(a.duration_ms) / 1000.0;
     switch (a.result) {
     case bench::AuditResult::Written: {
@@ -62,9 +64,9 @@ nlohmann::json attempt_json(const bench::Attempt& a) {
     const auto& r = a.record;
     return {{"source", a.source},
             {"unit", unit_json(a.unit)},
-            {"device_id", optional_json(a.device_id)},
-            {"platform", text_or_null(a.platform)},
-            {"usb_path", optional_json(a.usb_path)},
+            {"device_id", optional_json(a.unit.device_id)},
+            {"platform", text_or_null(a.unit.platform_name())},
+            {"usb_path", optional_json(a.unit.usb_path())},
             {"result", bench::audit_result_name(a.result)},
             {"exit_code", a.exit_code},
             {"findings", findings},

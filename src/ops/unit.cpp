@@ -4,6 +4,13 @@
 
 namespace photon_dct::ops {
 
+std::string UnitInfo::platform_name() const { return platform ? std::string(platform->name) : std::string(); }
+
+std::optional<std::string> UnitInfo::usb_path() const {
+    if (!usb) return std::nullopt;
+    return usb->port_path;
+}
+
 UnitInfo unit_info(const usb::UsbDevice& device) { return {device.platform, device.device_id, device}; }
 
 UnitInfo unit_info(const DctStore& store) {

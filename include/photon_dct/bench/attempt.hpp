@@ -37,10 +37,7 @@ struct Station {
 struct Attempt {
     std::string command; // "verify", "provision", "bench"
     std::string source;  // the store's description
-    std::optional<std::string> device_id;
-    std::string platform; // "photon"
-    std::optional<std::string> usb_path;
-    ops::UnitInfo unit; // the JSON "unit" object
+    ops::UnitInfo unit;  // who: device ID (USB serial first), platform, USB path (the JSON "unit" object)
     AuditResult result = AuditResult::Failed;
     int exit_code = 0;
     std::vector<ops::ProfileFinding> findings;
@@ -63,9 +60,6 @@ Attempt provision_unit(ops::Target& target, const Station& station, const ops::P
 // A unit that failed before any use-case ran (it could not be opened): recorded like the others.
 // When the audit log itself cannot be written, the failure says so instead of throwing.
 struct UnitIdentity {
-    std::string platform;
-    std::optional<std::string> device_id;
-    std::optional<std::string> usb_path;
     std::string source;
     ops::UnitInfo unit;
 };

@@ -18,6 +18,9 @@ struct UnitInfo {
     // field when it reports none (old bootloaders) and for an image; nullopt when neither has one.
     std::optional<std::string> device_id;
     std::optional<usb::UsbDevice> usb; // the unit as enumerated; nullopt for an image file
+
+    std::string platform_name() const;           // "photon", or "" when not known
+    std::optional<std::string> usb_path() const; // the port path ("1-1.4"); nullopt for an image
 };
 
 // A unit found on USB, before its DCT is read (list, dfu).
