@@ -95,6 +95,19 @@ TEST_F(EarlyRefusal, RestoreServerKeyFileRefusalComesBeforeNoUnitFound) {
     EXPECT_EQ(without_unit.r.exit_code, 3) << without_unit.r.describe();
 }
 
+TEST_F(EarlyRefusal, RestoreServerKeyFileRefusalComesBeforeAWait) {
+    // With --wait the key file is checked first: a bad one is reported at once, not once a unit
+    // has been plugged in (no "waiting for ..." notice).
+    EmuOptions o;
+    o.dct = kProvisioned;
+    o.arrive_after_ms = 30000;
+    const auto e =
+        emu_run(o, dct({"restore-server", "--wait", "20", "--pem", existing.string(), "--host", "cloud.example.com"}),
+                tmp.path());
+    EXPECT_EQ(e.r.exit_code, 7) << e.r.describe();
+    EXPECT_EQ(e.r.err.find("waiting for a Photon"), std::string::npos) << e.r.describe();
+}
+
 TEST_F(EarlyRefusal, RestoreServerKeyFileRefusalLeavesANormalModeUnitRunning) {
     EmuOptions o;
     o.dct = kProvisioned;
