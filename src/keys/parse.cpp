@@ -33,7 +33,7 @@ SecretBnPtr secret_bn(const EVP_PKEY* pkey, const char* name) {
 // dP = d mod (p-1), dQ = d mod (q-1), qInv*q = 1 mod p, and e odd > 1. These are what the
 // firmware's CRT signing relies on, and a flipped bit anywhere breaks one of them. It replaces
 // EVP_PKEY_pairwise_check, which also tests p and q for primality: about 5 ms per RSA-1024 key,
-// a third of an `inspect` (tests/bench/RESULTS.md), and no flash fault makes a composite p that
+// a third of an `inspect` (tests/perf/RESULTS.md), and no flash fault makes a composite p that
 // keeps all these identities. Multi-prime keys (which no Device OS reads) fail here.
 bool rsa_identities_hold(const EVP_PKEY* pkey) {
     SecretBnPtr n = secret_bn(pkey, OSSL_PKEY_PARAM_RSA_N), e = secret_bn(pkey, OSSL_PKEY_PARAM_RSA_E),
