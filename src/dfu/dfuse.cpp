@@ -94,7 +94,7 @@ void DfuseSession::download(std::uint32_t address, ByteView data, const Transfer
             for (std::size_t offset = 0; offset < data.size(); offset += transfer_size_) {
                 const std::size_t n = std::min<std::size_t>(transfer_size_, data.size() - offset);
                 const auto chunk_address = static_cast<std::uint32_t>(address + offset);
-                set_address(chunk_address, "download");
+                if (prepared_address_ != chunk_address) set_address(chunk_address, "download");
                 chunk.assign(data.begin() + static_cast<std::ptrdiff_t>(offset),
                              data.begin() + static_cast<std::ptrdiff_t>(offset + n));
                 control(kRequestTypeClassOut, Request::Dnload, kDfuseFirstDataBlock, chunk,
@@ -106,6 +106,18 @@ void DfuseSession::download(std::uint32_t address, ByteView data, const Transfer
             // The last poll said dfuDNLOAD_IDLE with status OK: the write is done, and the next
             // set-address command (the read-back, the leave request) is allowed right there (§3.5).
             known_state_ = State::dfuDNLOAD_IDLE;
+        },
+        [this](const Error& e) { return recover_after_error(e); });
+}
+
+void DfuseSession::prepare_download(std::uint32_t address) {
+    require_usable("prepare_download");
+    with_recovery(
+        [&] {
+            ready_for_command("download");
+            set_address(address, "download");
+            known_state_ = State::dfuDNLOAD_IDLE; // where the set-address polls ended
+            prepared_address_ = address;
         },
         [this](const Error& e) { return recover_after_error(e); });
 }

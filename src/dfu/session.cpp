@@ -159,6 +159,7 @@ std::size_t DfuseSession::control(std::uint8_t request_type, Request request, st
         pending_wait_ = std::chrono::milliseconds{0};
     }
     ++counters_.control_transfers;
+    if (request != Request::GetStatus) prepared_address_.reset();
     switch (request) {
     case Request::GetStatus:
         ++counters_.status_polls;

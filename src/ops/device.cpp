@@ -200,6 +200,8 @@ void DeviceStore::write(std::uint32_t offset, ByteView bytes) {
     session_->download(offset, bytes, [&](std::size_t done, std::size_t) { report.update(done); });
 }
 
+void DeviceStore::prepare_write(std::uint32_t offset) { session_->prepare_download(offset); }
+
 bool DeviceStore::leave() {
     session_->leave(0);
     return true;

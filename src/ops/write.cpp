@@ -1,6 +1,7 @@
 #include "photon_dct/ops/write.hpp"
 
 #include <algorithm>
+#include <exception>
 #include <optional>
 #include <string>
 
@@ -8,6 +9,7 @@
 
 #include "photon_dct/error.hpp"
 #include "photon_dct/signals.hpp"
+#include "background.hpp"
 
 namespace photon_dct::ops {
 namespace {
@@ -92,11 +94,24 @@ WriteOutcome write_regions(DctStore& store, const Bytes& window, const std::vect
     } else if (!options.dry_run) {
         stop_if_signalled("before writing");
         const auto backup = options.backup_path.value_or(store.default_backup_path(window));
-        write_new_file(backup, window, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+        // The backup is written and synced on another thread while the unit takes the write's
+        // set-address command (about 1 ms each; docs/architecture.md, "Threads"). No byte of the
+        // write goes out before the backup is on disk: a backup that fails stops here.
+        auto saved = in_background([&] {
+            write_new_file(backup, window, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+        });
+        std::exception_ptr prepare_error;
+        try {
+            store.prepare_write(begin);
+        } catch (...) {
+            prepare_error = std::current_exception();
+        }
+        saved.get();
         out.backup = backup;
         progress(fmt::format("backup of the whole DCT saved to {}", backup.string()));
         const ByteView patch(out.after.data() + begin, end - begin);
         try {
+            if (prepare_error) std::rethrow_exception(prepare_error);
             progress(fmt::format("writing {} bytes at DCT offset {} (one write)", patch.size(), begin));
             store.write(begin, patch);
             out.written = true;

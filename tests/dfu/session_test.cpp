@@ -159,6 +159,37 @@ TEST_F(DfuseSessionTest, Download512BytesAt2082) {
     EXPECT_EQ(s->counters().erase_commands, 0u);
 }
 
+// prepare_download sends the set-address ahead; the download right after it at that address starts
+// with its data. Another address, or any other request in between, gets its own set-address.
+TEST_F(DfuseSessionTest, PreparedDownloadStartsWithItsData) {
+    const Bytes block = pattern(512, 5);
+    t.expect(Idle()).expect_set_address(2082).expect(Dnload(2, block)).expect(Busy()).expect(DnloadIdle());
+    auto s = dct_session();
+    s->prepare_download(2082);
+    s->download(2082, block);
+    expect_script_done();
+    EXPECT_EQ(s->counters().set_address_commands, 1u);
+    EXPECT_EQ(s->counters().data_downloads, 1u);
+}
+
+TEST_F(DfuseSessionTest, PreparedAddressIsNotReusedForAnotherAddressOrAfterAnotherRequest) {
+    const Bytes block = pattern(16, 5);
+    const Bytes read = pattern(4096, 7);
+    t.expect(Idle()).expect_set_address(2082);
+    t.expect_set_address(2100).expect(Dnload(2, block)).expect(Busy()).expect(DnloadIdle());
+    t.expect_set_address(2082); // prepared again, then an upload in between
+    t.expect_set_address(0).expect(Abort()).expect(Upload(2, 4096, read)).expect(Abort());
+    t.expect_set_address(2082).expect(Dnload(2, block)).expect(Busy()).expect(DnloadIdle());
+    auto s = dct_session();
+    s->prepare_download(2082);
+    s->download(2100, block);
+    s->prepare_download(2082);
+    EXPECT_EQ(s->upload(0, 4096), read);
+    s->download(2082, block);
+    expect_script_done();
+    EXPECT_EQ(s->counters().set_address_commands, 5u);
+}
+
 TEST_F(DfuseSessionTest, DownloadIntoReadOnlyMemoryIsRefused) {
     auto s = std::make_unique<DfuseSession>(t, options());
     s->select_alt("Internal Flash");

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <optional>
 #include <stdexcept>
@@ -65,8 +66,10 @@ public:
         return file_.selector_arguments();
     }
     Bytes read_window() override { return file_.read_window(); }
+    void prepare_write(std::uint32_t) override { ++prepares; }
     void write(std::uint32_t offset, ByteView bytes) override {
         ++writes;
+        if (before_write) before_write();
         if (fault_ == Fault::ThrowOnWrite)
             throw photon_dct::Error(photon_dct::ErrorKind::UsbIo, "simulated transfer failure");
         Bytes copy(bytes.begin(), bytes.end());
@@ -81,7 +84,9 @@ public:
     std::optional<std::string> usb_device_id() const override { return usb_id; }
 
     int writes = 0;
+    int prepares = 0;
     int leaves = 0;
+    std::function<void()> before_write; // runs when write() is called, before any byte is written
     std::optional<std::string> usb_id;
 
 private:

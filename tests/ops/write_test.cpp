@@ -14,6 +14,7 @@
 namespace fs = std::filesystem;
 using namespace photon_dct;
 
+#include "catch_error.hpp"
 #include "ops_test_support.hpp"
 
 namespace {
@@ -113,6 +114,31 @@ TEST_F(WriteRegionsTest, FailedWriteNamesTheBackupAndKeepsTheImage) {
     EXPECT_EQ(read_all(path), image);
     EXPECT_EQ(dir.count(), 2u); // image + backup
     EXPECT_EQ(store.leaves, 0);
+}
+
+// The backup is written on another thread while the unit takes the set-address command
+// (DctStore::prepare_write); the write itself starts only once the whole backup is on disk.
+TEST_F(WriteRegionsTest, BackupIsOnDiskBeforeTheFirstByteIsWritten) {
+    CountingStore store(path, photon());
+    ops::WriteOptions o;
+    o.backup_path = dir.path() / "before.dct";
+    Bytes seen;
+    store.before_write = [&] { seen = read_all(*o.backup_path); };
+    const auto out = ops::write_regions(store, image, {{34, Bytes(4, 0x11)}}, o);
+    EXPECT_TRUE(out.verified);
+    EXPECT_EQ(store.prepares, 1);
+    EXPECT_EQ(store.writes, 1);
+    EXPECT_EQ(seen, image);
+}
+
+TEST_F(WriteRegionsTest, BackupThatCannotBeWrittenStopsBeforeTheWrite) {
+    CountingStore store(path, photon());
+    ops::WriteOptions o;
+    o.backup_path = dir.path() / "no-such-dir" / "before.dct";
+    const Error e = test_support::catch_error([&] { ops::write_regions(store, image, {{34, Bytes(4, 0x11)}}, o); });
+    EXPECT_EQ(e.kind(), ErrorKind::FileIo) << e.what();
+    EXPECT_EQ(store.writes, 0);
+    EXPECT_EQ(read_all(path), image);
 }
 
 TEST_F(WriteRegionsTest, ReadBackMismatchIsAnErrorAndDoesNotLeave) {

@@ -85,10 +85,15 @@ public:
     // The range must be readable in the layout. Every operation starts with GETSTATUS (bringing
     // the unit to dfuIDLE) unless this session's previous operation left it ready.
     Bytes upload(std::uint32_t address, std::size_t length, const TransferProgress& progress = {});
-    // Writes `data` at `address` in chunks of at most transfer_size(): SET_ADDRESS per chunk,
-    // DNLOAD block 2, poll until dfuDNLOAD_IDLE, where it leaves the unit (ready for the read-back
-    // or the leave request). Never erases. The range must be writable.
+    // Writes `data` at `address` in chunks of at most transfer_size(): SET_ADDRESS per chunk (the
+    // first one skipped when prepare_download just sent it), DNLOAD block 2, poll until
+    // dfuDNLOAD_IDLE, where it leaves the unit (ready for the read-back or the leave request).
+    // Never erases. The range must be writable.
     void download(std::uint32_t address, ByteView data, const TransferProgress& progress = {});
+    // Sends the SET_ADDRESS of a download at `address` ahead of it: a download() at that address
+    // that comes next, with no other request in between, starts with its data. The caller can do
+    // host work while the unit takes the command (ops writes the backup then).
+    void prepare_download(std::uint32_t address);
     // SET_ADDRESS(address), zero-length DNLOAD (the DfuSe leave request), one GETSTATUS. The
     // device resets afterwards, so a vanished device, stall or timeout after the leave request is
     // success. The session is unusable afterwards.
@@ -139,6 +144,8 @@ private:
     std::optional<State> known_state_;
     bool left_{false};
     bool request_failed_{false}; // the device stalled a request since the last recovery
+    // The address prepare_download set; cleared by any request but GETSTATUS.
+    std::optional<std::uint32_t> prepared_address_;
     TransferCounters counters_;
 };
 

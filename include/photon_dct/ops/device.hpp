@@ -72,6 +72,7 @@ public:
     std::vector<dct::CommandArgument> selector_arguments() const override;
     Bytes read_window() override;
     void write(std::uint32_t offset, ByteView bytes) override;
+    void prepare_write(std::uint32_t offset) override;
     std::filesystem::path default_backup_path(const Bytes& window) const override;
     bool leave() override;
     std::optional<std::string> usb_device_id() const override { return device_.device_id; }

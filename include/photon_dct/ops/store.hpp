@@ -30,6 +30,9 @@ public:
     virtual Bytes read_window() = 0;
     // One write of `bytes` at `offset` (a single DFU download on a device).
     virtual void write(std::uint32_t offset, ByteView bytes) = 0;
+    // Readies a write at `offset` that comes next (a unit: its set-address command), so host work
+    // can overlap the unit's; nothing is written. Files need nothing.
+    virtual void prepare_write(std::uint32_t /*offset*/) {}
     // Where a backup of this store's window goes when the user named no file.
     virtual std::filesystem::path default_backup_path(const Bytes& window) const = 0;
     // Resets a device into its firmware and returns true; a file has nothing to leave: false.
