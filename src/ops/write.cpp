@@ -43,6 +43,25 @@ std::optional<std::string> mismatch_text(const Bytes& readback, const Bytes& exp
                        bad.size() == 1 ? "" : fmt::format(" in {} places", bad.size()), bad.front().offset);
 }
 
+// Writes and syncs the backup of `window` on another thread while `store` readies the write at
+// `offset` (a unit takes its set-address command; about 1 ms each, docs/architecture.md,
+// "Threads"). Returns once the backup is on disk, with the readying's error for the caller to
+// raise; a backup that fails is thrown here, before any byte of the write goes out.
+std::exception_ptr save_backup_while_preparing(DctStore& store, const std::filesystem::path& backup,
+                                               const Bytes& window, std::uint32_t offset) {
+    auto saved = in_background([&] {
+        write_new_file(backup, window, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    });
+    std::exception_ptr prepare_error;
+    try {
+        store.prepare_write(offset);
+    } catch (...) {
+        prepare_error = std::current_exception();
+    }
+    saved.get();
+    return prepare_error;
+}
+
 } // namespace
 
 void require_readable_dct(const DctStore& store, const Bytes& window) {
@@ -94,19 +113,7 @@ WriteOutcome write_regions(DctStore& store, const Bytes& window, const std::vect
     } else if (!options.dry_run) {
         stop_if_signalled("before writing");
         const auto backup = options.backup_path.value_or(store.default_backup_path(window));
-        // The backup is written and synced on another thread while the unit takes the write's
-        // set-address command (about 1 ms each; docs/architecture.md, "Threads"). No byte of the
-        // write goes out before the backup is on disk: a backup that fails stops here.
-        auto saved = in_background([&] {
-            write_new_file(backup, window, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-        });
-        std::exception_ptr prepare_error;
-        try {
-            store.prepare_write(begin);
-        } catch (...) {
-            prepare_error = std::current_exception();
-        }
-        saved.get();
+        const std::exception_ptr prepare_error = save_backup_while_preparing(store, backup, window, begin);
         out.backup = backup;
         progress(fmt::format("backup of the whole DCT saved to {}", backup.string()));
         const ByteView patch(out.after.data() + begin, end - begin);
