@@ -22,22 +22,21 @@ int run_export_public_key(const ExportPublicKeyOptions& o, Invocation& invocatio
     const auto r = ops::export_public_key(target, request);
     const auto& slot = r.platform->slot(r.slot);
     if (invocation.json) {
-        invocation.print_json_result(
-            {{"source", r.source},
-             {"unit", unit_json(r.unit)},
-             {"slot", dct::slot_name(r.slot)},
-             {"private_key_offset", slot.device_private_key_offset},
-             {"device_id", optional_json(r.device_id)},
-             {"algorithm", r.algorithm},
-             {"public_key_sha256", r.fingerprint},
-             {"public_key_pem", r.public_pem},
-             {"output", o.output.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.output)}},
-            kExitOk);
+        invocation.print_json_result({{"source", r.source},
+                                      {"unit", unit_json(r.unit)},
+                                      {"slot", dct::slot_name(r.slot)},
+                                      {"private_key_offset", slot.device_private_key_offset},
+                                      {"device_id", optional_json(r.unit.device_id)},
+                                      {"algorithm", r.algorithm},
+                                      {"public_key_sha256", r.fingerprint},
+                                      {"public_key_pem", r.public_pem},
+                                      {"output", text_or_null(o.output)}},
+                                     kExitOk);
         return kExitOk;
     }
     const std::string about =
         fmt::format("{} {} device public key{}, SHA-256 {}", r.algorithm, r.slot == dct::Slot::Tcp ? "TCP" : "UDP",
-                    r.device_id ? " of device " + escape_text(*r.device_id) : "", r.fingerprint);
+                    r.unit.device_id ? " of device " + escape_text(*r.unit.device_id) : "", r.fingerprint);
     if (o.output.empty()) {
         fmt::print("{}", r.public_pem);
         invocation.progress(about);

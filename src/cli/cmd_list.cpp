@@ -17,7 +17,7 @@ int run_list(const ListOptions&, Invocation& invocation) {
         for (const auto& d : devices)
             list.push_back({{"platform", d.platform->name},
                             {"mode", d.dfu_mode() ? "dfu" : "normal"},
-                            {"device_id", d.device_id ? nlohmann::json(*d.device_id) : nlohmann::json(nullptr)},
+                            {"device_id", optional_json(d.device_id)},
                             {"serial", text_or_null(d.serial)},
                             {"usb_id", d.usb_id()},
                             {"path", d.port_path},

@@ -45,8 +45,8 @@ int run_restore(const RestoreOptions& o, Invocation& invocation) {
              {"backup_sha256", r.backup_sha256},
              {"only", ops::restore_scope_name(r.scope)},
              {"backup_device_id", optional_json(r.backup_device_id)},
-             {"unit_device_id", optional_json(r.unit_device_id)},
-             {"unit_device_id_from", r.unit_device_id
+             {"unit_device_id", optional_json(r.unit.device_id)},
+             {"unit_device_id_from", r.unit.device_id
                                          ? nlohmann::json(ops::device_id_source_name(r.unit_device_id_from))
                                          : nlohmann::json(nullptr)},
              {"forced", r.forced},
@@ -59,8 +59,8 @@ int run_restore(const RestoreOptions& o, Invocation& invocation) {
     std::string out = fmt::format("{}\nRestoring --only {} from {} (SHA-256 {})\n", escape_text(r.source),
                                   ops::restore_scope_name(r.scope), escape_text(r.from.string()), r.backup_sha256);
     out += fmt::format("  device:  backup {}, unit {}{}{}\n", escape_text(r.backup_device_id.value_or("(none)")),
-                       escape_text(r.unit_device_id.value_or("(none)")),
-                       !r.unit_device_id                                         ? ""
+                       escape_text(r.unit.device_id.value_or("(none)")),
+                       !r.unit.device_id                                         ? ""
                        : r.unit_device_id_from == ops::DeviceIdSource::UsbSerial ? " (USB serial)"
                                                                                  : " (DCT device_id)",
                        r.forced ? " (--force)" : "");

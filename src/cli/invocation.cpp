@@ -39,7 +39,7 @@ nlohmann::json Invocation::envelope(bool ok, int exit_code) const {
     return {{"schema_version", kJsonSchemaVersion},
             {"tool", "photon-dct"},
             {"version", PHOTON_DCT_VERSION},
-            {"command", command.empty() ? nlohmann::json(nullptr) : nlohmann::json(command)},
+            {"command", text_or_null(command)},
             {"ok", ok},
             {"exit_code", exit_code},
             {"warnings", warnings},
@@ -50,17 +50,16 @@ void Invocation::record_mode_change(const ops::ModeChange& c) {
     nlohmann::json attempts = nlohmann::json::array();
     for (const auto& a : c.attempts)
         attempts.push_back({{"request", a.request}, {"outcome", a.outcome}, {"entered", a.entered}});
-    mode_changes.push_back(
-        {{"source", c.unit.describe()},
-         {"unit", unit_json(ops::unit_info(c.unit))},
-         {"from", "normal"},
-         {"to", "dfu"},
-         {"device_os", c.device_os ? nlohmann::json(*c.device_os) : nlohmann::json(nullptr)},
-         {"attempts", attempts},
-         {"followed_by", c.followed_by},
-         {"serial_after", c.serial_after.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.serial_after)},
-         {"path_after", c.port_path_after.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.port_path_after)},
-         {"seconds", c.seconds}});
+    mode_changes.push_back({{"source", c.unit.describe()},
+                            {"unit", unit_json(ops::unit_info(c.unit))},
+                            {"from", "normal"},
+                            {"to", "dfu"},
+                            {"device_os", optional_json(c.device_os)},
+                            {"attempts", attempts},
+                            {"followed_by", c.followed_by},
+                            {"serial_after", text_or_null(c.serial_after)},
+                            {"path_after", text_or_null(c.port_path_after)},
+                            {"seconds", c.seconds}});
 }
 
 void add_enter_dfu_flags(CLI::App& cmd, EnterDfuFlags& flags, bool with_no_enter) {

@@ -227,7 +227,6 @@ ExportPublicKeyResult export_public_key(Target& target, const ExportPublicKeyReq
     const Bytes window = target.read_window();
     r.slot = choose_slot(store.platform(), window, request.slot);
     r.unit = unit_info(store, window);
-    r.device_id = r.unit.device_id;
     const auto& slot = store.platform().slot(r.slot);
     const std::string where = fmt::format("{}: the {} device private key ({})", store.description(),
                                           slot_display_name(r.slot), private_range(slot));

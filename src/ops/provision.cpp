@@ -109,8 +109,8 @@ void check_device_key(const dct::SlotLayout& slot, const dct::DctReport& report,
     const auto& decoded = slot.kind == dct::Slot::Udp && report.udp ? report.udp->device_key : report.tcp.device_key;
     if (key && decoded.firmware_parser_ok) plan.device_key = std::move(key);
 
-    if (c.device_id) {
-        plan.registered_path = p.public_keys / (*c.device_id + ".pub.pem");
+    if (c.unit.device_id) {
+        plan.registered_path = p.public_keys / (*c.unit.device_id + ".pub.pem");
         std::error_code ec;
         if (fs::exists(plan.registered_path, ec)) plan.registered = keys::load_key_file(plan.registered_path);
     }
@@ -146,7 +146,6 @@ Plan plan_unit(Target& target, const profile::Profile& p) {
     // decode_dct refuses an image of a size no DCT has before anything is compared.
     const dct::DctReport report = dct::decode_dct(platform, plan.window);
     c.unit = unit_info(store, plan.window);
-    c.device_id = c.unit.device_id;
     // Identity is checked, not assumed: a DCT copied from another unit would get that unit's keys.
     const auto stored_id = dct::stored_device_id(platform, plan.window);
     const auto usb_id = store.usb_device_id();
@@ -155,7 +154,7 @@ Plan plan_unit(Target& target, const profile::Profile& p) {
             fmt::format("the DCT holds device ID {} but the unit reports {} on USB (a DCT copied from another unit?)",
                         *stored_id, *usb_id),
             true);
-    if (!c.device_id)
+    if (!c.unit.device_id)
         add(c, "device-id-missing", "device_id",
             "the unit has no device ID (blank device_id field, no ID in the USB serial): its key files cannot be named",
             true);
@@ -206,7 +205,7 @@ std::optional<BackupKey> find_backup_key(const profile::Profile& p, const dct::P
         } catch (const Error&) {
             continue; // unreadable files and files of another size are not backups we can use
         }
-        if (dct::stored_device_id(platform, bytes) != plan.check.device_id) continue;
+        if (dct::stored_device_id(platform, bytes) != plan.check.unit.device_id) continue;
         dct::DeviceKeyInfo info;
         auto key = dct::stored_device_private_key(slot, bytes, info);
         if (!key) continue;
@@ -218,7 +217,7 @@ std::optional<BackupKey> find_backup_key(const profile::Profile& p, const dct::P
         found.push_back({entry.path(), entry.last_write_time(e2), std::move(*key)});
     }
     if (found.empty()) {
-        why_not = fmt::format("no backup of {} in '{}' holds a usable {} device key{}", *plan.check.device_id,
+        why_not = fmt::format("no backup of {} in '{}' holds a usable {} device key{}", *plan.check.unit.device_id,
                               p.backups.string(), slot_display_name(slot.kind),
                               plan.registered ? " matching its registered public key" : "");
         return std::nullopt;
@@ -229,7 +228,7 @@ std::optional<BackupKey> find_backup_key(const profile::Profile& p, const dct::P
             why_not =
                 fmt::format("backups of {} in '{}' hold different device keys ({} and {}) and none is registered; "
                             "restore the right one with `photon-dct restore --from BACKUP --only device-key`",
-                            *plan.check.device_id, p.backups.string(), found.front().path.filename().string(),
+                            *plan.check.unit.device_id, p.backups.string(), found.front().path.filename().string(),
                             other.path.filename().string());
             return std::nullopt;
         }
@@ -264,7 +263,7 @@ ProvisionResult provision(Target& target, const profile::Profile& p, const Provi
 
     const auto& platform = store.platform();
     const auto& slot = platform.slot(plan.check.slot);
-    const std::string& id = *plan.check.device_id;
+    const std::string& id = *plan.check.unit.device_id;
     std::optional<keys::Key> new_key;
     if (plan.device_key_unusable) {
         if (p.missing_key == profile::MissingKeyAction::Restore) {

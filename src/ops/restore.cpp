@@ -174,8 +174,7 @@ RestoreResult restore(Target& target, const RestoreRequest& request) {
     // The backup must come from this unit. Its USB serial is the MCU's ID and cannot have been
     // copied from another unit, unlike the DCT's device_id (docs/dct-format.md 5.4, 7.1).
     r.backup_device_id = dct::stored_device_id(platform, backup);
-    // unit_info already chose the USB serial's ID, else the DCT's.
-    r.unit_device_id = r.unit.device_id;
+    // unit_info already chose the USB serial's ID, else the DCT's: unit.device_id is compared.
     r.unit_device_id_from = store.usb_device_id() ? DeviceIdSource::UsbSerial : DeviceIdSource::Dct;
     const std::string unit_says = r.unit_device_id_from == DeviceIdSource::UsbSerial
                                       ? "this unit's USB serial says"
@@ -184,12 +183,12 @@ RestoreResult restore(Target& target, const RestoreRequest& request) {
     if (!r.backup_device_id)
         mismatch = "the backup has no device ID (its device_id field at DCT 3618 is blank), so it cannot be matched to "
                    "this unit";
-    else if (!r.unit_device_id)
+    else if (!r.unit.device_id)
         mismatch = fmt::format("the unit has no device ID (no ID in a USB serial, a blank device_id field) to compare "
                                "with the backup's {}",
                                *r.backup_device_id);
-    else if (*r.backup_device_id != *r.unit_device_id)
-        mismatch = fmt::format("the backup is for {}, {} {}", *r.backup_device_id, unit_says, *r.unit_device_id);
+    else if (*r.backup_device_id != *r.unit.device_id)
+        mismatch = fmt::format("the backup is for {}, {} {}", *r.backup_device_id, unit_says, *r.unit.device_id);
     if (!mismatch.empty()) {
         if (!request.force)
             throw Error(

@@ -378,7 +378,7 @@ TEST_F(DeviceKeys, NewTcpKeySavesBothFilesThenWritesAKeyTheFirmwareReads) {
     const auto exported = export_key(store, std::nullopt);
     EXPECT_EQ(exported.public_pem, saved_pub.public_pem());
     EXPECT_EQ(exported.fingerprint, keys::fingerprint(saved_pub));
-    EXPECT_EQ(exported.device_id, std::optional<std::string>(kPhotonDeviceId));
+    EXPECT_EQ(exported.unit.device_id, std::optional<std::string>(kPhotonDeviceId));
 }
 
 TEST_F(DeviceKeys, NewUdpKeyOnElectron) {

@@ -78,7 +78,7 @@ TEST_F(ProvisionTest, VerifyOfAConformingUnitHasNoFindingsAndWritesNothing) {
     auto store = unit(kProvisioned);
     const auto check = verify(store, p_);
     EXPECT_TRUE(check.conforms()) << check.findings.front().message;
-    EXPECT_EQ(check.device_id, kId);
+    EXPECT_EQ(check.unit.device_id, kId);
     EXPECT_EQ(check.dct_sha256, keys::sha256_hex(read_all(kProvisioned)));
     EXPECT_EQ(store.writes, 0);
 }

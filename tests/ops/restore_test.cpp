@@ -97,7 +97,7 @@ TEST_F(Restore, DeviceKeyRestoresExactlyTheKeyFields) {
     ASSERT_FALSE(r.changes.empty());
     for (const auto& c : r.changes)
         EXPECT_TRUE(c.field == "device_private_key" || c.field == "device_public_key") << c.field;
-    EXPECT_EQ(r.backup_device_id, r.unit_device_id);
+    EXPECT_EQ(r.backup_device_id, r.unit.device_id);
     EXPECT_FALSE(r.forced);
     EXPECT_EQ(dct::decode_dct(photon(), after).tcp.device_key.state, dct::KeyState::Valid);
 }

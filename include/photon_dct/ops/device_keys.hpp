@@ -106,7 +106,6 @@ struct ExportPublicKeyResult {
     std::string algorithm;
     std::string public_pem;
     std::string fingerprint;
-    std::optional<std::string> device_id;
     std::optional<std::filesystem::path> output; // where the PEM was saved
 };
 

@@ -33,7 +33,6 @@ struct ProfileCheck {
     std::string source;
     UnitInfo unit; // who the result is about
     const dct::Platform* platform = nullptr;
-    std::optional<std::string> device_id;
     dct::Slot slot = dct::Slot::Tcp; // the slot the profile is checked against
     std::string dct_sha256;          // of the window read
     std::vector<ProfileFinding> findings;

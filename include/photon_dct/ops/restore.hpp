@@ -70,12 +70,11 @@ struct RestoreResult {
     std::filesystem::path from;
     std::string backup_sha256;
     RestoreScope scope = RestoreScope::All;
-    std::vector<NamedRange> regions; // what is restored
-    std::vector<NamedRange> changes; // what differs and will change (or changed)
-    std::optional<std::string> backup_device_id;
-    std::optional<std::string> unit_device_id; // compared with backup_device_id
-    DeviceIdSource unit_device_id_from = DeviceIdSource::UsbSerial;
-    bool forced = false; // --force overrode a device_id mismatch
+    std::vector<NamedRange> regions;                                // what is restored
+    std::vector<NamedRange> changes;                                // what differs and will change (or changed)
+    std::optional<std::string> backup_device_id;                    // compared with unit.device_id
+    DeviceIdSource unit_device_id_from = DeviceIdSource::UsbSerial; // where unit.device_id came from
+    bool forced = false;                                            // --force overrode a device_id mismatch
     std::vector<std::string> warnings;
     WriteOutcome write;
 };
