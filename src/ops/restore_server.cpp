@@ -1,7 +1,7 @@
 #include "photon_dct/ops/restore_server.hpp"
 
-#include <algorithm>
 #include <tuple>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -74,16 +74,14 @@ RestoreServerResult restore_server(Target& target, const RestoreServerRequest& r
     }
 
     // The slot before and after is decoded while the unit writes and reads back.
-    Bytes after = window;
-    std::copy(block.begin(), block.end(), after.begin() + layout.server_block_offset);
+    const std::vector<Region> regions{{layout.server_block_offset, block}};
+    const Bytes after = apply_regions(window, regions);
     const dct::DecodeOptions options{std::nullopt, store.selector_arguments(), store.usb_device_id()};
     auto decoded = in_background([&platform, &options, slot = r.slot, &window, &after] {
         return std::pair{slot_of(dct::decode_dct(platform, window, options), slot),
                          slot_of(dct::decode_dct(platform, after, options), slot)};
     });
-    r.write = write_regions(store, window, {{layout.server_block_offset, block}}, request.write);
-    if (r.write.after != after)
-        throw Error(ErrorKind::Internal, "restore_server: the decoded image is not the one written");
+    r.write = write_regions(store, window, regions, request.write);
     std::tie(r.before, r.after) = decoded.get();
     return r;
 }

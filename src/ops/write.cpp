@@ -64,6 +64,17 @@ std::exception_ptr save_backup_while_preparing(DctStore& store, const std::files
 
 } // namespace
 
+Bytes apply_regions(const Bytes& window, const std::vector<Region>& regions) {
+    Bytes out = window;
+    for (const auto& r : regions) {
+        if (std::size_t{r.offset} + r.bytes.size() > out.size())
+            throw Error(ErrorKind::Internal, fmt::format("a region at {} of {} bytes lies past the {}-byte window",
+                                                         r.offset, r.bytes.size(), out.size()));
+        std::copy(r.bytes.begin(), r.bytes.end(), out.begin() + r.offset);
+    }
+    return out;
+}
+
 void require_readable_dct(const DctStore& store, const Bytes& window) {
     if (std::all_of(window.begin(), window.end(), [](auto b) { return b == 0x00; }))
         throw Error(
@@ -100,8 +111,7 @@ WriteOutcome write_regions(DctStore& store, const Bytes& window, const std::vect
 
     WriteOutcome out;
     out.before = window;
-    out.after = window;
-    for (const auto& r : regions) std::copy(r.bytes.begin(), r.bytes.end(), out.after.begin() + r.offset);
+    out.after = apply_regions(window, regions);
     out.write_offset = begin;
     out.write_length = end - begin;
     out.changed = diff_ranges(out.before, out.after);

@@ -116,6 +116,19 @@ TEST_F(WriteRegionsTest, FailedWriteNamesTheBackupAndKeepsTheImage) {
     EXPECT_EQ(store.leaves, 0);
 }
 
+TEST(ApplyRegions, WritesEachRegionOverTheWindowAndRefusesOneOutsideIt) {
+    const Bytes window(16, 0xFF);
+    Bytes expected = window;
+    expected[2] = 0x01;
+    expected[3] = 0x02;
+    expected[15] = 0x03;
+    EXPECT_EQ(ops::apply_regions(window, {{2, Bytes{0x01, 0x02}}, {15, Bytes{0x03}}}), expected);
+    EXPECT_EQ(test_support::catch_error([&] {
+                  ops::apply_regions(window, {{15, Bytes{0x01, 0x02}}});
+              }).kind(),
+              ErrorKind::Internal);
+}
+
 // The backup is written on another thread while the unit takes the set-address command
 // (DctStore::prepare_write); the write itself starts only once the whole backup is on disk.
 TEST_F(WriteRegionsTest, BackupIsOnDiskBeforeTheFirstByteIsWritten) {

@@ -54,6 +54,10 @@ struct WriteOutcome {
 // something irreversible before writing (new-device-key saves key files) check it first.
 void require_readable_dct(const DctStore& store, const Bytes& window);
 
+// `window` with `regions` written over it: what the store holds after write_regions writes them.
+// A region outside the window is Error(Internal) (write_regions refuses one first, in words).
+Bytes apply_regions(const Bytes& window, const std::vector<Region>& regions);
+
 // Applies `regions` to `store`, whose current window is `window` (already read by the caller).
 // All regions go out in ONE write: the span from the first to the last region, with the current
 // bytes in between. Refuses (Error(Refused)) anything at or past the end of application_dct_t
