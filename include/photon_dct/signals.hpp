@@ -5,6 +5,8 @@
 
 #include <string_view>
 
+#include "photon_dct/error.hpp"
+
 namespace photon_dct {
 
 // Records `signal` (SIGINT or SIGTERM); async-signal-safe, for a signal handler.
@@ -12,5 +14,7 @@ void note_stop_signal(int signal) noexcept;
 // Throws Error(Interrupted for SIGINT, Terminated for SIGTERM) when a signal was recorded;
 // `where` says what the step was about to do ("before writing").
 void stop_if_signalled(std::string_view where);
+// True for the errors stop_if_signalled throws.
+inline bool is_stop(ErrorKind kind) { return kind == ErrorKind::Interrupted || kind == ErrorKind::Terminated; }
 
 } // namespace photon_dct

@@ -34,8 +34,7 @@ int run_dfu(const DfuOptions& o, Invocation& invocation) {
     for (const auto& u : outcomes)
         if (u.change && !u.error) invocation.record_mode_change(*u.change);
     for (const auto& u : outcomes) // a signal stopped a wait: say where
-        if (u.error && (u.error->kind() == ErrorKind::Interrupted || u.error->kind() == ErrorKind::Terminated))
-            throw *u.error;
+        if (u.error && photon_dct::is_stop(u.error->kind())) throw *u.error;
     photon_dct::stop_if_signalled("after the units were switched");
     if (!o.all && outcomes.size() == 1 && outcomes.front().error) throw *outcomes.front().error;
     std::vector<std::string> failed;

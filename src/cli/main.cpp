@@ -40,8 +40,6 @@ void install_stop_signal_handlers() {
     sigprocmask(SIG_UNBLOCK, &stop, nullptr);
 }
 
-bool is_stop(ErrorKind kind) { return kind == ErrorKind::Interrupted || kind == ErrorKind::Terminated; }
-
 // After a verified write every failure says so and names the backup, with its own exit code
 // (failed-after-write) unless a signal stopped the run; a signal says nothing was written.
 int report_error(cli::Invocation& invocation, ErrorKind kind, std::string message, const std::string& hint) {
