@@ -1,3 +1,4 @@
+#include "asn1.hpp"
 #include "ossl.hpp"
 
 #include <array>
@@ -214,6 +215,10 @@ Bytes Key::spki_der() const {
     const Impl& i = impl();
     std::call_once(i.spki_once, [&i] {
         ErrorQueueGuard guard;
+        if (auto der = rsa_or_ec_spki_der(i.pkey.get())) {
+            i.spki = std::move(*der);
+            return;
+        }
         unsigned char* data = nullptr;
         const int len = i2d_PUBKEY(i.pkey.get(), &data);
         if (len <= 0 || data == nullptr) throw_openssl("cannot encode the public key as SubjectPublicKeyInfo");
@@ -266,12 +271,9 @@ std::string Key::private_pem() const {
 }
 
 Key Key::public_only() const {
-    const Bytes der = spki_der();
-    ErrorQueueGuard guard;
-    const unsigned char* p = der.data();
-    PkeyPtr pub(d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
-    if (!pub) throw_openssl("cannot re-read the public key");
-    return KeyAccess::make(std::move(pub));
+    auto pub = parse_spki_der(spki_der());
+    if (!pub) throw Error(ErrorKind::Internal, "cannot re-read the public key");
+    return std::move(*pub);
 }
 
 // EVP_PKEY_eq compares the public halves (and domain parameters) without encoding either key.

@@ -1,5 +1,6 @@
 // Key files from the user: PEM or DER, public or private. Messages name the argument and describe
 // what the bytes look like, never what they contain.
+#include "asn1.hpp"
 #include "ossl.hpp"
 
 #include <algorithm>
@@ -91,9 +92,7 @@ PkeyPtr decode_private_pkcs8(ByteView der) {
 
 PkeyPtr decode_rsa_public_pkcs1(ByteView der) {
     ErrorQueueGuard guard;
-    PkeyPtr pkey = decode_exact(der, "type-specific", "RSA", EVP_PKEY_PUBLIC_KEY);
-    if (!pkey || !EVP_PKEY_is_a(pkey.get(), "RSA")) return nullptr;
-    return pkey;
+    return rsa_public_pkcs1(der);
 }
 
 bool is_encrypted_pkcs8(ByteView der) {

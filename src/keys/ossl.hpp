@@ -101,8 +101,8 @@ struct Key::Impl {
     explicit Impl(detail::PkeyPtr p) : pkey(std::move(p)) {}
     detail::PkeyPtr pkey;
     // The SubjectPublicKeyInfo DER, encoded on first use: a decode compares and fingerprints the
-    // same keys several times, and each OpenSSL 3 encoding sets up an encoder chain (issue 9: host
-    // time). A key never changes after KeyAccess::make; the flag makes the first use thread-safe.
+    // same keys several times (issue 9: host time). A key never changes after KeyAccess::make; the
+    // flag makes the first use thread-safe.
     mutable std::once_flag spki_once;
     mutable Bytes spki;
 };

@@ -1,4 +1,5 @@
 // Strict parsers for key bytes found in a DCT: exact length, expected structure, never throw.
+#include "asn1.hpp"
 #include "ossl.hpp"
 
 #include <openssl/core_names.h>
@@ -87,10 +88,14 @@ bool exact_sequence(ByteView der) {
 std::optional<Key> parse_spki_der(ByteView der) try {
     ErrorQueueGuard guard;
     if (!exact_sequence(der)) return std::nullopt;
-    const unsigned char* p = der.data();
-    PkeyPtr pkey(d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
-    if (!pkey || p != der.data() + der.size()) return std::nullopt;
-    return KeyAccess::make(std::move(pkey));
+    std::optional<PkeyPtr> pkey = rsa_or_ec_spki(der);
+    if (!pkey) {
+        const unsigned char* p = der.data();
+        pkey.emplace(d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
+        if (p != der.data() + der.size()) return std::nullopt;
+    }
+    if (!*pkey) return std::nullopt;
+    return KeyAccess::make(std::move(*pkey));
 } catch (...) {
     return std::nullopt;
 }
@@ -102,7 +107,7 @@ std::optional<Key> parse_rsa_private_pkcs1_der(ByteView der) try {
     // (SEQUENCE { INTEGER 0, SEQUENCE AlgorithmIdentifier, … }) before OpenSSL sees it.
     const std::size_t hdr = (der[1] & 0x80) ? 2 + (der[1] & 0x7fU) : 2;
     if (der.size() < hdr + 4 || der[hdr] != 0x02 || der[hdr + 1] != 0x01 || der[hdr + 3] != 0x02) return std::nullopt;
-    PkeyPtr pkey = decode_exact(der, "type-specific", "RSA", EVP_PKEY_KEYPAIR);
+    PkeyPtr pkey = rsa_private_pkcs1(der);
     if (!pkey || !EVP_PKEY_is_a(pkey.get(), "RSA") || !has_private(pkey.get()) || !pairwise_ok(pkey.get()))
         return std::nullopt;
     return KeyAccess::make(std::move(pkey));
@@ -118,7 +123,9 @@ std::optional<Key> parse_ec_private_sec1_der(ByteView der) try {
     if (der.size() < hdr + 4 || der[hdr] != 0x02 || der[hdr + 1] != 0x01 || der[hdr + 2] != 0x01 ||
         der[hdr + 3] != 0x04)
         return std::nullopt;
-    PkeyPtr pkey = decode_exact(der, "type-specific", "EC", EVP_PKEY_KEYPAIR);
+    // Without a public point OpenSSL's decoder derives it from the secret.
+    std::optional<PkeyPtr> read = ec_private_sec1(der);
+    PkeyPtr pkey = read ? std::move(*read) : decode_exact(der, "type-specific", "EC", EVP_PKEY_KEYPAIR);
     if (!pkey || !EVP_PKEY_is_a(pkey.get(), "EC") || !has_private(pkey.get()) || !pairwise_ok(pkey.get()))
         return std::nullopt;
     return KeyAccess::make(std::move(pkey));
