@@ -36,10 +36,7 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
     return row[b.size()];
 }
 
-std::optional<UnknownCommand> find_unknown_command(const CLI::App& app, const std::vector<std::string>& args) {
-    std::vector<std::string> names;
-    for (const CLI::App* sub : app.get_subcommands([](const CLI::App* s) { return !s->get_group().empty(); }))
-        names.push_back(sub->get_name());
+std::optional<std::string> command_word(const CLI::App& app, const std::vector<std::string>& args) {
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& word = args[i];
         if (word == "--") return std::nullopt;
@@ -49,25 +46,34 @@ std::optional<UnknownCommand> find_unknown_command(const CLI::App& app, const st
             if (o != nullptr && o->get_expected_max() > 0 && word.find('=') == std::string::npos) ++i;
             continue;
         }
-        if (std::find(names.begin(), names.end(), word) != names.end()) return std::nullopt;
-        UnknownCommand u{fmt::format("unknown command '{}'", word), ""};
-        // Among the commands the word starts ("restor"), or else all of them, the closest.
-        std::vector<std::string> candidates;
-        std::copy_if(names.begin(), names.end(), std::back_inserter(candidates),
-                     [&](const auto& n) { return n.rfind(word, 0) == 0; });
-        const bool prefix = !candidates.empty();
-        if (!prefix) candidates = names;
-        const auto best = std::min_element(candidates.begin(), candidates.end(), [&](const auto& x, const auto& y) {
-            return edit_distance(word, x) < edit_distance(word, y);
-        });
-        if (best != candidates.end() &&
-            (prefix || edit_distance(word, *best) <= std::max<std::size_t>(2, word.size() / 3)))
-            u.hint = fmt::format("did you mean '{}'? (photon-dct --help lists every command)", *best);
-        else
-            u.hint = fmt::format("the commands are: {}", fmt::join(names, ", "));
-        return u;
+        return word;
     }
     return std::nullopt;
+}
+
+std::optional<UnknownCommand> find_unknown_command(const CLI::App& app, const std::vector<std::string>& args) {
+    std::vector<std::string> names;
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App* s) { return !s->get_group().empty(); }))
+        names.push_back(sub->get_name());
+    const auto found = command_word(app, args);
+    if (!found || std::find(names.begin(), names.end(), *found) != names.end()) return std::nullopt;
+    const std::string& word = *found;
+    UnknownCommand u{fmt::format("unknown command '{}'", word), ""};
+    // Among the commands the word starts ("restor"), or else all of them, the closest.
+    std::vector<std::string> candidates;
+    std::copy_if(names.begin(), names.end(), std::back_inserter(candidates),
+                 [&](const auto& n) { return n.rfind(word, 0) == 0; });
+    const bool prefix = !candidates.empty();
+    if (!prefix) candidates = names;
+    const auto best = std::min_element(candidates.begin(), candidates.end(), [&](const auto& x, const auto& y) {
+        return edit_distance(word, x) < edit_distance(word, y);
+    });
+    if (best != candidates.end() &&
+        (prefix || edit_distance(word, *best) <= std::max<std::size_t>(2, word.size() / 3)))
+        u.hint = fmt::format("did you mean '{}'? (photon-dct --help lists every command)", *best);
+    else
+        u.hint = fmt::format("the commands are: {}", fmt::join(names, ", "));
+    return u;
 }
 
 } // namespace photon_dct::cli

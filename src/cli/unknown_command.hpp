@@ -16,6 +16,10 @@ struct UnknownCommand {
     std::string hint;    // "did you mean 'inspect'? …" or the list of commands
 };
 
+// The first word of `args` (the command line without the program) that is not a global option of
+// `app` or its value: the word that names the command; nullopt if there is none.
+std::optional<std::string> command_word(const CLI::App& app, const std::vector<std::string>& args);
+
 // The first word on the command line that should be a subcommand of `app` but is not (global
 // options and their values are skipped), or nullopt when the words name a known subcommand.
 std::optional<UnknownCommand> find_unknown_command(const CLI::App& app, const std::vector<std::string>& args);

@@ -297,4 +297,9 @@ std::string fingerprint(const Key& key) { return sha256_hex(key.spki_der()); }
 
 std::string openssl_version() { return OpenSSL_version(OPENSSL_VERSION); }
 
+void initialize() {
+    if (OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ATEXIT, nullptr) != 1)
+        throw_openssl("cannot set up OpenSSL");
+}
+
 } // namespace photon_dct::keys

@@ -115,4 +115,11 @@ Key generate_device_rsa_key();
 // The OpenSSL library in use at run time, as it names itself (e.g. "OpenSSL 3.0.11 19 Sep 2023").
 std::string openssl_version();
 
+// Sets OpenSSL up for this process; call it first, before any other function of this library.
+// The system's openssl.cnf is not read: the key formats are fixed by the firmware, so a system
+// policy (a FIPS-only provider, say, which refuses the RSA-1024 keys Device OS needs) must not
+// change what the tool reads or writes, and reading it costs 0.2-0.4 ms of each run (issue 9:
+// host time). OpenSSL's clean-up at exit is skipped too: the process ends there anyway.
+void initialize();
+
 } // namespace photon_dct::keys
