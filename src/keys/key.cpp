@@ -288,7 +288,10 @@ std::string sha256_hex(ByteView data) {
     ErrorQueueGuard guard;
     std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
     unsigned int md_len = 0;
-    if (EVP_Digest(data.data(), data.size(), md.data(), &md_len, EVP_sha256(), nullptr) != 1)
+    // Fetched once: EVP_sha256() makes OpenSSL 3 look the algorithm up again on every digest, and
+    // a decode takes several (issue 9: host time). Kept for the process's life, like OpenSSL's own.
+    static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    if (sha256 == nullptr || EVP_Digest(data.data(), data.size(), md.data(), &md_len, sha256, nullptr) != 1)
         throw_openssl("SHA-256 failed");
     return to_hex(ByteView(md.data(), md_len));
 }
