@@ -136,4 +136,22 @@ TEST(Environment, ProfileDefaultAndExplicitOptionWins) {
     EXPECT_TRUE(contains(without.err, "--profile")) << without.err;
 }
 
+// The system's OpenSSL configuration does not change what photon-dct reads (keys::initialize): a
+// configuration that names a provider OpenSSL cannot load made the server key read as "not a DER
+// public key" before.
+TEST(Environment, OpenSslConfigurationIsNotRead) {
+    TempDir dir;
+    const auto config = dir / "openssl.cnf";
+    test_support::write_text(config, "openssl_conf = init\n[init]\nproviders = providers\n"
+                                     "[providers]\nnosuch = nosuch\n[nosuch]\nactivate = 1\n");
+    const auto plain = run({"--json", "inspect", "--file", kFieldFailure.string()});
+    ::setenv("OPENSSL_CONF", config.c_str(), 1);
+    const auto configured = run({"--json", "inspect", "--file", kFieldFailure.string()});
+    ::unsetenv("OPENSSL_CONF");
+    EXPECT_EQ(plain.status, 11) << plain.err;
+    EXPECT_EQ(configured.status, plain.status) << configured.err;
+    EXPECT_EQ(configured.out, plain.out);
+    EXPECT_TRUE(contains(plain.out, "\"state\": \"valid\"")) << "the server key reads as a key: " << plain.out;
+}
+
 } // namespace
