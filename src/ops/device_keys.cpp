@@ -144,6 +144,7 @@ DeviceKeyInput check_device_key_input(const RestoreDeviceKeyRequest& request, co
 
 DeviceKeyResult restore_device_key(Target& target, const RestoreDeviceKeyRequest& request) {
     const auto input = check_device_key_input(request, target.known_platform());
+    target.require_backup_dir(request.write);
     DctStore& store = target.acquire();
     check_device_key_slot(input, store.platform(), request.slot);
     const Bytes window = target.read_window();
@@ -165,6 +166,7 @@ void check_new_device_key_input(const NewDeviceKeyRequest& request, const dct::P
 
 NewDeviceKeyResult new_device_key(Target& target, const NewDeviceKeyRequest& request) {
     check_new_device_key_input(request, target.known_platform());
+    target.require_backup_dir(request.write);
     DctStore& store = target.acquire();
     check_new_device_key_input(request, &store.platform());
     NewDeviceKeyResult r;

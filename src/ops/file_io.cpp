@@ -191,6 +191,21 @@ Fd replace_file(const fs::path& target, ByteView bytes, const struct stat& origi
     return fd;
 }
 
+void require_writable_directory(const fs::path& dir, std::string_view what) {
+    std::error_code ec;
+    const auto type = fs::status(dir, ec).type();
+    if (type == fs::file_type::not_found)
+        throw Error(ErrorKind::FileIo, fmt::format("{} '{}': no such directory", what, dir.string()),
+                    "create it first, or name an existing directory");
+    if (type != fs::file_type::directory)
+        throw Error(ErrorKind::FileIo, fmt::format("{} '{}' is not a directory", what, dir.string()),
+                    "name a directory");
+    if (::faccessat(AT_FDCWD, dir.c_str(), W_OK | X_OK, AT_EACCESS) != 0)
+        throw Error(ErrorKind::FileIo,
+                    fmt::format("{} '{}': cannot create files there ({})", what, dir.string(), std::strerror(errno)),
+                    "name a directory this user can write to");
+}
+
 void write_new_file(const fs::path& path, ByteView bytes, fs::perms mode) {
     Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, static_cast<mode_t>(mode)));
     if (!fd.valid())

@@ -32,6 +32,7 @@ ProtocolResult protocol(Target& target, const ProtocolRequest& request) {
     if (!request.set && (request.write.dry_run || request.write.leave))
         throw Error(ErrorKind::Usage, "--dry-run and --leave only apply when setting a protocol (tcp or udp)");
     if (const auto* platform = target.known_platform()) check_protocol_platform(*platform);
+    if (request.set) target.require_backup_dir(request.write);
     DctStore& store = target.acquire();
     check_protocol_platform(store.platform());
     ProtocolResult r;

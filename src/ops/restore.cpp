@@ -151,6 +151,7 @@ void check_backup_holds(const RestoreRequest& request, const dct::Platform& plat
 RestoreResult restore(Target& target, const RestoreRequest& request) {
     const Bytes backup = read_restore_backup(request);
     if (const auto* platform = target.known_platform()) check_backup_holds(request, *platform, backup, backup.size());
+    target.require_backup_dir(request.write);
     DctStore& store = target.acquire();
     const auto& platform = store.platform();
     check_backup_holds(request, platform, backup, backup.size());

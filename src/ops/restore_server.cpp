@@ -42,6 +42,7 @@ void check_server_key_for_platform(const dct::Platform& platform, const RestoreS
 RestoreServerResult restore_server(Target& target, const RestoreServerRequest& request) {
     // The key file is read and checked while the unit is picked: both take about 2 ms of host time.
     std::optional<ServerBlockInput> input;
+    target.require_backup_dir(request.write);
     target.select_while([&] {
         if (!request.particle_cloud) input = check_server_block_input(request);
     });

@@ -6,6 +6,7 @@
 
 #include "photon_dct/dct/known_keys.hpp"
 #include "photon_dct/error.hpp"
+#include "photon_dct/ops/file_io.hpp"
 #include "background.hpp"
 
 namespace photon_dct::ops {
@@ -66,6 +67,11 @@ void Target::select_while(const std::function<void()>& check) {
     }
     checked.get();
     if (selection_error) std::rethrow_exception(selection_error);
+}
+
+void Target::require_backup_dir(const WriteOptions& write) const {
+    if (write.dry_run || write.backup_path || store_ || request_->file) return;
+    require_writable_directory(request_->backup_dir, "--backup-dir");
 }
 
 DctStore& Target::acquire() {

@@ -60,6 +60,45 @@ TEST_F(EarlyRefusal, BackupOutputThatExists) {
     expect_refused_unread({"backup", "-o", existing.string(), "--backup-dir", backup_dir}, 8, "already exists");
 }
 
+// A --backup-dir that is missing or not a directory is refused before the unit is even listed
+// (ops::Target::require_backup_dir): before, the unit was read and sent the write's set-address
+// command, and only then did saving the backup fail.
+TEST_F(EarlyRefusal, EveryWriteCommandChecksTheBackupDirFirst) {
+    const std::string pem = (kData / "private-cloud-server.pub.pem").string();
+    const fs::path rsa_pem = tmp / "device.pem";
+    const auto device_key = keys::generate_device_rsa_key().private_pem();
+    write_file(rsa_pem, Bytes(device_key.begin(), device_key.end()));
+    const std::vector<std::vector<std::string>> commands = {
+        {"restore-server", "--pem", pem, "--host", "cloud.example.com"},
+        {"restore-device-key", "--pem", rsa_pem.string()},
+        {"new-device-key", "--out-dir", backup_dir},
+        {"restore", "--from", kProvisioned.string(), "--only", "server"},
+        {"protocol", "udp"},
+    };
+    for (const auto& bad : {(tmp / "missing").string(), existing.string()}) {
+        for (auto args : commands) {
+            args.insert(args.end(), {"--backup-dir", bad});
+            SCOPED_TRACE(shell_join(args));
+            EmuOptions o;
+            o.dct = kProvisioned;
+            const auto e = emu_run(o, dct(args), tmp.path());
+            EXPECT_EQ(e.r.exit_code, 8) << e.r.describe();
+            EXPECT_NE(e.r.err.find("--backup-dir '" + bad + "'"), std::string::npos) << e.r.describe();
+            EXPECT_TRUE(e.transcript.empty()) << "no request at all: " << transcript_text(e.transcript);
+            ASSERT_FALSE(e.dumps.empty());
+            EXPECT_TRUE(same_image(e.dump(), window(read_file(kProvisioned))));
+        }
+    }
+    // A dry run writes no backup: its --backup-dir is not checked.
+    EmuOptions o;
+    o.dct = kProvisioned;
+    const auto dry = emu_run(o,
+                             dct({"restore-server", "--pem", pem, "--host", "cloud.example.com", "--dry-run",
+                                  "--backup-dir", (tmp / "missing").string()}),
+                             tmp.path());
+    EXPECT_EQ(dry.r.exit_code, 0) << dry.r.describe();
+}
+
 TEST_F(EarlyRefusal, RestoreServerUdpOnPhoton) {
     expect_refused_unread({"restore-server", "--pem", (kData / "private-cloud-server.pub.pem").string(), "--host",
                            "cloud.example.com", "--protocol", "udp", "--backup-dir", backup_dir},

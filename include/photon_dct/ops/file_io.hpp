@@ -83,6 +83,10 @@ Fd replace_file(const std::filesystem::path& target, ByteView bytes, const struc
 // Used for backups and exported keys.
 void write_new_file(const std::filesystem::path& path, ByteView bytes, std::filesystem::perms mode);
 
+// Error(FileIo) naming `what` (e.g. "--backup-dir") unless `dir` is a directory in which this
+// process may create files (its effective user and groups, as write_new_file runs).
+void require_writable_directory(const std::filesystem::path& dir, std::string_view what);
+
 // `stem` + "-YYYYMMDDTHHMMSSZ" + `suffix` in `dir`, with "-2", "-3" … added while that name is
 // taken by anything, a dangling symlink included.
 std::filesystem::path unique_timestamped_path(const std::filesystem::path& dir, const std::string& stem,

@@ -16,6 +16,7 @@
 #include "photon_dct/ops/enter_dfu.hpp"
 #include "photon_dct/ops/store.hpp"
 #include "photon_dct/ops/unit.hpp"
+#include "photon_dct/ops/write.hpp"
 
 namespace photon_dct::ops {
 
@@ -57,6 +58,11 @@ public:
     // With --file, an open store, or --wait (a bad input must not wait for a unit to be plugged
     // in before it is reported), `check` runs alone and the unit is picked by acquire().
     void select_while(const std::function<void()>& check);
+    // For a command about to write to a unit on USB: Error(FileIo) unless --backup-dir is a
+    // directory the backup can be created in. Checked before the unit is opened, so a mistyped or
+    // read-only directory costs no read and leaves the unit untouched (the backup itself is saved
+    // right before the write). Nothing to check for a dry run, an explicit backup path, or --file.
+    void require_backup_dir(const WriteOptions& write) const;
     // Opens the target once (a FileStore for --file, else the one unit select_device picks, on
     // its DCT alt; a unit in normal mode is put into DFU mode first, enter_dfu_mode, unless
     // enter_dfu.enabled is off); later calls return the same store.
