@@ -147,12 +147,6 @@ std::optional<Bytes> spki(int algorithm, int parameter_type, void* parameter, By
     return encode<SpkiAsn1_it>(s.get());
 }
 
-BnPtr bn_param(const EVP_PKEY* pkey, const char* name) {
-    BIGNUM* raw = nullptr;
-    if (EVP_PKEY_get_bn_param(pkey, name, &raw) != 1) return nullptr;
-    return BnPtr(raw);
-}
-
 } // namespace
 
 std::optional<PkeyPtr> rsa_or_ec_spki(ByteView der) {
@@ -230,7 +224,7 @@ std::optional<PkeyPtr> ec_private_sec1(ByteView der) {
 
 std::optional<Bytes> rsa_or_ec_spki_der(const EVP_PKEY* pkey) {
     if (EVP_PKEY_is_a(pkey, "RSA")) {
-        const BnPtr n = bn_param(pkey, OSSL_PKEY_PARAM_RSA_N), e = bn_param(pkey, OSSL_PKEY_PARAM_RSA_E);
+        const SecretBnPtr n = bn_param(pkey, OSSL_PKEY_PARAM_RSA_N), e = bn_param(pkey, OSSL_PKEY_PARAM_RSA_E);
         if (!n || !e) return std::nullopt;
         const RsaPublicAsn1 k{n.get(), e.get()};
         const auto key = encode<RsaPublicAsn1_it>(&k);

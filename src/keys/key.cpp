@@ -40,6 +40,12 @@ void normalize(EVP_PKEY* pkey) noexcept {
     EVP_PKEY_set_int_param(pkey, OSSL_PKEY_PARAM_EC_INCLUDE_PUBLIC, 1);
 }
 
+SecretBnPtr bn_param(const EVP_PKEY* pkey, const char* name) {
+    BIGNUM* raw = nullptr;
+    if (EVP_PKEY_get_bn_param(pkey, name, &raw) != 1) return nullptr;
+    return SecretBnPtr(raw);
+}
+
 bool has_private(const EVP_PKEY* pkey) noexcept {
     if (pkey == nullptr) return false;
     ErrorQueueGuard guard;
@@ -82,11 +88,10 @@ std::string bio_to_string(BIO* bio) {
     return std::string(data, static_cast<std::size_t>(len));
 }
 
-std::optional<Bytes> bn_param(const EVP_PKEY* pkey, const char* name) {
+std::optional<Bytes> bn_bytes(const EVP_PKEY* pkey, const char* name) {
     ErrorQueueGuard guard;
-    BIGNUM* raw = nullptr;
-    if (EVP_PKEY_get_bn_param(pkey, name, &raw) != 1 || raw == nullptr) return std::nullopt;
-    BnPtr bn(raw);
+    const SecretBnPtr bn = bn_param(pkey, name);
+    if (!bn) return std::nullopt;
     Bytes out(static_cast<std::size_t>(BN_num_bytes(bn.get())));
     if (!out.empty()) BN_bn2bin(bn.get(), out.data());
     return out;
@@ -198,7 +203,7 @@ bool Key::is_private() const { return has_private(impl().pkey.get()); }
 
 std::optional<std::uint64_t> Key::rsa_public_exponent() const {
     if (type() != KeyType::Rsa) return std::nullopt;
-    const auto e = bn_param(impl().pkey.get(), OSSL_PKEY_PARAM_RSA_E);
+    const auto e = bn_bytes(impl().pkey.get(), OSSL_PKEY_PARAM_RSA_E);
     if (!e || e->size() > 8) return std::nullopt;
     std::uint64_t value = 0;
     for (std::uint8_t b : *e) value = (value << 8) | b;
@@ -207,7 +212,7 @@ std::optional<std::uint64_t> Key::rsa_public_exponent() const {
 
 Bytes Key::rsa_modulus() const {
     if (type() != KeyType::Rsa) return {};
-    auto n = bn_param(impl().pkey.get(), OSSL_PKEY_PARAM_RSA_N);
+    auto n = bn_bytes(impl().pkey.get(), OSSL_PKEY_PARAM_RSA_N);
     return n ? std::move(*n) : Bytes{};
 }
 

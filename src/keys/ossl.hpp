@@ -82,6 +82,9 @@ struct SecretBytes {
 // key included in SEC1 output. Best effort; never throws.
 void normalize(EVP_PKEY* pkey) noexcept;
 
+// The key's number `name` (an OSSL_PKEY_PARAM_*), wiped when freed; null if it has none.
+SecretBnPtr bn_param(const EVP_PKEY* pkey, const char* name);
+
 // Whether the key holds private material.
 bool has_private(const EVP_PKEY* pkey) noexcept;
 

@@ -24,12 +24,6 @@ PkeyPtr detail::decode_exact(ByteView der, const char* structure, const char* ke
 
 namespace {
 
-SecretBnPtr secret_bn(const EVP_PKEY* pkey, const char* name) {
-    BIGNUM* raw = nullptr;
-    if (EVP_PKEY_get_bn_param(pkey, name, &raw) != 1) return nullptr;
-    return SecretBnPtr(raw);
-}
-
 // True if a two-prime RSA key's numbers fit together: n = p*q, e*d = 1 mod (p-1) and mod (q-1),
 // dP = d mod (p-1), dQ = d mod (q-1), qInv*q = 1 mod p, and e odd > 1. These are what the
 // firmware's CRT signing relies on, and a flipped bit anywhere breaks one of them. It replaces
@@ -37,13 +31,13 @@ SecretBnPtr secret_bn(const EVP_PKEY* pkey, const char* name) {
 // a third of an `inspect` (tests/perf/RESULTS.md), and no flash fault makes a composite p that
 // keeps all these identities. Multi-prime keys (which no Device OS reads) fail here.
 bool rsa_identities_hold(const EVP_PKEY* pkey) {
-    SecretBnPtr n = secret_bn(pkey, OSSL_PKEY_PARAM_RSA_N), e = secret_bn(pkey, OSSL_PKEY_PARAM_RSA_E),
-                d = secret_bn(pkey, OSSL_PKEY_PARAM_RSA_D), p = secret_bn(pkey, OSSL_PKEY_PARAM_RSA_FACTOR1),
-                q = secret_bn(pkey, OSSL_PKEY_PARAM_RSA_FACTOR2), dp = secret_bn(pkey, OSSL_PKEY_PARAM_RSA_EXPONENT1),
-                dq = secret_bn(pkey, OSSL_PKEY_PARAM_RSA_EXPONENT2),
-                qinv = secret_bn(pkey, OSSL_PKEY_PARAM_RSA_COEFFICIENT1);
+    SecretBnPtr n = bn_param(pkey, OSSL_PKEY_PARAM_RSA_N), e = bn_param(pkey, OSSL_PKEY_PARAM_RSA_E),
+                d = bn_param(pkey, OSSL_PKEY_PARAM_RSA_D), p = bn_param(pkey, OSSL_PKEY_PARAM_RSA_FACTOR1),
+                q = bn_param(pkey, OSSL_PKEY_PARAM_RSA_FACTOR2), dp = bn_param(pkey, OSSL_PKEY_PARAM_RSA_EXPONENT1),
+                dq = bn_param(pkey, OSSL_PKEY_PARAM_RSA_EXPONENT2),
+                qinv = bn_param(pkey, OSSL_PKEY_PARAM_RSA_COEFFICIENT1);
     if (!n || !e || !d || !p || !q || !dp || !dq || !qinv) return false;
-    if (SecretBnPtr third = secret_bn(pkey, OSSL_PKEY_PARAM_RSA_FACTOR3)) return false;
+    if (SecretBnPtr third = bn_param(pkey, OSSL_PKEY_PARAM_RSA_FACTOR3)) return false;
     if (!BN_is_odd(e.get()) || BN_is_one(e.get()) || BN_cmp(p.get(), BN_value_one()) <= 0 ||
         BN_cmp(q.get(), BN_value_one()) <= 0)
         return false;
