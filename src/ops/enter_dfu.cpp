@@ -4,7 +4,6 @@
 #include <iterator>
 #include <future>
 #include <mutex>
-#include <thread>
 
 #include <fmt/format.h>
 
@@ -90,7 +89,11 @@ usb::UsbDevice enter_dfu_mode(usb::UsbContext& context, const usb::UsbDevice& un
                                     attempts_text(sent.attempts)),
                         fmt::format("check the unit and its cable; give it longer with --dfu-timeout SECONDS, or {}",
                                     enter_dfu_by_hand_hint({&unit})));
-        std::this_thread::sleep_for(options.poll_interval);
+        // A hotplug event (where libusb has them) ends the wait as soon as a unit arrives; else the
+        // next enumeration comes after poll_interval.
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        context.wait_for_arrival(std::clamp(left, std::chrono::milliseconds(1), options.poll_interval));
         // Ctrl-C while the unit is away is acted on at once: nothing is being written.
         stop_if_signalled(fmt::format("while waiting for {} to come back in DFU mode", unit.describe()));
     }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -166,8 +167,9 @@ struct DeviceList {
 
 struct UsbContext::Impl {
     libusb_context* ctx{nullptr};
+    std::mutex hotplug_lock; // wait_for_arrival runs on several threads at once (dfu --all)
     std::optional<libusb_hotplug_callback_handle> hotplug; // registered by the first wait_for_arrival
-    bool arrived{false};                                   // set by the hotplug callback
+    std::atomic<std::uint64_t> arrivals{0};                // counted by the hotplug callback
     Impl() {
         const int rc = libusb_init(&ctx);
         if (rc != 0) throw_usb(rc, "initialising libusb");
@@ -397,7 +399,7 @@ std::vector<UsbDevice> UsbContext::enumerate(std::uint16_t vendor_id) {
 
 namespace {
 int LIBUSB_CALL on_arrival(libusb_context*, libusb_device*, libusb_hotplug_event, void* impl) {
-    static_cast<UsbContext::Impl*>(impl)->arrived = true;
+    ++static_cast<UsbContext::Impl*>(impl)->arrivals;
     return 0; // stay registered
 }
 } // namespace
@@ -407,26 +409,31 @@ bool UsbContext::wait_for_arrival(std::chrono::milliseconds at_most, std::uint16
         std::this_thread::sleep_for(at_most);
         return false;
     }
-    if (!impl_->hotplug) {
-        libusb_hotplug_callback_handle handle{};
-        const int rc = libusb_hotplug_register_callback(impl_->ctx, LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED,
-                                                        LIBUSB_HOTPLUG_NO_FLAGS, vendor_id, LIBUSB_HOTPLUG_MATCH_ANY,
-                                                        LIBUSB_HOTPLUG_MATCH_ANY, on_arrival, impl_.get(), &handle);
-        if (rc != LIBUSB_SUCCESS) {
-            std::this_thread::sleep_for(at_most);
-            return false;
+    {
+        const std::lock_guard lock(impl_->hotplug_lock);
+        if (!impl_->hotplug) {
+            libusb_hotplug_callback_handle handle{};
+            const int rc = libusb_hotplug_register_callback(
+                impl_->ctx, LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED, LIBUSB_HOTPLUG_NO_FLAGS, vendor_id,
+                LIBUSB_HOTPLUG_MATCH_ANY, LIBUSB_HOTPLUG_MATCH_ANY, on_arrival, impl_.get(), &handle);
+            if (rc != LIBUSB_SUCCESS) {
+                std::this_thread::sleep_for(at_most);
+                return false;
+            }
+            impl_->hotplug = handle;
         }
-        impl_->hotplug = handle;
     }
+    // Each waiter watches the count from its own start, so one waiter's wake-up is not another's loss.
+    const std::uint64_t seen = impl_->arrivals;
     const auto deadline = std::chrono::steady_clock::now() + at_most;
-    while (!impl_->arrived) {
+    while (impl_->arrivals == seen) {
         const auto left =
             std::chrono::duration_cast<std::chrono::microseconds>(deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) break;
         timeval tv{static_cast<time_t>(left.count() / 1000000), static_cast<suseconds_t>(left.count() % 1000000)};
         libusb_handle_events_timeout_completed(impl_->ctx, &tv, nullptr);
     }
-    return std::exchange(impl_->arrived, false);
+    return impl_->arrivals != seen;
 }
 
 std::unique_ptr<photon_dct::dfu::ControlTransport> UsbContext::open(const UsbDevice& device) {

@@ -37,7 +37,8 @@ public:
 
     // Returns when a device with this vendor id arrives (a libusb hotplug event, where libusb has
     // hotplug) or after `at_most`, whichever comes first; true when an arrival was seen. Callers
-    // enumerate again either way (under umockdev hotplug events may not come).
+    // enumerate again either way (under umockdev hotplug events may not come). Several threads may
+    // wait at once; each sees the arrivals from its own start.
     bool wait_for_arrival(std::chrono::milliseconds at_most, std::uint16_t vendor_id = kParticleVendorId);
 
     // Enumerates again and opens the unit with this identity (after a reset it is a new USB
