@@ -2,7 +2,7 @@
 // written with OpenSSL's ASN.1 templates and EVP_PKEY_fromdata / EVP_PKEY_get_*_param instead of
 // OpenSSL 3's decoder and encoder framework. Setting up one decoder or encoder chain walks every
 // algorithm of every provider: 0.07-0.3 ms each on OpenSSL 3.0, 15 to 50 times the cost of this
-// path, and an `inspect` needed five (issue 9: host time, tests/perf/RESULTS.md). Key types and
+// path, and an `inspect` set up eight (issue 9: host time, tests/perf/RESULTS.md). Key types and
 // file formats outside these (PKCS#8, other algorithms, explicit curve parameters) still go
 // through the framework.
 #pragma once
