@@ -1,6 +1,5 @@
 #include "photon_dct/bench/bench.hpp"
 
-#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -51,8 +50,8 @@ public:
                 if (options_.idle_exit && in_flight() == 0 && Clock::now() - last_activity() >= *options_.idle_exit)
                     break;
             }
-            std::unique_lock lock(mutex_);
-            changed_.wait_for(lock, options_.poll);
+            // A unit plugged in (hotplug) or a worker that finished (wake) ends the wait early.
+            context_.wait_for_arrival(options_.poll);
         }
         for (auto& w : workers_) w.thread.join(); // every one has finished its unit (in_flight is 0)
         workers_.clear();
@@ -193,7 +192,7 @@ private:
             last_activity_ = Clock::now();
         }
         finished = true;
-        changed_.notify_all();
+        context_.wake();
     }
 
     usb::UsbContext& context_;
@@ -202,7 +201,6 @@ private:
     std::mutex usb_;    // list and open: one at a time on the shared libusb context
     std::mutex output_; // on_unit / progress: one whole line at a time
     std::mutex mutex_;  // everything below
-    std::condition_variable changed_;
     std::set<std::string> running_;
     // Done in this run, with when it was last seen; forgotten once its port stayed empty kReplugAbsence.
     std::map<std::string, Clock::time_point> finished_;

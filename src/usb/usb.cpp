@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <condition_variable>
 #include <atomic>
 #include <fstream>
 #include <iterator>
@@ -170,6 +171,9 @@ struct UsbContext::Impl {
     std::mutex hotplug_lock; // wait_for_arrival runs on several threads at once (dfu --all)
     std::optional<libusb_hotplug_callback_handle> hotplug; // registered by the first wait_for_arrival
     std::atomic<std::uint64_t> arrivals{0};                // counted by the hotplug callback
+    std::atomic<std::uint64_t> wakes{0};                   // counted by wake()
+    std::mutex wake_lock;                                  // with woken: wake() where there is no hotplug
+    std::condition_variable woken;
     Impl() {
         const int rc = libusb_init(&ctx);
         if (rc != 0) throw_usb(rc, "initialising libusb");
@@ -404,36 +408,52 @@ int LIBUSB_CALL on_arrival(libusb_context*, libusb_device*, libusb_hotplug_event
 }
 } // namespace
 
-bool UsbContext::wait_for_arrival(std::chrono::milliseconds at_most, std::uint16_t vendor_id) {
-    if (libusb_has_capability(LIBUSB_CAP_HAS_HOTPLUG) == 0) {
-        std::this_thread::sleep_for(at_most);
+namespace {
+
+// Registers the arrival callback once per context; false where libusb has no hotplug.
+bool has_hotplug(UsbContext::Impl& impl, std::uint16_t vendor_id) {
+    if (libusb_has_capability(LIBUSB_CAP_HAS_HOTPLUG) == 0) return false;
+    const std::lock_guard lock(impl.hotplug_lock);
+    if (impl.hotplug) return true;
+    libusb_hotplug_callback_handle handle{};
+    if (libusb_hotplug_register_callback(impl.ctx, LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED, LIBUSB_HOTPLUG_NO_FLAGS,
+                                         vendor_id, LIBUSB_HOTPLUG_MATCH_ANY, LIBUSB_HOTPLUG_MATCH_ANY, on_arrival,
+                                         &impl, &handle) != LIBUSB_SUCCESS)
         return false;
+    impl.hotplug = handle;
+    return true;
+}
+
+} // namespace
+
+bool UsbContext::wait_for_arrival(std::chrono::milliseconds at_most, std::uint16_t vendor_id) {
+    // Each waiter watches the counts from its own start, so one waiter's wake-up is not another's loss.
+    const std::uint64_t arrivals = impl_->arrivals, wakes = impl_->wakes;
+    const auto news = [&] { return impl_->arrivals != arrivals || impl_->wakes != wakes; };
+    if (!has_hotplug(*impl_, vendor_id)) {
+        std::unique_lock lock(impl_->wake_lock);
+        impl_->woken.wait_for(lock, at_most, news);
+        return news();
     }
-    {
-        const std::lock_guard lock(impl_->hotplug_lock);
-        if (!impl_->hotplug) {
-            libusb_hotplug_callback_handle handle{};
-            const int rc = libusb_hotplug_register_callback(
-                impl_->ctx, LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED, LIBUSB_HOTPLUG_NO_FLAGS, vendor_id,
-                LIBUSB_HOTPLUG_MATCH_ANY, LIBUSB_HOTPLUG_MATCH_ANY, on_arrival, impl_.get(), &handle);
-            if (rc != LIBUSB_SUCCESS) {
-                std::this_thread::sleep_for(at_most);
-                return false;
-            }
-            impl_->hotplug = handle;
-        }
-    }
-    // Each waiter watches the count from its own start, so one waiter's wake-up is not another's loss.
-    const std::uint64_t seen = impl_->arrivals;
     const auto deadline = std::chrono::steady_clock::now() + at_most;
-    while (impl_->arrivals == seen) {
+    while (!news()) {
         const auto left =
             std::chrono::duration_cast<std::chrono::microseconds>(deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) break;
         timeval tv{static_cast<time_t>(left.count() / 1000000), static_cast<suseconds_t>(left.count() % 1000000)};
+        // Returns on any event of the context, an interrupt from wake() among them.
         libusb_handle_events_timeout_completed(impl_->ctx, &tv, nullptr);
     }
-    return impl_->arrivals != seen;
+    return news();
+}
+
+void UsbContext::wake() {
+    {
+        const std::lock_guard lock(impl_->wake_lock);
+        ++impl_->wakes;
+    }
+    impl_->woken.notify_all();
+    libusb_interrupt_event_handler(impl_->ctx);
 }
 
 std::unique_ptr<photon_dct::dfu::ControlTransport> UsbContext::open(const UsbDevice& device) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -316,4 +317,39 @@ TEST(UsbSession, ReopenByPortPathWhenTheSerialHoldsNoDeviceId) {
     EXPECT_EQ(s.upload(0, 16), Bytes(dct.begin(), dct.begin() + 16));
     // The unit at 1-1 saw enumeration's descriptor reads only, no DFU request.
     for (const auto& e : emu.transcript(0)) EXPECT_EQ(e.request_type & 0x60, 0) << e.name;
+}
+
+// wait_for_arrival ends on libusb's hotplug event when a unit is plugged in (the emulator sends the
+// kernel's "add" uevent), long before its limit; no timing is asserted, only which event ended it.
+TEST(UsbWait, ArrivalEndsTheWait) {
+    photon_emu::DeviceConfig later = photon();
+    later.arrive_after_ms = 300;
+    photon_emu::Emulator emu({later});
+    UsbContext usb;
+    ASSERT_TRUE(usb.enumerate(0x2b04).empty());
+    bool arrived = false;
+    for (int i = 0; i < 10 && !arrived; ++i) arrived = usb.wait_for_arrival(std::chrono::seconds(30));
+    EXPECT_TRUE(arrived) << "ten 30 s waits ended without an arrival";
+    EXPECT_EQ(usb.enumerate(0x2b04).size(), 1u);
+}
+
+// wake() ends every wait in progress, on any thread, and one waiter's news is not another's loss.
+TEST(UsbWait, WakeEndsEveryWait) {
+    photon_emu::Emulator emu({photon()});
+    UsbContext usb;
+    std::atomic<int> woken{0};
+    std::vector<std::thread> waiters;
+    for (int i = 0; i < 3; ++i)
+        waiters.emplace_back([&] {
+            if (usb.wait_for_arrival(std::chrono::seconds(60))) ++woken;
+        });
+    // Wake until all three have returned: a wake that comes before a waiter started is not its news.
+    for (int i = 0; i < 600 && woken < 3; ++i) {
+        usb.wake();
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    for (auto& t : waiters) t.join();
+    EXPECT_EQ(woken, 3);
+    // With no wake and no arrival, a wait runs to its limit and says so.
+    EXPECT_FALSE(usb.wait_for_arrival(std::chrono::milliseconds(50)));
 }

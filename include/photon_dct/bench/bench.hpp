@@ -20,7 +20,9 @@ struct BenchOptions {
     unsigned parallel = 8;                              // units provisioned at once
     std::optional<unsigned> count;                      // stop after this many units
     std::optional<std::chrono::milliseconds> idle_exit; // stop after this long with no unit in flight or new
-    std::chrono::milliseconds poll{200};                // how often the bus is listed
+    // The longest between two listings of the bus: a unit plugged in (a hotplug event, where libusb
+    // has them) or a unit finished ends the wait sooner.
+    std::chrono::milliseconds poll{200};
     dfu::SessionOptions session;
     // A unit in normal mode is put into DFU mode with these (progress goes through `progress`);
     // with enabled false it is only noted, once, with the buttons to press.

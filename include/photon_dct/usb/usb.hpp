@@ -36,10 +36,13 @@ public:
     std::unique_ptr<photon_dct::dfu::ControlTransport> open(const UsbDevice& device);
 
     // Returns when a device with this vendor id arrives (a libusb hotplug event, where libusb has
-    // hotplug) or after `at_most`, whichever comes first; true when an arrival was seen. Callers
-    // enumerate again either way (under umockdev hotplug events may not come). Several threads may
-    // wait at once; each sees the arrivals from its own start.
+    // hotplug), when another thread calls wake(), or after `at_most`, whichever comes first; true
+    // when an arrival or a wake-up was seen. Callers enumerate again either way (under umockdev
+    // hotplug events may not come). Several threads may wait at once; each sees what happened
+    // from its own start.
     bool wait_for_arrival(std::chrono::milliseconds at_most, std::uint16_t vendor_id = kParticleVendorId);
+    // Ends every wait_for_arrival in progress (another thread has news for the waiters).
+    void wake();
 
     // Enumerates again and opens the unit with this identity (after a reset it is a new USB
     // device with a new address). Error(NoDevice) when no attached unit has it, Error(AmbiguousDevice)
