@@ -81,16 +81,13 @@ DctStore& Target::acquire() {
         owned_ = std::make_unique<FileStore>(*request.file, platform_by_name(request.platform.value_or("photon")));
     } else {
         select();
-        if (selected_->dfu_mode()) {
-            owned_ = std::make_unique<DeviceStore>(*context_, *selected_, request.backup_dir, request.session,
-                                                   request.observer);
-        } else {
+        usb::UsbDevice unit = *selected_;
+        if (!unit.dfu_mode()) {
             ModeChange change;
-            const usb::UsbDevice in_dfu_mode = enter_dfu_mode(*context_, *selected_, request.enter_dfu, change);
+            unit = enter_dfu_mode(*context_, unit, request.enter_dfu, change);
             if (request.on_mode_change) request.on_mode_change(change);
-            owned_ = std::make_unique<DeviceStore>(*context_, in_dfu_mode, request.backup_dir, request.session,
-                                                   request.observer);
         }
+        owned_ = std::make_unique<DeviceStore>(*context_, unit, request.backup_dir, request.session, request.observer);
     }
     store_ = owned_.get();
     if (request.on_acquired) request.on_acquired(unit_info(*store_));
