@@ -122,15 +122,14 @@ const char* curve_name(const ASN1_OBJECT* curve) {
     return nid != NID_undef ? OBJ_nid2sn(nid) : nullptr;
 }
 
-PkeyPtr ec_public(const char* curve, const ASN1_BIT_STRING* point) {
-    ParamBldPtr bld(OSSL_PARAM_BLD_new());
-    // The import checks that the point lies on the curve.
-    if (curve == nullptr || !whole_bytes(point) || !bld ||
-        OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, curve, 0) != 1 ||
-        OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point->data,
-                                         static_cast<std::size_t>(point->length)) != 1)
-        return nullptr;
-    return from_params("EC", EVP_PKEY_PUBLIC_KEY, bld.get());
+// Adds an EC key's curve and public point to `bld`; false when either is missing or unusable.
+// The import that follows checks that the point lies on the curve.
+bool push_ec_public(OSSL_PARAM_BLD* bld, const ASN1_OBJECT* curve, const ASN1_BIT_STRING* point) {
+    const char* name = curve_name(curve);
+    return name != nullptr && whole_bytes(point) &&
+           OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, name, 0) == 1 &&
+           OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point->data,
+                                            static_cast<std::size_t>(point->length)) == 1;
 }
 
 std::optional<Bytes> spki(int algorithm, int parameter_type, void* parameter, ByteView key) {
@@ -163,9 +162,10 @@ std::optional<PkeyPtr> rsa_or_ec_spki(ByteView der) {
             return PkeyPtr();
         return rsa_public_pkcs1(ByteView(s->key->data, static_cast<std::size_t>(s->key->length)));
     }
-    if (algorithm == NID_X9_62_id_ecPublicKey && parameter_type == V_ASN1_OBJECT)
-        return ec_public(curve_name(static_cast<const ASN1_OBJECT*>(parameter)), s->key);
-    return std::nullopt;
+    if (algorithm != NID_X9_62_id_ecPublicKey || parameter_type != V_ASN1_OBJECT) return std::nullopt;
+    ParamBldPtr bld(OSSL_PARAM_BLD_new());
+    if (!bld || !push_ec_public(bld.get(), static_cast<const ASN1_OBJECT*>(parameter), s->key)) return PkeyPtr();
+    return from_params("EC", EVP_PKEY_PUBLIC_KEY, bld.get());
 }
 
 PkeyPtr rsa_public_pkcs1(ByteView der) {
@@ -209,15 +209,11 @@ std::optional<PkeyPtr> ec_private_sec1(ByteView der) {
     } wipe{k->secret};
     if (k->version != 1) return PkeyPtr();
     if (k->point == nullptr) return std::nullopt;
-    const char* curve = curve_name(k->curve);
     SecretBnPtr secret(BN_secure_new());
     ParamBldPtr bld(OSSL_PARAM_BLD_new());
-    if (curve == nullptr || !whole_bytes(k->point) || !secret || !bld ||
+    if (!secret || !bld || !push_ec_public(bld.get(), k->curve, k->point) ||
         BN_bin2bn(k->secret->data, k->secret->length, secret.get()) == nullptr ||
-        OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, curve, 0) != 1 ||
-        OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PRIV_KEY, secret.get()) != 1 ||
-        OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, k->point->data,
-                                         static_cast<std::size_t>(k->point->length)) != 1)
+        OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PRIV_KEY, secret.get()) != 1)
         return PkeyPtr();
     return from_params("EC", EVP_PKEY_KEYPAIR, bld.get());
 }
