@@ -13,7 +13,6 @@
 #include <mutex>
 #include <optional>
 #include <set>
-#include <thread>
 #include <tuple>
 #include <utility>
 
@@ -406,9 +405,6 @@ int LIBUSB_CALL on_arrival(libusb_context*, libusb_device*, libusb_hotplug_event
     ++static_cast<UsbContext::Impl*>(impl)->arrivals;
     return 0; // stay registered
 }
-} // namespace
-
-namespace {
 
 // Registers the arrival callback once per context; false where libusb has no hotplug.
 bool has_hotplug(UsbContext::Impl& impl, std::uint16_t vendor_id) {

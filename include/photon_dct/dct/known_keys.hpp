@@ -8,8 +8,8 @@ namespace photon_dct::dct {
 const keys::Key& particle_tcp_server_key();
 const keys::Key& particle_udp_server_key();
 // Loads both keys and their fingerprints. It is the first use of OpenSSL in most commands (its
-// configuration, provider, key decoders and encoders, SHA-256: about 1.5 ms), so ops run it on a
-// second thread while a unit is read over USB. Thread-safe; throws what loading throws.
+// provider, the RSA and EC key managers, SHA-256: 0.5-0.8 ms), so ops run it on a second thread
+// while a unit is read over USB. Thread-safe; throws what loading throws.
 void load_known_keys();
 
 } // namespace photon_dct::dct
