@@ -33,6 +33,9 @@ extra=$(dpkg-deb -c "$deb" | awk '{print $6}' | grep -E 'emu|test|fuzz' || true)
 readelf -S "$root/usr/bin/photon-dct" | grep -q '\.debug_info' && fail "/usr/bin/photon-dct is not stripped"
 gzip -t "$root/usr/share/man/man1/photon-dct.1.gz" || fail "the man page is not a valid gzip file"
 dpkg-deb -f "$deb" Depends | grep -q 'libusb-1.0-0' || fail "Depends lacks libusb-1.0-0 (dpkg-shlibdeps?)"
+# The binary loads no shared C++ library (docs/architecture.md, "What the binary loads").
+cxx=$(dpkg-deb -f "$deb" Depends | tr ',' '\n' | grep -E 'libstdc\+\+|libgcc-s|libfmt|libtomlplusplus' || true)
+[ -z "$cxx" ] || fail "Depends names a shared C++ library: $cxx"
 
 bin="$root/usr/bin/photon-dct"
 "$bin" --version
