@@ -273,7 +273,9 @@ public:
         : device_(std::move(device)), handle_(handle) {}
 
     ~LibusbTransport() override {
-        for (int number : claimed_) libusb_release_interface(handle_, number);
+        // Releasing re-attaches the driver that was detached; an interface claimed as it was is
+        // released by usbfs when the handle closes (as dfu-util leaves it), one round trip fewer.
+        for (int number : detached_) libusb_release_interface(handle_, number);
         libusb_close(handle_);
     }
 
@@ -310,10 +312,16 @@ public:
     std::string string_descriptor(std::uint8_t index) override { return device_->string(handle_, index); }
 
     void claim_interface(std::uint8_t interface_number) override {
-        libusb_set_auto_detach_kernel_driver(handle_, 1); // harmless where unsupported
-        const int rc = libusb_claim_interface(handle_, interface_number);
+        // No Linux driver binds to a DFU-mode interface, so it is claimed as it is, and a driver is
+        // detached only when one holds the interface: cdc_acm on IF0 of a running unit (the 14400
+        // baud entry, docs/enter-dfu.md). libusb's auto-detach then claims it in one ioctl
+        // (DISCONNECT_CLAIM), which leaves another program's claim alone (still busy).
+        int rc = libusb_claim_interface(handle_, interface_number);
+        if (rc == LIBUSB_ERROR_BUSY && libusb_set_auto_detach_kernel_driver(handle_, 1) == LIBUSB_SUCCESS) {
+            rc = libusb_claim_interface(handle_, interface_number);
+            if (rc == 0) detached_.insert(interface_number);
+        }
         if (rc != 0) throw_usb(rc, "claiming interface " + std::to_string(interface_number));
-        claimed_.insert(interface_number);
     }
 
     void set_alt_setting(std::uint8_t interface_number, std::uint8_t alt_setting) override {
@@ -327,7 +335,7 @@ public:
 private:
     std::shared_ptr<const DeviceRef> device_; // keeps libusb alive while the handle is open; its strings
     libusb_device_handle* handle_;
-    std::set<int> claimed_;
+    std::set<int> detached_; // claimed after detaching a kernel driver, released to re-attach it
 };
 
 } // namespace
