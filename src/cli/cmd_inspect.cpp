@@ -19,6 +19,7 @@ int run_inspect(const InspectOptions& o, Invocation& invocation) {
     ops::InspectRequest request;
     request.device_os = option_value(o.device_os, "--device-os");
     request.raw_fields = o.raw_fields;
+    request.alt_names = invocation.json; // the JSON report lists them (usb.alt_names); the text does not
     auto target = make_target(o.target, invocation);
     const auto r = ops::inspect(target, request);
     const auto& report = r.report;

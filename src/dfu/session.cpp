@@ -80,37 +80,47 @@ DfuseSession::DfuseSession(ControlTransport& transport, SessionOptions options)
     }
     transfer_size_ = std::min(interface_.functional.transfer_size, kMaxTransferSize);
 
-    for (const auto& alt : interface_.alts) {
-        AltInfo info{alt.alternate_setting, {}, std::nullopt};
-        if (alt.string_index != 0) {
-            try {
-                info.raw_name = transport_.string_descriptor(alt.string_index);
-            } catch (const Error& e) {
-                if (e.kind() != ErrorKind::DfuProtocol) throw; // I/O trouble is fatal
-                // A stalled string request leaves the alt unnamed (and unselectable).
-            }
-        }
-        try {
-            info.layout = parse_memory_layout(info.raw_name);
-        } catch (const Error&) {
-            // Not a DfuSe layout; select_alt reports it if someone asks for this alt.
-        }
-        alts_.push_back(std::move(info));
-    }
+    for (const auto& alt : interface_.alts)
+        alts_.push_back(AltInfo{alt.alternate_setting, alt.string_index, false, {}, std::nullopt});
     transport_.claim_interface(interface_.interface_number);
 }
 
-std::vector<std::string> DfuseSession::alt_names() const {
+const DfuseSession::AltInfo& DfuseSession::named_alt(std::size_t i) {
+    AltInfo& info = alts_.at(i);
+    if (info.named) return info;
+    if (info.string_index != 0) {
+        try {
+            info.raw_name = transport_.string_descriptor(info.string_index);
+        } catch (const Error& e) {
+            if (e.kind() != ErrorKind::DfuProtocol) throw; // I/O trouble is fatal
+            // A stalled string request leaves the alt unnamed (and unselectable).
+        }
+    }
+    try {
+        info.layout = parse_memory_layout(info.raw_name);
+    } catch (const Error&) {
+        // Not a DfuSe layout; select_alt reports it if someone asks for this alt.
+    }
+    info.named = true;
+    return info;
+}
+
+std::vector<std::string> DfuseSession::alt_names() {
     std::vector<std::string> names;
     names.reserve(alts_.size());
-    for (const auto& alt : alts_) names.push_back(alt.raw_name);
+    for (std::size_t i = 0; i < alts_.size(); ++i) names.push_back(named_alt(i).raw_name);
     return names;
 }
 
-void DfuseSession::select_alt(std::string_view wanted) {
+void DfuseSession::select_alt(std::string_view wanted, std::optional<std::uint8_t> likely) {
     const std::string name = trim_both(wanted);
-    for (std::size_t i = 0; i < alts_.size(); ++i) {
-        const auto& alt = alts_[i];
+    // Descriptor positions to try: the likely alt's first, then the rest in order.
+    std::vector<std::size_t> order;
+    for (std::size_t i = 0; i < alts_.size(); ++i)
+        if (likely && alts_[i].alternate_setting == *likely) order.insert(order.begin(), i);
+        else order.push_back(i);
+    for (const std::size_t i : order) {
+        const auto& alt = named_alt(i);
         const auto alt_name = memory_layout_name(alt.raw_name);
         if (!alt_name || *alt_name != name) continue;
         if (!alt.layout) parse_memory_layout(alt.raw_name); // throws the precise complaint

@@ -35,15 +35,15 @@ std::string enter_dfu_advice(const std::vector<const usb::UsbDevice*>& units) {
 
 } // namespace
 
-std::vector<usb::UsbDevice> list_devices(usb::UsbContext& context) {
-    auto devices = context.enumerate();
+std::vector<usb::UsbDevice> list_devices(usb::UsbContext& context, usb::UsbContext::AltNames names) {
+    auto devices = context.enumerate(usb::kParticleVendorId, names);
     std::erase_if(devices, [](const usb::UsbDevice& d) { return d.platform == nullptr; });
     return devices;
 }
 
 std::vector<usb::UsbDevice> list_units() {
     usb::UsbContext context;
-    return list_devices(context);
+    return list_devices(context, usb::UsbContext::AltNames::Read);
 }
 
 std::string enter_dfu_by_hand_hint(const std::vector<const usb::UsbDevice*>& units) {
@@ -165,10 +165,12 @@ DeviceStore::DeviceStore(usb::UsbContext& context, usb::UsbDevice device, std::f
     options.platform_id = facts.platform_id;
     options.quirks = quirks::QuirkSet(facts);
     session_ = std::make_unique<dfu::DfuseSession>(*transport_, std::move(options));
-    session_->select_alt(quirks::kDctMemoryName);
+    session_->select_alt(quirks::kDctMemoryName, quirks::kDctAltSetting);
 }
 
 DeviceStore::~DeviceStore() = default;
+
+std::vector<std::string> DeviceStore::alt_names() { return session_->alt_names(); }
 
 std::string DeviceStore::description() const { return device_.describe(); }
 

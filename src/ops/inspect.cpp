@@ -47,6 +47,7 @@ InspectResult inspect(Target& target, const InspectRequest& request) {
     r.platform = &store.platform();
     r.window = target.read_window();
     r.unit = unit_info(store, r.window);
+    if (request.alt_names && r.unit.usb) r.unit.usb->alt_names = store.alt_names();
     r.report =
         dct::decode_dct(store.platform(), r.window, {os_range, store.selector_arguments(), store.usb_device_id()});
     return r;

@@ -343,7 +343,7 @@ private:
 UsbContext::UsbContext() : impl_(std::make_shared<Impl>()) {}
 UsbContext::~UsbContext() = default;
 
-std::vector<UsbDevice> UsbContext::enumerate(std::uint16_t vendor_id) {
+std::vector<UsbDevice> UsbContext::enumerate(std::uint16_t vendor_id, AltNames names) {
     struct Found {
         std::uint8_t bus;
         std::vector<std::uint8_t> ports;
@@ -392,7 +392,8 @@ std::vector<UsbDevice> UsbContext::enumerate(std::uint16_t vendor_id) {
             };
             info.serial = kernel_or_read(desc.iSerialNumber, "serial");
             info.product = kernel_or_read(desc.iProduct, "product");
-            for (std::uint8_t index : alt_strings) info.alt_names.push_back(read_or_empty(index));
+            if (names == AltNames::Read)
+                for (std::uint8_t index : alt_strings) info.alt_names.push_back(read_or_empty(index));
             info.ref->keep_handle(handle);
         }
         if (!quirks::has(info.quirk_facts(), quirks::Quirk::SerialIsNotADeviceId))

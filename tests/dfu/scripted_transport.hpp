@@ -156,6 +156,7 @@ public:
     Bytes configuration_descriptor() override { return config_; }
 
     std::string string_descriptor(std::uint8_t index) override {
+        strings_read_.push_back(index);
         auto it = strings_.find(index);
         if (it == strings_.end()) throw Error(ErrorKind::DfuProtocol, "stall (no such string)");
         return it->second;
@@ -166,9 +167,13 @@ public:
         alts_.emplace_back(interface_number, alt_setting);
     }
 
+    // String descriptor indexes asked for, in order.
+    const std::vector<std::uint8_t>& strings_read() const { return strings_read_; }
+
 private:
     Bytes config_;
     std::map<std::uint8_t, std::string> strings_;
+    std::vector<std::uint8_t> strings_read_;
     std::deque<Step> script_;
     std::size_t calls_ = 0;
     std::vector<std::chrono::milliseconds> timeouts_;

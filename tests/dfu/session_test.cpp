@@ -10,9 +10,12 @@ using namespace photon_dct::dfu::testing;
 using std::chrono::milliseconds;
 using test_support::catch_error;
 
-TEST_F(DfuseSessionTest, ConstructionReadsAltNamesAndClaimsTheInterface) {
+TEST_F(DfuseSessionTest, ConstructionClaimsTheInterfaceAndNamesAltsWhenAsked) {
     DfuseSession s(t, options());
+    EXPECT_TRUE(t.strings_read().empty());
     EXPECT_EQ(s.alt_names(), (std::vector<std::string>{kPhotonAlt0, kPhotonAlt1}));
+    EXPECT_EQ(s.alt_names(), (std::vector<std::string>{kPhotonAlt0, kPhotonAlt1}));
+    EXPECT_EQ(t.strings_read(), (std::vector<std::uint8_t>{6, 7})); // each once
     EXPECT_EQ(t.claimed(), (std::vector<std::uint8_t>{0}));
     EXPECT_EQ(s.transfer_size(), 4096);
     EXPECT_EQ(s.dfu_interface().functional.transfer_size, 4096);
@@ -36,6 +39,29 @@ TEST_F(DfuseSessionTest, PlainDfuDeviceIsRejected) {
     const Error e = catch_error([&] { DfuseSession s(plain, options()); });
     EXPECT_EQ(e.kind(), ErrorKind::DfuProtocol);
     EXPECT_NE(std::string(e.what()).find("DfuSe"), std::string::npos);
+}
+
+TEST(DfuseSessionAlt, TheLikelyAltIsNamedFirstAndAloneWhenItMatches) {
+    ScriptedTransport t(p1_config(), p1_strings());
+    DfuseSession s(t, SessionOptions{});
+    s.select_alt("DCT Flash", 1);
+    EXPECT_EQ(s.selected_alt(), 1);
+    EXPECT_EQ(t.strings_read(), (std::vector<std::uint8_t>{7}));
+    // Another memory: the other alts are named in descriptor order, the DCT alt not again.
+    s.select_alt("Serial Flash", 1);
+    EXPECT_EQ(s.selected_alt(), 2);
+    EXPECT_EQ(t.strings_read(), (std::vector<std::uint8_t>{7, 6, 8}));
+    EXPECT_EQ(s.alt_names().size(), 3u);
+    EXPECT_EQ(t.strings_read().size(), 3u);
+}
+
+TEST(DfuseSessionAlt, AWrongGuessStillFindsTheMemoryByName) {
+    // Alt 1 is not the DCT here: the name decides, never the alt number.
+    ScriptedTransport t(p1_config(), {{6, kPhotonAlt1}, {7, kP1Alt2}, {8, kPhotonAlt0}});
+    DfuseSession s(t, SessionOptions{});
+    s.select_alt("DCT Flash", 1);
+    EXPECT_EQ(s.selected_alt(), 0);
+    EXPECT_EQ(t.strings_read(), (std::vector<std::uint8_t>{7, 6}));
 }
 
 TEST(DfuseSessionAlt, SelectByNameOnP1WithThreeAlts) {

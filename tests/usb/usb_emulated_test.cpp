@@ -95,7 +95,7 @@ photon_emu::DeviceConfig photon_with_faults(const char* spec) {
 TEST(UsbEnumerate, PhotonInDfuMode) {
     photon_emu::Emulator emu({photon()});
     UsbContext usb;
-    const auto devices = usb.enumerate(0x2b04);
+    const auto devices = usb.enumerate(0x2b04, UsbContext::AltNames::Read);
     ASSERT_EQ(devices.size(), 1u);
     const UsbDevice& d = devices[0];
     EXPECT_EQ(d.vendor_id, 0x2b04);
@@ -112,6 +112,14 @@ TEST(UsbEnumerate, PhotonInDfuMode) {
     EXPECT_FALSE(d.product.empty());
     // Another vendor id finds nothing.
     EXPECT_TRUE(usb.enumerate(0x1d50).empty());
+    // A command's enumeration leaves the alt names to its session: no request reaches the unit
+    // (the serial and product strings are the kernel's copies).
+    const auto before = emu.transcript(0).size();
+    const auto skipped = usb.enumerate(0x2b04);
+    ASSERT_EQ(skipped.size(), 1u);
+    EXPECT_TRUE(skipped[0].alt_names.empty());
+    EXPECT_TRUE(skipped[0].has_dfu_interface);
+    EXPECT_EQ(emu.transcript(0).size(), before);
 }
 
 TEST(UsbEnumerate, SeveralDevicesIncludingANormalModeUnit) {
@@ -124,7 +132,7 @@ TEST(UsbEnumerate, SeveralDevicesIncludingANormalModeUnit) {
     gen3.gen3_dct_string = true;
     photon_emu::Emulator emu({photon(), p1, electron_app, gen3});
     UsbContext usb;
-    const auto devices = usb.enumerate(0x2b04);
+    const auto devices = usb.enumerate(0x2b04, UsbContext::AltNames::Read);
     ASSERT_EQ(devices.size(), 4u);
 
     EXPECT_EQ(devices[0].port_path, "1-1");

@@ -57,8 +57,8 @@ struct TransferCounters {
 
 class DfuseSession {
 public:
-    // Reads the configuration descriptor and the alt names (string descriptors) and claims the DFU
-    // interface. Throws Error(DeviceNotInDfuMode) for a device without a DFU-mode interface and
+    // Reads the configuration descriptor and claims the DFU interface; alt names (string
+    // descriptors) are read when select_alt or alt_names needs them. Throws Error(DeviceNotInDfuMode) for a device without a DFU-mode interface and
     // Error(DfuProtocol) for a DFU device that is not DfuSe (bcdDFUVersion != 0x011A).
     explicit DfuseSession(ControlTransport& transport, SessionOptions options = {});
 
@@ -67,12 +67,14 @@ public:
 
     const DfuInterface& dfu_interface() const { return interface_; }
     // The iInterface strings of the alt settings in descriptor order, exactly as read
-    // ("@DCT Flash   /0x00000000/01*016Kg").
-    std::vector<std::string> alt_names() const;
+    // ("@DCT Flash   /0x00000000/01*016Kg"); reads those not read yet ("" for one that stalls).
+    std::vector<std::string> alt_names();
 
     // Selects the alt whose memory-layout name (trailing spaces trimmed) equals `name`, e.g.
-    // "DCT Flash". Throws Error(DfuProtocol) listing the names found when none matches.
-    void select_alt(std::string_view name);
+    // "DCT Flash". The alt setting `likely` (where the bootloader keeps that memory) is named
+    // first, so that the other alts' names need not be read; the others follow in descriptor
+    // order. Throws Error(DfuProtocol) listing the names found when none matches.
+    void select_alt(std::string_view name, std::optional<std::uint8_t> likely = std::nullopt);
     // The selected alt setting number and its layout; nullopt/throws before select_alt.
     std::optional<std::uint8_t> selected_alt() const { return selected_alt_; }
     const MemoryLayout& layout() const;
@@ -104,9 +106,14 @@ public:
 private:
     struct AltInfo {
         std::uint8_t alternate_setting;
+        std::uint8_t string_index;
+        bool named; // raw_name and layout are read (a stalled read leaves raw_name empty)
         std::string raw_name;
         std::optional<MemoryLayout> layout;
     };
+
+    // Reads alts_[i]'s name and layout once.
+    const AltInfo& named_alt(std::size_t i);
 
     // The DFU 1.1 state machine (src/dfu/session.cpp).
     void require_usable(const char* what) const;

@@ -17,8 +17,9 @@
 namespace photon_dct::ops {
 
 // Every Particle Photon, P1 and Electron on USB, in DFU or normal mode.
-std::vector<usb::UsbDevice> list_devices(usb::UsbContext& context);
-// The `list` use-case: list_devices on a context of its own.
+std::vector<usb::UsbDevice> list_devices(usb::UsbContext& context,
+                                         usb::UsbContext::AltNames names = usb::UsbContext::AltNames::Skip);
+// The `list` use-case: list_devices on a context of its own, with every alt's name.
 std::vector<usb::UsbDevice> list_units();
 
 struct DeviceSelector {
@@ -77,6 +78,7 @@ public:
     bool leave() override;
     std::optional<std::string> usb_device_id() const override { return device_.device_id; }
     const usb::UsbDevice* usb_device() const override { return &device_; }
+    std::vector<std::string> alt_names() override;
 
 private:
     usb::UsbDevice device_;

@@ -19,6 +19,7 @@ namespace photon_dct::ops {
 struct InspectRequest {
     std::optional<UserValue> device_os;  // only what that Device OS version does
     std::vector<std::string> raw_fields; // DCT field names to show as bytes
+    bool alt_names = false;              // unit.usb->alt_names: every DFU alt's name (more transfers)
 };
 
 struct InspectResult {

@@ -41,6 +41,9 @@ public:
     virtual std::optional<std::string> usb_device_id() const { return std::nullopt; }
     // The unit on USB; null for an image file.
     virtual const usb::UsbDevice* usb_device() const { return nullptr; }
+    // The names of the unit's DFU alt settings, read as needed (a command itself reads only the
+    // DCT alt's); none for an image file.
+    virtual std::vector<std::string> alt_names() { return {}; }
 };
 
 class FileStore final : public DctStore {

@@ -84,6 +84,10 @@ private:
 inline constexpr std::string_view kDctMemoryName = "DCT Flash";
 inline constexpr std::string_view kGen2DctAltName = "@DCT Flash   /0x00000000/01*016Kg";
 inline constexpr std::string_view kGen3DctAltName = "@DCT Flash   /0x00000000/1*016Ke";
+// The DCT's alt setting on every Gen 2 bootloader (alt 0 internal flash, alt 1 the DCT, alt 2 the
+// P1's serial flash; docs/dct-format.md section 7.2). A session names it first and so reads no
+// other alt's name (issue 9: fewer control transfers); the DCT is still found by its name.
+inline constexpr std::uint8_t kDctAltSetting = 1;
 
 // How a person puts a unit of this platform into DFU mode with its buttons: "hold SETUP, tap
 // RESET, and release SETUP when the LED blinks yellow" (MODE on an Electron). For platform 0

@@ -48,7 +48,8 @@ struct UsbDevice {
     std::string port_path;
     std::string serial;
     std::string product;
-    // iInterface strings of the DFU interface's alt settings; empty when not in DFU mode.
+    // iInterface strings of the DFU interface's alt settings; empty when not in DFU mode, or when
+    // enumeration did not read them (UsbContext::AltNames::Skip).
     std::vector<std::string> alt_names;
     // True when the device has a DFU-mode interface (class 0xFE, subclass 0x01, protocol other
     // than 1 = run-time). A unit in its normal mode has none.

@@ -26,9 +26,13 @@ public:
     UsbContext(const UsbContext&) = delete;
     UsbContext& operator=(const UsbContext&) = delete;
 
+    // Whether enumeration reads the names of each unit's DFU alt settings (UsbDevice::alt_names):
+    // only `list` shows them all; a command's session reads the DCT alt's name alone.
+    enum class AltNames { Skip, Read };
+
     // All attached devices with this vendor id, sorted by port path. Opening a device to read its
     // strings may fail (permissions, busy): that is reported in access_problem, not thrown.
-    std::vector<UsbDevice> enumerate(std::uint16_t vendor_id = kParticleVendorId);
+    std::vector<UsbDevice> enumerate(std::uint16_t vendor_id = kParticleVendorId, AltNames names = AltNames::Skip);
 
     // Opens the device enumeration found and returns a transport owning the handle. Throws
     // Error(NoDevice) if it is gone, Error(UsbAccess) for permission/busy problems, Error(UsbIo)
