@@ -216,11 +216,13 @@ struct DeviceRef {
     }
 
     // String descriptor `index` as ASCII the way libusb_get_string_descriptor_ascii converts it
-    // ('?' for every code unit above 0x7F), read in the device's first language; throws on failure.
+    // ('?' for every code unit above 0x7F); throws on failure. It is read in Particle's language
+    // (quirks::kStringLanguage) without asking for the device's languages (string 0) first; a
+    // device that stalls that is asked for them, and the string read again in its first one.
     std::string string(libusb_device_handle* handle, std::uint8_t index) const;
 
 private:
-    std::uint16_t language(libusb_device_handle* handle) const;
+    std::uint16_t first_language(libusb_device_handle* handle) const;
 
     mutable std::mutex mutex_;
     mutable std::optional<std::uint16_t> language_;
@@ -243,21 +245,28 @@ std::vector<unsigned char> string_descriptor(libusb_device_handle* handle, std::
 
 } // namespace
 
-std::uint16_t DeviceRef::language(libusb_device_handle* handle) const {
-    if (!language_) {
-        const auto langids = string_descriptor(handle, 0, 0, "reading the string language (string descriptor 0)");
-        if (langids.size() < 4) throw_usb(LIBUSB_ERROR_IO, "reading the string language (string descriptor 0)");
-        language_ = static_cast<std::uint16_t>(langids[2] | (langids[3] << 8));
-    }
-    return *language_;
+std::uint16_t DeviceRef::first_language(libusb_device_handle* handle) const {
+    const auto langids = string_descriptor(handle, 0, 0, "reading the string language (string descriptor 0)");
+    if (langids.size() < 4) throw_usb(LIBUSB_ERROR_IO, "reading the string language (string descriptor 0)");
+    return static_cast<std::uint16_t>(langids[2] | (langids[3] << 8));
 }
 
 std::string DeviceRef::string(libusb_device_handle* handle, std::uint8_t index) const {
     if (index == 0) return {};
     const std::lock_guard lock(mutex_);
     if (const auto hit = strings_.find(index); hit != strings_.end()) return hit->second;
-    const auto raw =
-        string_descriptor(handle, index, language(handle), "reading string descriptor " + std::to_string(index));
+    const std::string what = "reading string descriptor " + std::to_string(index);
+    std::vector<unsigned char> raw;
+    if (!language_) {
+        try {
+            raw = string_descriptor(handle, index, quirks::kStringLanguage, what);
+            language_ = quirks::kStringLanguage;
+        } catch (const Error& e) {
+            if (e.kind() != ErrorKind::DfuProtocol) throw; // only a stall means "not in that language"
+            language_ = first_language(handle);
+        }
+    }
+    if (raw.empty()) raw = string_descriptor(handle, index, *language_, what);
     std::string ascii;
     for (std::size_t i = 2; i + 1 < raw.size(); i += 2)
         ascii += (raw[i] & 0x80) != 0 || raw[i + 1] != 0 ? '?' : static_cast<char>(raw[i]);

@@ -81,6 +81,10 @@ struct DeviceConfig {
     // alt-setting names. A string descriptor carries each byte as one UTF-16 code unit.
     std::optional<std::string> product;        // instead of "Photon DFU Mode", "P1", ...
     std::map<unsigned, std::string> alt_names; // alt number -> name, instead of the bootloader's
+    // A device whose strings are in this language only: string descriptor 0 lists it, and a string
+    // asked for in any other language stalls (allowed by USB 2.0 9.6.7). The bootloader's is
+    // 0x0409, and its ST USB library answers a string in whatever language is asked (nullopt).
+    std::optional<std::uint16_t> only_language;
     std::vector<Fault> faults;
     unsigned poll_timeout_ms = 500;       // bwPollTimeout reported while a data write is busy
     unsigned command_poll_timeout_ms = 1; // bwPollTimeout reported for DfuSe commands / erase

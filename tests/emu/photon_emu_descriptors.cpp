@@ -169,8 +169,15 @@ std::vector<std::uint8_t> DeviceModel::sysfs_descriptors() const {
     return out;
 }
 
-std::vector<std::uint8_t> DeviceModel::string_descriptor(unsigned index, std::uint16_t, bool& ok) const {
+std::vector<std::uint8_t> DeviceModel::string_descriptor(unsigned index, std::uint16_t language, bool& ok) const {
     ok = true;
+    if (const auto only = cfg_.only_language) {
+        if (index == 0) return {4, 0x03, static_cast<std::uint8_t>(*only & 0xff), static_cast<std::uint8_t>(*only >> 8)};
+        if (language != *only) {
+            ok = false;
+            return {};
+        }
+    }
     if (index == 0) return {4, 0x03, 0x09, 0x04}; // LANGID en-US
     std::string s;
     if (index == 1) {

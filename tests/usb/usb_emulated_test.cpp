@@ -329,6 +329,38 @@ TEST(UsbSession, ReopenByPortPathWhenTheSerialHoldsNoDeviceId) {
 
 // wait_for_arrival ends on libusb's hotplug event when a unit is plugged in (the emulator sends the
 // kernel's "add" uevent), long before its limit; no timing is asserted, only which event ended it.
+namespace {
+// The GET_DESCRIPTOR(STRING) requests of a transcript: (string index, language), in order.
+std::vector<std::pair<unsigned, unsigned>> string_requests(const std::vector<photon_emu::TranscriptEntry>& t) {
+    std::vector<std::pair<unsigned, unsigned>> out;
+    for (const auto& e : t)
+        if (e.name == "GET_DESCRIPTOR" && (e.value >> 8) == 3) out.emplace_back(e.value & 0xffu, e.index);
+    return out;
+}
+} // namespace
+
+TEST(UsbStrings, TheBootloaderIsAskedInItsLanguageWithoutReadingString0) {
+    photon_emu::Emulator emu({photon()});
+    UsbContext usb;
+    const auto devices = usb.enumerate(0x2b04, UsbContext::AltNames::Read);
+    ASSERT_EQ(devices.size(), 1u);
+    EXPECT_EQ(devices[0].alt_names, (std::vector<std::string>{kAlt0, kAlt1}));
+    const std::vector<std::pair<unsigned, unsigned>> expected = {{6, 0x0409}, {7, 0x0409}};
+    EXPECT_EQ(string_requests(emu.transcript(0)), expected);
+}
+
+TEST(UsbStrings, ADeviceInAnotherLanguageIsAskedForItsLanguagesOnce) {
+    photon_emu::DeviceConfig german = photon();
+    german.only_language = 0x0407; // stalls a string asked for in any other language
+    photon_emu::Emulator emu({german});
+    UsbContext usb;
+    const auto devices = usb.enumerate(0x2b04, UsbContext::AltNames::Read);
+    ASSERT_EQ(devices.size(), 1u);
+    EXPECT_EQ(devices[0].alt_names, (std::vector<std::string>{kAlt0, kAlt1}));
+    const std::vector<std::pair<unsigned, unsigned>> expected = {{6, 0x0409}, {0, 0}, {6, 0x0407}, {7, 0x0407}};
+    EXPECT_EQ(string_requests(emu.transcript(0)), expected);
+}
+
 TEST(UsbWait, ArrivalEndsTheWait) {
     photon_emu::DeviceConfig later = photon();
     later.arrive_after_ms = 300;

@@ -84,6 +84,13 @@ private:
 inline constexpr std::string_view kDctMemoryName = "DCT Flash";
 inline constexpr std::string_view kGen2DctAltName = "@DCT Flash   /0x00000000/01*016Kg";
 inline constexpr std::string_view kGen3DctAltName = "@DCT Flash   /0x00000000/1*016Ke";
+// The language of every string of Particle's Gen 2 bootloaders and firmware: string descriptor 0
+// lists US English (0x0409) alone (device-os USBD_LANGID_STRING, e.g. hal/src/electron/
+// usbd_desc_device.h), and their ST USB library answers a string in any language asked for.
+// Strings are asked for in it straight away, without reading string 0 first (docs/dfu-protocol.md
+// section 3.2); a device that stalls that is asked for its own language after all.
+inline constexpr std::uint16_t kStringLanguage = 0x0409;
+
 // The DCT's alt setting on every Gen 2 bootloader (alt 0 internal flash, alt 1 the DCT, alt 2 the
 // P1's serial flash; docs/dct-format.md section 7.2). A session names it first and so reads no
 // other alt's name (issue 9: fewer control transfers); the DCT is still found by its name.
