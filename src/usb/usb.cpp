@@ -256,7 +256,7 @@ std::string DeviceRef::string(libusb_device_handle* handle, std::uint8_t index) 
     const std::lock_guard lock(mutex_);
     if (const auto hit = strings_.find(index); hit != strings_.end()) return hit->second;
     const std::string what = "reading string descriptor " + std::to_string(index);
-    std::vector<unsigned char> raw;
+    std::optional<std::vector<unsigned char>> raw;
     if (!language_) {
         try {
             raw = string_descriptor(handle, index, quirks::kStringLanguage, what);
@@ -266,10 +266,10 @@ std::string DeviceRef::string(libusb_device_handle* handle, std::uint8_t index) 
             language_ = first_language(handle);
         }
     }
-    if (raw.empty()) raw = string_descriptor(handle, index, *language_, what);
+    if (!raw) raw = string_descriptor(handle, index, *language_, what);
     std::string ascii;
-    for (std::size_t i = 2; i + 1 < raw.size(); i += 2)
-        ascii += (raw[i] & 0x80) != 0 || raw[i + 1] != 0 ? '?' : static_cast<char>(raw[i]);
+    for (std::size_t i = 2; i + 1 < raw->size(); i += 2)
+        ascii += ((*raw)[i] & 0x80) != 0 || (*raw)[i + 1] != 0 ? '?' : static_cast<char>((*raw)[i]);
     strings_.emplace(index, ascii);
     return ascii;
 }

@@ -58,8 +58,9 @@ struct TransferCounters {
 class DfuseSession {
 public:
     // Reads the configuration descriptor and claims the DFU interface; alt names (string
-    // descriptors) are read when select_alt or alt_names needs them. Throws Error(DeviceNotInDfuMode) for a device without a DFU-mode interface and
-    // Error(DfuProtocol) for a DFU device that is not DfuSe (bcdDFUVersion != 0x011A).
+    // descriptors) are read when select_alt or alt_names needs them. Throws
+    // Error(DeviceNotInDfuMode) for a device without a DFU-mode interface and Error(DfuProtocol)
+    // for a DFU device that is not DfuSe (bcdDFUVersion != 0x011A).
     explicit DfuseSession(ControlTransport& transport, SessionOptions options = {});
 
     DfuseSession(const DfuseSession&) = delete;
