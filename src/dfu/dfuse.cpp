@@ -38,7 +38,8 @@ auto with_recovery(Op&& op, Recover&& recover) {
 }
 } // namespace
 
-Bytes DfuseSession::upload(std::uint32_t address, std::size_t length, const TransferProgress& progress) {
+Bytes DfuseSession::upload(std::uint32_t address, std::size_t length, const TransferProgress& progress,
+                           const UploadRead& read) {
     require_usable("upload");
     if (length == 0) return {};
     const MemoryLayout& mem = layout();
@@ -72,6 +73,7 @@ Bytes DfuseSession::upload(std::uint32_t address, std::size_t length, const Tran
                 ++block;
             }
             out.resize(done);
+            if (read) read(out);
             abort("upload");
             known_state_ = State::dfuIDLE;
             return out;

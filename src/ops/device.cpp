@@ -179,11 +179,17 @@ std::vector<dct::CommandArgument> DeviceStore::selector_arguments() const {
     return {{id.kind == usb::UnitId::Kind::DeviceId ? "device" : "path", id.value, false}};
 }
 
-Bytes DeviceStore::read_window() {
+Bytes DeviceStore::read_window() { return read_window_early(nullptr); }
+
+Bytes DeviceStore::read_window_early(const WindowReady& ready) {
     Bytes window;
     {
         StepReport report(observer_, Step::ReadingDct, dct::kDfuWindowSize);
-        window = session_->upload(0, dct::kDfuWindowSize, [&](std::size_t done, std::size_t) { report.update(done); });
+        window = session_->upload(
+            0, dct::kDfuWindowSize, [&](std::size_t done, std::size_t) { report.update(done); },
+            [&](const Bytes& read) {
+                if (ready && read.size() == dct::kDfuWindowSize) ready(read);
+            });
     }
     // The DCT page is 16 KiB and readable: a short answer is a transfer fault, never the end of
     // the data (a truncated backup or a wrong read-back would follow).

@@ -4,6 +4,7 @@
 
 #include "photon_dct/error.hpp"
 #include "photon_dct/keys/key.hpp"
+#include "background.hpp"
 
 namespace photon_dct::ops {
 namespace {
@@ -45,11 +46,18 @@ InspectResult inspect(Target& target, const InspectRequest& request) {
     InspectResult r;
     r.source = store.description();
     r.platform = &store.platform();
-    r.window = target.read_window();
+    const dct::DecodeOptions options{os_range, store.selector_arguments(), store.usb_device_id()};
+    // The window is decoded on a second thread while the unit is returned to dfuIDLE, the read's
+    // last round trip (issue 9: host time); declared after `options`, so it is waited for first.
+    std::future<dct::DctReport> decoded;
+    r.window = target.read_window([&](const Bytes& window) {
+        decoded = in_background([&platform = store.platform(), window, &options] {
+            return dct::decode_dct(platform, window, options);
+        });
+    });
     r.unit = unit_info(store, r.window);
     if (request.alt_names && r.unit.usb) r.unit.usb->alt_names = store.alt_names();
-    r.report =
-        dct::decode_dct(store.platform(), r.window, {os_range, store.selector_arguments(), store.usb_device_id()});
+    r.report = decoded.valid() ? decoded.get() : dct::decode_dct(store.platform(), r.window, options);
     return r;
 }
 

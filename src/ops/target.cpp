@@ -94,10 +94,10 @@ DctStore& Target::acquire() {
     return *store_;
 }
 
-Bytes Target::read_window() {
+Bytes Target::read_window(const WindowReady& ready) {
     DctStore& store = acquire();
     if (progress_) progress_(fmt::format("reading the DCT of {}", store.description()));
-    return store.read_window();
+    return ready ? store.read_window_early(ready) : store.read_window();
 }
 
 } // namespace photon_dct::ops

@@ -256,6 +256,21 @@ TEST_F(DfuseSessionTest, HugePollTimeoutIsClamped) {
     expect_script_done();
 }
 
+TEST_F(DfuseSessionTest, UploadHearsTheBytesBeforeItsLastAbort) {
+    auto s = dct_session();
+    t.expect(Idle()).expect_set_address(0).expect(Abort()).expect(Upload(2, 8, pattern(8))).expect(Abort());
+    Bytes heard;
+    std::size_t requests_before = 0;
+    const Bytes got = s->upload(0, 8, {}, [&](const Bytes& read) {
+        heard = read;
+        requests_before = t.calls();
+    });
+    EXPECT_EQ(got, pattern(8));
+    EXPECT_EQ(heard, got);
+    EXPECT_EQ(requests_before + 1, t.calls()); // only the ABORT back to dfuIDLE came after
+    expect_script_done();
+}
+
 TEST_F(DfuseSessionTest, AltWhoseNameStallsIsUnnamed) {
     ScriptedTransport t2{photon_config(), {{7, kPhotonAlt1}}}; // string 6 stalls
     DfuseSession s(t2, options());

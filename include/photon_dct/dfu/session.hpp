@@ -43,6 +43,8 @@ struct SessionOptions {
 // Called after each block of an upload or download with the bytes done so far and the total, for a
 // caller that shows progress (the session prints nothing).
 using TransferProgress = std::function<void(std::size_t done, std::size_t total)>;
+// Hears the bytes an upload read before its last request (the ABORT back to dfuIDLE) goes out.
+using UploadRead = std::function<void(const Bytes& read)>;
 
 struct TransferCounters {
     unsigned control_transfers{0}; // every control transfer attempted
@@ -86,8 +88,11 @@ public:
     // Reads `length` bytes at `address` of the selected alt: SET_ADDRESS, ABORT, UPLOAD blocks,
     // ABORT (dfuIDLE). Stops early (returning fewer bytes) if the device answers a short block.
     // The range must be readable in the layout. Every operation starts with GETSTATUS (bringing
-    // the unit to dfuIDLE) unless this session's previous operation left it ready.
-    Bytes upload(std::uint32_t address, std::size_t length, const TransferProgress& progress = {});
+    // the unit to dfuIDLE) unless this session's previous operation left it ready. `read`, when
+    // given, hears the bytes before that last ABORT, so that host work on them overlaps its round
+    // trip (it may hear them again if a recovered stall makes the upload start over).
+    Bytes upload(std::uint32_t address, std::size_t length, const TransferProgress& progress = {},
+                 const UploadRead& read = {});
     // Writes `data` at `address` in chunks of at most transfer_size(): SET_ADDRESS per chunk (the
     // first one skipped when prepare_download just sent it), DNLOAD block 2, poll until
     // dfuDNLOAD_IDLE, where it leaves the unit (ready for the read-back or the leave request).

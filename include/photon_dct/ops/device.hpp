@@ -72,6 +72,7 @@ public:
     std::string description() const override;
     std::vector<dct::CommandArgument> selector_arguments() const override;
     Bytes read_window() override;
+    Bytes read_window_early(const WindowReady& ready) override;
     void write(std::uint32_t offset, ByteView bytes) override;
     void prepare_write(std::uint32_t offset) override;
     std::filesystem::path default_backup_path(const Bytes& window) const override;

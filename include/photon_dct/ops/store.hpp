@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,6 +18,9 @@
 
 namespace photon_dct::ops {
 
+// Hears a store's whole window as soon as it is read (DctStore::read_window_early).
+using WindowReady = std::function<void(const Bytes& window)>;
+
 class DctStore {
 public:
     virtual ~DctStore() = default;
@@ -28,6 +32,11 @@ public:
     virtual std::vector<dct::CommandArgument> selector_arguments() const = 0;
     // The whole window: the image file, or the 16 KiB DFU window of alt 1.
     virtual Bytes read_window() = 0;
+    // read_window, where `ready` hears the window as soon as it is in: on a unit, before the
+    // request that returns the unit to dfuIDLE, so that work on the bytes overlaps that round
+    // trip (issue 9: host time); more than once if the read has to start over. A store without
+    // such a round trip (an image file) does not call it.
+    virtual Bytes read_window_early(const WindowReady& /*ready*/) { return read_window(); }
     // One write of `bytes` at `offset` (a single DFU download on a device).
     virtual void write(std::uint32_t offset, ByteView bytes) = 0;
     // Readies a write at `offset` that comes next (a unit: its set-address command), so host work

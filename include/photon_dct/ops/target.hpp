@@ -67,8 +67,9 @@ public:
     // its DCT alt; a unit in normal mode is put into DFU mode first, enter_dfu_mode, unless
     // enter_dfu.enabled is off); later calls return the same store.
     DctStore& acquire();
-    // acquire(), then the whole window (announced on the progress hook).
-    Bytes read_window();
+    // acquire(), then the whole window (announced on the progress hook); `ready`, when given,
+    // hears it early (DctStore::read_window_early).
+    Bytes read_window(const WindowReady& ready = nullptr);
 
 private:
     void select(); // lists the units and picks one (selected_); a no-op once picked
