@@ -101,9 +101,10 @@ std::optional<Key> parse_rsa_private_pkcs1_der(ByteView der) try {
     // (SEQUENCE { INTEGER 0, SEQUENCE AlgorithmIdentifier, … }) before OpenSSL sees it.
     const std::size_t hdr = (der[1] & 0x80) ? 2 + (der[1] & 0x7fU) : 2;
     if (der.size() < hdr + 4 || der[hdr] != 0x02 || der[hdr + 1] != 0x01 || der[hdr + 3] != 0x02) return std::nullopt;
+    // rsa_private_pkcs1 only ever builds an RSA key pair; what is left to check is that its
+    // numbers fit together.
     PkeyPtr pkey = rsa_private_pkcs1(der);
-    if (!pkey || !EVP_PKEY_is_a(pkey.get(), "RSA") || !has_private(pkey.get()) || !pairwise_ok(pkey.get()))
-        return std::nullopt;
+    if (!pkey || !pairwise_ok(pkey.get())) return std::nullopt;
     return KeyAccess::make(std::move(pkey));
 } catch (...) {
     return std::nullopt;
